@@ -1,0 +1,62 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layout, bottom to top:
+//   ArborCore      pure keys, formats and cryptography: no file, network or clock access
+//   ArborCustody   pure root custody: Shamir over GF(256), SLIP-39, LMS/HSS (RFC 8554)
+//   ArborKeyStore  files on disk: 0600 key files, atomic writes, trust store, passphrase input
+//   arbor          the command-line tool
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Arbor",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ArborCore", targets: ["ArborCore"]),
+        
+        .executable(name: "arbor", targets: ["arbor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "ArborCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+                .target(
+            name: "ArborKeyStore",
+            dependencies: ["ArborCore"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "arbor",
+            dependencies: [
+                "ArborCore",
+                "ArborKeyStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ArborCoreTests",
+            dependencies: ["ArborCore"],
+            resources: [.copy("Vectors")],
+            swiftSettings: strictSettings
+        ),
+                .testTarget(
+            name: "ArborCLITests",
+            dependencies: ["arbor", "ArborCore"],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,79 @@
+/// The one error type Arbor throws.
+///
+/// A struct with an extensible code rather than a public enum, so new codes can be added without
+/// breaking callers. Equality is by code only. The message is safe to show: it never carries key
+/// material, passphrases or plaintext.
+public struct ArborError: Error, Hashable, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        fileprivate enum Backing: String, Hashable, Sendable {
+            case malformedInput = "malformed input"
+            case unsupportedVersion = "unsupported version"
+            case wrongPassphrase = "wrong passphrase"
+            case corruptFile = "corrupt file"
+            case invalidPath = "invalid path"
+            case invalidArgument = "invalid argument"
+            case invalidSignature = "invalid signature"
+            case wrongIssuer = "wrong issuer"
+            case certificateExpired = "certificate expired"
+            case certificateNotYetValid = "certificate not yet valid"
+            case usageNotAllowed = "usage not allowed"
+            case revoked = "revoked"
+            case untrustedRoot = "untrusted root"
+            case invalidRekey = "invalid rekey"
+            case fingerprintMismatch = "fingerprint mismatch"
+            case randomnessUnavailable = "randomness unavailable"
+            case fileExists = "file exists"
+            case fileNotFound = "file not found"
+            case ioFailure = "I/O failure"
+        }
+
+        fileprivate let backing: Backing
+        private init(_ backing: Backing) { self.backing = backing }
+
+        public var description: String { backing.rawValue }
+
+        public static let malformedInput = Code(.malformedInput)
+        public static let unsupportedVersion = Code(.unsupportedVersion)
+        public static let wrongPassphrase = Code(.wrongPassphrase)
+        public static let corruptFile = Code(.corruptFile)
+        public static let invalidPath = Code(.invalidPath)
+        public static let invalidArgument = Code(.invalidArgument)
+        public static let invalidSignature = Code(.invalidSignature)
+        public static let wrongIssuer = Code(.wrongIssuer)
+        public static let certificateExpired = Code(.certificateExpired)
+        public static let certificateNotYetValid = Code(.certificateNotYetValid)
+        public static let usageNotAllowed = Code(.usageNotAllowed)
+        public static let revoked = Code(.revoked)
+        public static let untrustedRoot = Code(.untrustedRoot)
+        public static let invalidRekey = Code(.invalidRekey)
+        public static let fingerprintMismatch = Code(.fingerprintMismatch)
+        public static let randomnessUnavailable = Code(.randomnessUnavailable)
+        public static let fileExists = Code(.fileExists)
+        public static let fileNotFound = Code(.fileNotFound)
+        public static let ioFailure = Code(.ioFailure)
+    }
+
+    public let code: Code
+    /// What went wrong and, where it helps, what to do about it. Never contains secrets.
+    public let message: String
+    public let file: String
+    public let line: Int
+
+    public init(_ code: Code, _ message: String, file: String = #fileID, line: Int = #line) {
+        self.code = code
+        self.message = message
+        self.file = file
+        self.line = line
+    }
+
+    public var description: String { "\(code): \(message)" }
+
+    public static func == (lhs: ArborError, rhs: ArborError) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+}
+
+extension ArborError {
+    static func malformed(_ what: String, file: String = #fileID, line: Int = #line) -> ArborError {
+        ArborError(.malformedInput, what, file: file, line: line)
+    }
+}

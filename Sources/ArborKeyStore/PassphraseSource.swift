@@ -1,0 +1,70 @@
+import ArborCore
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where a passphrase comes from: the first line of a file (automation), or the terminal with
+/// echo turned off.
+public enum PassphraseSource: Sendable {
+    case file(String)
+    case terminal
+
+    /// Reads the passphrase. With `confirm`, the terminal asks twice and both must match.
+    public func read(prompt: String, confirm: Bool = false) throws -> SecretBytes {
+        switch self {
+        case .file(let path):
+            var bytes = Array(try SecureFile.read(path).utf8)
+            if let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) {
+                bytes.withUnsafeMutableBytes { SecretBytes.wipe(UnsafeMutableRawBufferPointer(rebasing: $0[newline...])) }
+                bytes.removeSubrange(newline...)
+            }
+            if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+            guard !bytes.isEmpty else {
+                throw ArborError(.invalidArgument, "the passphrase file '\(path)' is empty; put the passphrase on its first line")
+            }
+            return SecretBytes(consuming: &bytes)
+        case .terminal:
+            let first = try Self.readFromTerminal(prompt: prompt)
+            if confirm {
+                let second = try Self.readFromTerminal(prompt: "Repeat the passphrase: ")
+                guard first == second else {
+                    throw ArborError(.invalidArgument, "the two passphrases differ; run the command again")
+                }
+            }
+            guard !first.isEmpty else { throw ArborError(.invalidArgument, "the passphrase is empty") }
+            return first
+        }
+    }
+
+    private static func readFromTerminal(prompt: String) throws -> SecretBytes {
+        let tty = open("/dev/tty", O_RDWR | O_CLOEXEC)
+        guard tty >= 0 else {
+            throw ArborError(.invalidArgument, "no terminal to ask for the passphrase; pass --passphrase-file FILE")
+        }
+        defer { close(tty) }
+        var original = termios()
+        guard tcgetattr(tty, &original) == 0 else {
+            throw ArborError(.invalidArgument, "cannot turn off echo on this terminal; pass --passphrase-file FILE")
+        }
+        var silent = original
+        silent.c_lflag &= ~tcflag_t(ECHO)
+        silent.c_lflag |= tcflag_t(ECHONL)
+        _ = tcsetattr(tty, TCSAFLUSH, &silent)
+        defer { _ = tcsetattr(tty, TCSAFLUSH, &original) }
+        _ = prompt.withCString { Glibc.write(tty, $0, strlen($0)) }
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while Glibc.read(tty, &byte, 1) == 1, byte != UInt8(ascii: "\n") {
+            bytes.append(byte)
+        }
+        byte = 0
+        if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+        return SecretBytes(consuming: &bytes)
+    }
+}

@@ -1,0 +1,88 @@
+import ArborCore
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads and writes Arbor's files. Writes go to a temporary file in the same directory, are
+/// fsynced, then linked into place, so a reader never sees half a file and a crash leaves nothing
+/// at the destination.
+public enum SecureFile {
+    public enum Mode: Sendable {
+        /// 0600: anything that holds a secret.
+        case secret
+        /// 0644: certificates, bundles, revocation lists.
+        case `public`
+
+        var permissions: mode_t { self == .secret ? 0o600 : 0o644 }
+    }
+
+    /// Writes `text`; refuses to replace an existing file unless `overwrite` is set.
+    public static func write(_ text: String, to path: String, mode: Mode, overwrite: Bool = false) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = (directory.isEmpty ? "." : directory) + "/.arbor-tmp-\(UUID().uuidString)"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode.permissions)
+        guard descriptor >= 0 else {
+            throw ArborError(.ioFailure, "cannot create a file in '\(directory.isEmpty ? "." : directory)': \(errnoText()); check that the directory exists and is writable")
+        }
+        defer { unlink(temporary) }
+        var failure: Int32 = 0
+        var bytes = Array(text.utf8)
+        defer { if mode == .secret { bytes.wipe() } }
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                offset += written
+            }
+        }
+        // fchmod: the umask may have narrowed the mode given to open.
+        if failure == 0, fchmod(descriptor, mode.permissions) != 0 { failure = errno }
+        if failure == 0, fsync(descriptor) != 0 { failure = errno }
+        close(descriptor)
+        guard failure == 0 else {
+            throw ArborError(.ioFailure, "cannot write '\(path)': \(String(cString: strerror(failure)))")
+        }
+        if overwrite {
+            guard rename(temporary, path) == 0 else { throw ArborError(.ioFailure, "cannot write '\(path)': \(errnoText())") }
+        } else {
+            guard link(temporary, path) == 0 else {
+                if errno == EEXIST {
+                    throw ArborError(.fileExists, "'\(path)' already exists; arbor will not overwrite it: move it away or choose another path")
+                }
+                throw ArborError(.ioFailure, "cannot write '\(path)': \(errnoText())")
+            }
+        }
+        syncDirectory(directory.isEmpty ? "." : directory)
+    }
+
+    public static func read(_ path: String) throws -> String {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ArborError(.fileNotFound, "'\(path)' does not exist; check the path")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ArborError(.ioFailure, "cannot read '\(path)'; check its permissions")
+        }
+        guard data.count <= 64 << 20 else { throw ArborError(.malformedInput, "'\(path)' is larger than any Arbor file") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func syncDirectory(_ directory: String) {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        _ = fsync(descriptor)
+        close(descriptor)
+    }
+
+    static func errnoText() -> String { String(cString: strerror(errno)) }
+}

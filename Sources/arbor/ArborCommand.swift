@@ -1,0 +1,49 @@
+import ArborCore
+import ArgumentParser
+import Foundation
+
+@main
+struct ArborCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "arbor",
+        abstract: "Arbor: one offline root key grows a tree of keys for every node of a cluster.",
+        discussion: """
+            Start with 'arbor demo' to see the whole life of a key tree in a temporary directory.
+            Every command takes --help. Errors end with a one-line message and a non-zero exit status:
+            2 bad usage or input, 3 verification failed, 4 wrong passphrase, 5 corrupt file, 6 file problem.
+            """,
+        subcommands: [
+            RootCommand.self, DeriveCommand.self, CertCommand.self, RevokeCommand.self, RekeyCommand.self,
+            TrustCommand.self, FingerprintCommand.self, DemoCommand.self,
+        ]
+    )
+
+    /// Turns every failure into one line on stderr and an exit status; no stack traces.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as ArborError {
+            FileHandle.standardError.write(Data("arbor: error: \(error.message)\n".utf8))
+            Foundation.exit(exitStatus(for: error.code))
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static func exitStatus(for code: ArborError.Code) -> Int32 {
+        switch code {
+        case .invalidSignature, .wrongIssuer, .certificateExpired, .certificateNotYetValid, .usageNotAllowed,
+            .revoked, .untrustedRoot, .invalidRekey, .fingerprintMismatch:
+            3
+        case .wrongPassphrase: 4
+        case .corruptFile: 5
+        case .fileExists, .fileNotFound, .ioFailure: 6
+        default: 2
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import ArborCore
+import ArborKeyStore
+import ArgumentParser
+
+struct CertCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cert",
+        abstract: "Issue, verify and show key certificate chains.",
+        subcommands: [CertIssueCommand.self, CertVerifyCommand.self, CertShowCommand.self]
+    )
+}
+
+struct CertIssueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "issue",
+        abstract: "Certify a descendant's keys, writing its chain from the root down.",
+        discussion: """
+            Each level between the issuer and the node is certified by its parent with Ed25519 and ML-DSA-65.
+            Example: arbor cert issue eu/node-7 --root root.key -o node-7.chain
+            """
+    )
+
+    @Argument(help: "The path of the node to certify.")
+    var path: String
+
+    @OptionGroup var issuer: IssuerOptions
+
+    @Option(name: .long, help: "Usages of the node's key: sign, agree, certify, comma-separated.")
+    var usage: String = "sign,agree,certify"
+
+    @Option(name: .long, help: "Validity in days.")
+    var validityDays: Int = 365
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the chain.", valueName: "file"))
+    var out: String
+
+    @Flag(name: .long, help: "Replace --out if it exists.")
+    var force = false
+
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let issuer = try issuer.load()
+        let issued = try issuer.certify(try parsePath(path), usage: try KeyUsage(parsing: usage), validity: try validity(days: validityDays))
+        try SecureFile.write(issued.chain.armored, to: out, mode: .public, overwrite: force)
+        let summary = CertificateSummary(issued.chain.leaf)
+        try output.emit(summary, human: "wrote chain \(out) (\(issued.chain.certificates.count) certificates)\n\(summary.text)")
+    }
+}
+
+struct CertVerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify a chain up to a trusted root: signatures, validity, usages, revocations.",
+        discussion: """
+            Trusted roots are the --anchor certificates (your own cluster's root.cert) and the bundles in the
+            trust store (imported with 'arbor trust import'). Exit status 3 when the chain does not verify.
+            """
+    )
+
+    @Argument(help: "The chain file to verify.")
+    var chain: String
+
+    @Option(name: .long, help: ArgumentHelp("A trusted root certificate (repeatable).", valueName: "file"))
+    var anchor: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("A revocation list to honour (repeatable).", valueName: "file"))
+    var revocations: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("The trust store directory (default: $ARBOR_TRUST_STORE or ~/.config/arbor/trust).", valueName: "dir"))
+    var trustStore: String?
+
+    @Option(name: .long, help: ArgumentHelp("Verify at this time instead of now, e.g. 2027-01-01T00:00:00Z.", valueName: "time"))
+    var at: String?
+
+    @OptionGroup var output: OutputOptions
+
+    struct Result: Encodable {
+        let valid: Bool
+        let anchor: String
+        let leaf: CertificateSummary
+        let chain: [CertificateSummary]
+    }
+
+    func run() async throws {
+        let target = try readChain(chain)
+        let store = TrustStoreDirectory(path: trustStore ?? TrustStoreDirectory.defaultPath())
+        let bundles = try store.bundles()
+        var anchors = bundles.map(\.anchor)
+        for path in anchor {
+            let rootChain = try readChain(path)
+            anchors.append(try TrustAnchor(name: "local", rootCertificate: rootChain.root))
+        }
+        let lists = bundles.reduce(try readRevocations(revocations)) { $0.merging($1.revocations) }
+        let time = try at.map(Timestamp.parse) ?? now()
+        let verified = try ChainVerifier(anchors: anchors, revocations: lists).verify(target, at: time)
+        let result = Result(
+            valid: true, anchor: verified.anchor.name, leaf: CertificateSummary(verified.leaf),
+            chain: target.certificates.map(CertificateSummary.init)
+        )
+        try output.emit(result, human: "valid: \(verified.leaf.path) epoch \(verified.leaf.epoch) chains to root \(verified.chain.root.keyID.shortHex) (\(verified.anchor.name))")
+    }
+}
+
+struct CertShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Print the certificates of a chain, root first. Does not verify; use 'cert verify'."
+    )
+
+    @Argument(help: "The chain file.")
+    var chain: String
+
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let summaries = try readChain(chain).certificates.map(CertificateSummary.init)
+        try output.emit(summaries, human: summaries.map(\.text).joined(separator: "\n"))
+    }
+}

@@ -1,0 +1,55 @@
+import ArborCore
+import ArborKeyStore
+import ArgumentParser
+
+struct DeriveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "derive",
+        abstract: "Derive a descendant's node key file from the root or from an ancestor's node key.",
+        discussion: """
+            Derivation is deterministic: the same path gives the same keys on any machine. A parent derives
+            every descendant; a node cannot derive its parent or its siblings. The key file is written 0600.
+            Example: arbor derive eu/node-7 --root root.key -o node-7.key
+            """
+    )
+
+    @Argument(help: "The node's path, e.g. eu/node-7 (a branch after a parent-ordered rekey: eu/node-7#1).")
+    var path: String
+
+    @Option(name: .long, help: ArgumentHelp("The encrypted root key file.", valueName: "file"))
+    var root: String?
+
+    @Option(name: .long, help: ArgumentHelp("An ancestor's node key file, instead of --root.", valueName: "file"))
+    var from: String?
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the node key file.", valueName: "file"))
+    var out: String
+
+    @OptionGroup var passphrase: PassphraseOptions
+    @OptionGroup var output: OutputOptions
+
+    struct Result: Encodable {
+        let path: String
+        let keyFile: String
+        let epoch: UInt32
+        let keyID: String
+    }
+
+    func validate() throws {
+        guard (root == nil) != (from == nil) else { throw ValidationError("derive from either --root ROOT.key or --from ANCESTOR.key") }
+    }
+
+    func run() async throws {
+        let target = try parsePath(path)
+        let ancestor = if let root { try openRoot(root, passphrase: passphrase.source).node } else {
+            try NodeKeyFile.decode(try SecureFile.read(from!))
+        }
+        let secret = try ancestor.descendant(target)
+        let keys = try secret.keySet()
+        try SecureFile.write(NodeKeyFile.encode(secret), to: out, mode: .secret)
+        let result = Result(
+            path: target.description, keyFile: out, epoch: secret.epoch, keyID: keys.keyID.hex
+        )
+        try output.emit(result, human: "wrote node key \(out) (mode 0600) for \(target)\nkey id \(result.keyID)")
+    }
+}

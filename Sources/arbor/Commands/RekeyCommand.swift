@@ -1,0 +1,113 @@
+import ArborCore
+import ArborKeyStore
+import ArgumentParser
+
+struct RekeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rekey",
+        abstract: "Move a node to new keys: by itself (next epoch) or by order of an ancestor (new branch).",
+        discussion: """
+            Self-rekey (default): the node derives its next epoch from its own secret and certifies the new
+            keys with its current ones; the key file and the chain are replaced.
+              arbor rekey --node node-7.key --chain node-7.chain
+            Parent-ordered: an ancestor moves the node to the next branch (eu/node-7 -> eu/node-7#1), certifies
+            it, and revokes the old key as superseded when --list is given.
+              arbor rekey --parent-ordered eu/node-7 --root root.key -o node-7.key --chain-out node-7.chain
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Self-rekey: the node's key file (replaced).", valueName: "file"))
+    var node: String?
+
+    @Option(name: .long, help: ArgumentHelp("Self-rekey: the node's chain (replaced).", valueName: "file"))
+    var chain: String?
+
+    @Option(name: .long, help: ArgumentHelp("Parent-ordered: the current path of the node to move.", valueName: "path"))
+    var parentOrdered: String?
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Parent-ordered: where to write the new node key.", valueName: "file"))
+    var out: String?
+
+    @Option(name: .long, help: ArgumentHelp("Parent-ordered: where to write the new chain.", valueName: "file"))
+    var chainOut: String?
+
+    @Option(name: .long, help: ArgumentHelp("Parent-ordered: a revocation list that receives the old key as superseded.", valueName: "file"))
+    var list: String?
+
+    @Option(name: .long, help: ArgumentHelp("Parent-ordered: the chain of the old key, to revoke it.", valueName: "file"))
+    var oldChain: String?
+
+    @Option(name: .long, help: "Validity of the new certificate, in days.")
+    var validityDays: Int = 365
+
+    @Option(name: .long, help: "Parent-ordered: usages of the new key.")
+    var usage: String = "sign,agree,certify"
+
+    @OptionGroup(title: "Parent-ordered issuer") var issuer: IssuerOptions
+    @OptionGroup var output: OutputOptions
+
+    struct Result: Encodable {
+        let mode: String
+        let path: String
+        let epoch: UInt32
+        let keyID: String
+        let keyFile: String
+        let chainFile: String
+        let revokedOldKeyID: String?
+    }
+
+    func validate() throws {
+        if parentOrdered == nil {
+            guard node != nil, chain != nil else {
+                throw ValidationError("self-rekey needs --node NODE.key --chain NODE.chain; a parent-ordered rekey needs --parent-ordered PATH")
+            }
+        } else {
+            guard out != nil, chainOut != nil else { throw ValidationError("--parent-ordered needs -o NEW.key and --chain-out NEW.chain") }
+            guard (list == nil) == (oldChain == nil) else { throw ValidationError("--list and --old-chain go together") }
+        }
+    }
+
+    func run() async throws {
+        if let parentOrdered { try await runParentOrdered(parentOrdered) } else { try runSelf() }
+    }
+
+    private func runSelf() throws {
+        let secret = try NodeKeyFile.decode(try SecureFile.read(node!))
+        let next = try SelfRekey.advance(secret, chain: try readChain(chain!), validity: try validity(days: validityDays))
+        // The chain first: a crash between the two writes leaves the old key with a chain that
+        // already names the new epoch, which 'rekey' reports instead of silently forking.
+        try SecureFile.write(next.chain.armored, to: chain!, mode: .public, overwrite: true)
+        try SecureFile.write(NodeKeyFile.encode(next.secret), to: node!, mode: .secret, overwrite: true)
+        try report(mode: "self", chain: next.chain, keyFile: node!, chainFile: chain!, revoked: nil)
+    }
+
+    private func runParentOrdered(_ current: String) async throws {
+        let issuer = try self.issuer.load()
+        let moved = try issuer.rekeyToNewBranch(try parsePath(current), usage: try KeyUsage(parsing: usage), validity: try validity(days: validityDays))
+        var revoked: KeyID?
+        if let list, let oldChain {
+            let old = try readChain(oldChain).leaf
+            guard old.path.segments.map(\.label) == moved.secret.path.segments.map(\.label) else {
+                throw ArborError(.invalidArgument, "--old-chain is the chain of \(old.path), not of the node being moved")
+            }
+            var existing = FileManagerProbe.exists(list) ? try readRevocations([list]) : RevocationList()
+            existing.merge([try issuer.revoke(old.keyID, at: old.path, reason: .superseded, time: now())])
+            try SecureFile.write(existing.armored, to: list, mode: .public, overwrite: true)
+            revoked = old.keyID
+        }
+        try SecureFile.write(NodeKeyFile.encode(moved.secret), to: out!, mode: .secret)
+        try SecureFile.write(moved.chain.armored, to: chainOut!, mode: .public)
+        try report(mode: "parent-ordered", chain: moved.chain, keyFile: out!, chainFile: chainOut!, revoked: revoked)
+    }
+
+    private func report(mode: String, chain: CertificateChain, keyFile: String, chainFile: String, revoked: KeyID?) throws {
+        let leaf = chain.leaf
+        let result = Result(
+            mode: mode, path: leaf.path.description, epoch: leaf.epoch, keyID: leaf.keyID.hex,
+            keyFile: keyFile, chainFile: chainFile, revokedOldKeyID: revoked?.hex
+        )
+        var text = "\(mode) rekey: \(leaf.path) epoch \(leaf.epoch), new key \(leaf.keyID.shortHex)\nwrote \(keyFile) and \(chainFile)"
+        if let revoked { text += "\nrevoked the old key \(revoked.shortHex) as superseded" }
+        try output.emit(result, human: text)
+    }
+}

@@ -1,0 +1,70 @@
+import ArborCore
+import ArborKeyStore
+import ArgumentParser
+
+struct RevokeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revoke",
+        abstract: "Revoke a descendant's key, adding a signed entry to a revocation list.",
+        discussion: """
+            Any ancestor may revoke: the root, or a node key with its chain. Chains through the revoked key,
+            and everything below it, stop verifying wherever the list is honoured.
+            Example: arbor revoke --chain node-7.chain --root root.key --reason key-compromise --list cluster.crl
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The chain whose last key is revoked.", valueName: "file"))
+    var chain: String?
+
+    @Option(name: .long, help: ArgumentHelp("The key identifier to revoke (64 hex digits), with --path.", valueName: "hex"))
+    var keyID: String?
+
+    @Option(name: .long, help: "The path of the key given by --key-id.")
+    var path: String?
+
+    @Option(name: .long, help: "Why: unspecified, key-compromise, superseded, cessation-of-operation.")
+    var reason: String = "unspecified"
+
+    @Option(name: .long, help: ArgumentHelp("The revocation list to add to; created if missing.", valueName: "file"))
+    var list: String
+
+    @OptionGroup var issuer: IssuerOptions
+    @OptionGroup var output: OutputOptions
+
+    struct Result: Encodable {
+        let revokedPath: String
+        let revokedKeyID: String
+        let revokerPath: String
+        let reason: String
+        let time: String
+        let listEntries: Int
+    }
+
+    func validate() throws {
+        guard (chain == nil) != (keyID == nil), (keyID == nil) == (path == nil) else {
+            throw ValidationError("name the key with either --chain FILE or --key-id HEX --path PATH")
+        }
+    }
+
+    func run() async throws {
+        let (targetKey, targetPath): (KeyID, TreePath) = if let chain {
+            try readChain(chain).leaf.keyIDAndPath
+        } else {
+            (try KeyID(hex: keyID!), try parsePath(path!))
+        }
+        let reason = try Revocation.Reason(parsing: reason)
+        var existing = FileManagerProbe.exists(list) ? try readRevocations([list]) : RevocationList()
+        let revocation = try issuer.load().revoke(targetKey, at: targetPath, reason: reason, time: now())
+        existing.merge([revocation])
+        try SecureFile.write(existing.armored, to: list, mode: .public, overwrite: true)
+        let result = Result(
+            revokedPath: targetPath.description, revokedKeyID: targetKey.hex, revokerPath: revocation.revokerPath.description,
+            reason: reason.description, time: Timestamp.format(revocation.time), listEntries: existing.revocations.count
+        )
+        try output.emit(result, human: "revoked \(targetPath) key \(targetKey.shortHex) (\(reason)); \(list) now holds \(result.listEntries) entries")
+    }
+}
+
+extension KeyCertificate {
+    var keyIDAndPath: (KeyID, TreePath) { (keyID, path) }
+}

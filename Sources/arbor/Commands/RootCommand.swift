@@ -1,0 +1,73 @@
+import ArborCore
+import ArborKeyStore
+import ArgumentParser
+
+struct RootCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "root",
+        abstract: "Create and keep the cluster's offline root key.",
+        subcommands: [RootInitCommand.self]
+    )
+}
+
+struct RootInitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create a 256-bit root key, encrypted under a passphrase, and its self-signed root certificate.",
+        discussion: """
+            The key comes from the operating system's CSPRNG and is sealed with ChaCha20-Poly1305 under a key
+            that scrypt derives from the passphrase (N=2^18, r=8, p=1). The file is written with mode 0600 and
+            an existing file is never overwritten. Keep it offline; the certificate is public.
+            """
+    )
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the encrypted root key.", valueName: "file"))
+    var out: String = "root.key"
+
+    @Option(name: .long, help: ArgumentHelp("Where to write the root certificate (default: the key path with .cert).", valueName: "file"))
+    var cert: String?
+
+    @Option(name: .long, help: "Validity of the root certificate, in days.")
+    var validityDays: Int = 3650
+
+    @Option(name: .long, help: .hidden)
+    var unsafeScryptLogN: UInt8?
+
+    @OptionGroup var passphrase: PassphraseOptions
+    @OptionGroup var output: OutputOptions
+
+    struct Result: Encodable {
+        let keyFile: String
+        let certificateFile: String
+        let rootKeyID: String
+        let safetyNumber: SafetyNumberSummary
+    }
+
+    func run() async throws {
+        let certPath = cert ?? rootCertificatePath(for: out)
+        for path in [out, certPath] where FileManagerProbe.exists(path) {
+            throw ArborError(.fileExists, "'\(path)' already exists; arbor will not overwrite it: move it away or choose another path")
+        }
+        var parameters = EncryptedRootKeyFile.Parameters.default
+        if let unsafeScryptLogN { parameters = .unsafe(logN: unsafeScryptLogN) }
+        let secret = try passphrase.source.read(prompt: "Passphrase for the new root key: ", confirm: true)
+        let root = RootKey.generate()
+        let rootKeys = try root.node.keySet()
+        let certificate = try KeyCertificate.root(rootKeys, validity: try validity(days: validityDays))
+        try SecureFile.write(try EncryptedRootKeyFile.seal(root, passphrase: secret, parameters: parameters), to: out, mode: .secret)
+        try SecureFile.write(try CertificateChain([certificate]).armored, to: certPath, mode: .public)
+        let result = Result(
+            keyFile: out, certificateFile: certPath, rootKeyID: certificate.keyID.hex,
+            safetyNumber: SafetyNumberSummary(certificate.publicKeys.safetyNumber)
+        )
+        try output.emit(result, human: """
+            wrote root key \(out) (mode 0600) and root certificate \(certPath)
+            root key id \(result.rootKeyID)
+            \(result.safetyNumber.text)
+            """)
+    }
+}
+
+extension PublicKeySet {
+    var safetyNumber: SafetyNumber { SafetyNumber(rootKeys: self) }
+}

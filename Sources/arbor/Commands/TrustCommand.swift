@@ -1,0 +1,138 @@
+import ArborCore
+import ArborKeyStore
+import ArgumentParser
+import Foundation
+
+struct TrustCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trust",
+        abstract: "Exchange trust with other clusters: export your root, import theirs after an in-person check.",
+        subcommands: [TrustExportCommand.self, TrustImportCommand.self, TrustListCommand.self]
+    )
+}
+
+struct TrustStoreOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The trust store directory (default: $ARBOR_TRUST_STORE or ~/.config/arbor/trust).", valueName: "dir"))
+    var store: String?
+
+    var directory: TrustStoreDirectory { TrustStoreDirectory(path: store ?? TrustStoreDirectory.defaultPath()) }
+}
+
+struct TrustExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write this cluster's trust bundle: its name, root certificate and revocation list."
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The root certificate.", valueName: "file"))
+    var rootCert: String
+
+    @Option(name: .long, help: "The cluster's name, shown to whoever imports it.")
+    var name: String
+
+    @Option(name: .long, help: ArgumentHelp("A revocation list to include (repeatable).", valueName: "file"))
+    var revocations: [String] = []
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the bundle.", valueName: "file"))
+    var out: String
+
+    @OptionGroup var output: OutputOptions
+
+    struct Result: Encodable {
+        let bundleFile: String
+        let cluster: String
+        let rootKeyID: String
+        let safetyNumber: SafetyNumberSummary
+    }
+
+    func run() async throws {
+        let bundle = try TrustBundle(clusterName: name, chain: try readChain(rootCert), revocations: try readRevocations(revocations))
+        try SecureFile.write(bundle.armored, to: out, mode: .public)
+        let result = Result(bundleFile: out, cluster: name, rootKeyID: bundle.anchor.keyID.hex, safetyNumber: SafetyNumberSummary(bundle.safetyNumber))
+        try output.emit(result, human: "wrote trust bundle \(out) for cluster '\(name)'\ncompare in person with whoever imports it:\n\(result.safetyNumber.text)")
+    }
+}
+
+struct TrustImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Trust another cluster's root, after confirming its safety number.",
+        discussion: """
+            Shows the bundle's safety number and asks you to confirm that it matches what the other cluster's
+            operator reads out or shows in person. For scripts, pass the expected number (digits or words)
+            with --safety-number; a mismatch refuses the import.
+            """
+    )
+
+    @Argument(help: "The trust bundle file.")
+    var bundle: String
+
+    @Option(name: .long, help: ArgumentHelp("The expected safety number (60 digits or 12 words), checked instead of asking.", valueName: "number"))
+    var safetyNumber: String?
+
+    @OptionGroup var store: TrustStoreOption
+    @OptionGroup var output: OutputOptions
+
+    struct Result: Encodable {
+        let imported: Bool
+        let cluster: String
+        let rootKeyID: String
+        let revocations: Int
+        let store: String
+    }
+
+    func run() async throws {
+        let bundle = try TrustBundle(armored: try SecureFile.read(self.bundle))
+        let number = bundle.safetyNumber
+        if let safetyNumber {
+            guard number.matches(safetyNumber) else {
+                throw ArborError(.fingerprintMismatch, "the bundle's safety number does not match the one given; do not import it, and ask the other cluster's operator for the bundle again in person")
+            }
+        } else {
+            try confirmInteractively(bundle)
+        }
+        try store.directory.add(bundle)
+        let result = Result(
+            imported: true, cluster: bundle.clusterName, rootKeyID: bundle.anchor.keyID.hex,
+            revocations: bundle.revocations.revocations.count, store: store.directory.path
+        )
+        try output.emit(result, human: "imported cluster '\(bundle.clusterName)' (root \(bundle.anchor.keyID.shortHex)) into \(result.store)")
+    }
+
+    private func confirmInteractively(_ bundle: TrustBundle) throws {
+        guard let tty = FileHandle(forUpdatingAtPath: "/dev/tty") else {
+            throw ArborError(.invalidArgument, "no terminal to confirm the safety number; pass --safety-number with the number you checked in person")
+        }
+        let summary = SafetyNumberSummary(bundle.safetyNumber)
+        tty.write(Data("cluster '\(bundle.clusterName)', root \(bundle.anchor.keyID.shortHex)\n\(summary.text)\nDoes this match what the other side shows? Type 'yes' to import: ".utf8))
+        var answer: [UInt8] = []
+        while let byte = try tty.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") { answer.append(byte) }
+        guard String(decoding: answer, as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
+            throw ArborError(.fingerprintMismatch, "import cancelled: the safety number was not confirmed")
+        }
+    }
+}
+
+struct TrustListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the clusters this node trusts.")
+
+    @OptionGroup var store: TrustStoreOption
+    @OptionGroup var output: OutputOptions
+
+    struct Entry: Encodable {
+        let cluster: String
+        let rootKeyID: String
+        let revocations: Int
+        let safetyNumber: SafetyNumberSummary
+    }
+
+    func run() async throws {
+        let entries = try store.directory.bundles().map {
+            Entry(cluster: $0.clusterName, rootKeyID: $0.anchor.keyID.hex, revocations: $0.revocations.revocations.count, safetyNumber: SafetyNumberSummary($0.safetyNumber))
+        }
+        let text = entries.isEmpty ? "no trusted clusters in \(store.directory.path)" : entries.map {
+            "\($0.cluster)  root \($0.rootKeyID)  \($0.revocations) revocations\n    \($0.safetyNumber.digits)"
+        }.joined(separator: "\n")
+        try output.emit(entries, human: text)
+    }
+}

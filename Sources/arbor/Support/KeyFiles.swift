@@ -1,0 +1,64 @@
+import ArborCore
+import ArborKeyStore
+import ArgumentParser
+
+struct PassphraseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Read the passphrase from the first line of this file instead of the terminal.", valueName: "file"))
+    var passphraseFile: String?
+
+    var source: PassphraseSource { passphraseFile.map(PassphraseSource.file) ?? .terminal }
+}
+
+/// Who signs: the root (with its passphrase) or a node key file with its chain.
+struct IssuerOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The encrypted root key file.", valueName: "file"))
+    var root: String?
+
+    @Option(name: .long, help: ArgumentHelp("The root certificate (default: the root key path with .cert).", valueName: "file"))
+    var rootCert: String?
+
+    @Option(name: .long, help: ArgumentHelp("A node key file to act as the issuer instead of the root.", valueName: "file"))
+    var key: String?
+
+    @Option(name: .long, help: ArgumentHelp("The certificate chain of --key.", valueName: "file"))
+    var keyChain: String?
+
+    @OptionGroup var passphrase: PassphraseOptions
+
+    func load() throws -> Issuer {
+        guard (root == nil) != (key == nil) else {
+            throw ArborError(.invalidArgument, "name the issuer with either --root ROOT.key or --key NODE.key --key-chain NODE.chain")
+        }
+        guard key == nil || keyChain != nil else {
+            throw ArborError(.invalidArgument, "--key needs --key-chain, the node's certificate chain")
+        }
+        if let root {
+            let rootKey = try openRoot(root, passphrase: passphrase.source)
+            let chain = try CertificateChain(armored: try SecureFile.read(rootCert ?? rootCertificatePath(for: root)))
+            guard chain.certificates.count == 1, chain.root.kind == .root else {
+                throw ArborError(.invalidArgument, "the root certificate file must hold the root certificate alone")
+            }
+            return try Issuer(root: rootKey, rootCertificate: chain.root)
+        }
+        let secret = try NodeKeyFile.decode(try SecureFile.read(key!))
+        return try Issuer(secret: secret, chain: try CertificateChain(armored: try SecureFile.read(keyChain!)))
+    }
+}
+
+func openRoot(_ path: String, passphrase: PassphraseSource) throws -> RootKey {
+    let text = try SecureFile.read(path)
+    return try EncryptedRootKeyFile.open(text, passphrase: try passphrase.read(prompt: "Passphrase for \(path): "))
+}
+
+/// `root.key` → `root.cert`; any other name gets `.cert` appended.
+func rootCertificatePath(for keyPath: String) -> String {
+    keyPath.hasSuffix(".key") ? String(keyPath.dropLast(4)) + ".cert" : keyPath + ".cert"
+}
+
+func readChain(_ path: String) throws -> CertificateChain { try CertificateChain(armored: try SecureFile.read(path)) }
+
+func readRevocations(_ paths: [String]) throws -> RevocationList {
+    try paths.reduce(RevocationList()) { $0.merging(try RevocationList(armored: try SecureFile.read($1))) }
+}
+
+func parsePath(_ text: String) throws -> TreePath { try TreePath(parsing: text) }

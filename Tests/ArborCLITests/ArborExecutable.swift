@@ -1,0 +1,61 @@
+import Foundation
+
+/// Runs the built `arbor` executable, which SwiftPM places next to the test bundle.
+struct ArborExecutable {
+    struct Outcome {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    let url: URL
+    /// A fresh directory for this test's files, and the trust store inside it.
+    let directory: URL
+
+    init() throws {
+        let bundle = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        url = bundle.deletingLastPathComponent().appendingPathComponent("arbor")
+        guard FileManager.default.isExecutableFile(atPath: url.path) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: url.path])
+        }
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("arbor-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data("test passphrase\n".utf8).write(to: directory.appendingPathComponent("pass"))
+        try Data("another passphrase\n".utf8).write(to: directory.appendingPathComponent("wrong-pass"))
+    }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    @discardableResult
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment
+        environment["ARBOR_TRUST_STORE"] = path("trust")
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let stdout = output.fileHandleForReading.readDataToEndOfFile()
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// `root init` with a fast, test-only work factor.
+    func initRoot(_ name: String = "root.key") throws -> Outcome {
+        try run(["root", "init", "-o", name, "--passphrase-file", "pass", "--unsafe-scrypt-log-n", "10"])
+    }
+
+    func json(_ outcome: Outcome) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8))
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+}

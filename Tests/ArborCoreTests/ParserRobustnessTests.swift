@@ -1,0 +1,73 @@
+@testable import ArborCore
+import Foundation
+import Testing
+
+/// Every parser meets random bytes, truncations and mutations of valid input: it throws an
+/// `ArborError` and never traps.
+@Suite("Parser robustness")
+struct ParserRobustnessTests {
+    static let parsers: [(String, @Sendable ([UInt8]) throws -> Void)] = [
+        ("certificate", { _ = try KeyCertificate(encoded: $0) }),
+        ("chain", { _ = try CertificateChain(encoded: $0) }),
+        ("revocation", { _ = try Revocation(encoded: $0) }),
+        ("revocation list", { _ = try RevocationList(encoded: $0) }),
+        ("trust bundle", { _ = try TrustBundle(encoded: $0) }),
+        ("public key set", { _ = try PublicKeySet(encoded: $0) }),
+        ("node key file", { _ = try NodeKeyFile.decode(Armor.encode($0, label: NodeKeyFile.armorLabel)) }),
+        ("root key file", {
+            _ = try EncryptedRootKeyFile.open(Armor.encode($0, label: EncryptedRootKeyFile.armorLabel), passphrase: SecretBytes(copying: [1]))
+        }),
+    ]
+
+    @Test("random and mutated inputs are rejected with an ArborError")
+    func fuzz() throws {
+        let cluster = try Fixtures.Cluster()
+        let (secret, chain) = try cluster.chain("eu/node-7")
+        let revocation = try cluster.issuer.revoke(chain.leaf.keyID, at: chain.leaf.path, reason: .superseded, time: 0)
+        let bundle = try TrustBundle(clusterName: "x", chain: chain, revocations: RevocationList([revocation]))
+        let seeds: [[UInt8]] = [
+            chain.leaf.encoded, chain.encoded, revocation.encoded, RevocationList([revocation]).encoded, bundle.encoded,
+            try Armor.decode(NodeKeyFile.encode(secret), label: NodeKeyFile.armorLabel),
+        ]
+        var generator = SystemRandomNumberGenerator()
+        var inputs: [[UInt8]] = (0..<40).map { _ in (0..<Int.random(in: 0...300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) } }
+        for seed in seeds {
+            for _ in 0..<12 {
+                var mutated = seed
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: mutated = Array(mutated.prefix(Int.random(in: 0..<mutated.count, using: &generator)))
+                case 1: mutated[Int.random(in: 0..<mutated.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+                default: mutated += [UInt8.random(in: 0...255, using: &generator)]
+                }
+                inputs.append(mutated)
+            }
+            // Length fields set to extremes.
+            for index in 4..<min(12, seed.count) {
+                var extreme = seed
+                extreme[index] = 0xff
+                inputs.append(extreme)
+            }
+        }
+        var outcomes = 0
+        for input in inputs {
+            for (_, parse) in Self.parsers {
+                do { try parse(input) } catch is ArborError { outcomes += 1 }
+                // Anything other than ArborError propagates and fails the test.
+            }
+        }
+        #expect(outcomes > inputs.count * (Self.parsers.count - 2))
+    }
+
+    @Test("armor is strict about labels, line lengths and base64")
+    func armor() throws {
+        let text = Armor.encode(Array(0..<100), label: "ARBOR TEST")
+        #expect(try Armor.decode(text, label: "ARBOR TEST") == Array(0..<100))
+        #expect(try Armor.decode(text.replacingOccurrences(of: "\n", with: "\r\n"), label: "ARBOR TEST") == Array(0..<100))
+        #expect(throws: ArborError(.malformedInput, "")) { try Armor.decode(text, label: "ARBOR OTHER") }
+        #expect(throws: ArborError(.malformedInput, "")) { try Armor.decode(String(text.dropLast(10)), label: "ARBOR TEST") }
+        #expect(throws: ArborError(.malformedInput, "")) { try Armor.decode(text.replacingOccurrences(of: "A", with: "*"), label: "ARBOR TEST") }
+        let lines = text.split(separator: "\n")
+        let rewrapped = ([lines[0], lines[1].prefix(32), lines[1].dropFirst(32)] + lines.dropFirst(2)).joined(separator: "\n")
+        #expect(throws: ArborError(.malformedInput, "")) { try Armor.decode(rewrapped, label: "ARBOR TEST") }
+    }
+}

@@ -1,0 +1,58 @@
+@testable import ArborCore
+import Foundation
+import Testing
+
+@Suite("Encrypted root key file")
+struct RootKeyFileTests {
+    let passphrase = SecretBytes(copying: Array("correct horse battery staple".utf8))
+    let fast = EncryptedRootKeyFile.Parameters.unsafe(logN: 10)
+
+    @Test("seal and open give back the same root")
+    func roundTrip() throws {
+        let root = RootKey.generate()
+        let text = try EncryptedRootKeyFile.seal(root, passphrase: passphrase, parameters: fast)
+        let opened = try EncryptedRootKeyFile.open(text, passphrase: passphrase)
+        #expect(opened.secretBytes == root.secretBytes)
+        #expect(try EncryptedRootKeyFile.parameters(of: text) == fast)
+        #expect(!text.contains(Hex.encode(root.secret.bytesForEncoding)))
+    }
+
+    @Test("a wrong passphrase is reported as such")
+    func wrongPassphrase() throws {
+        let text = try EncryptedRootKeyFile.seal(.generate(), passphrase: passphrase, parameters: fast)
+        #expect(throws: ArborError(.wrongPassphrase, "")) {
+            try EncryptedRootKeyFile.open(text, passphrase: SecretBytes(copying: Array("Correct horse battery staple".utf8)))
+        }
+    }
+
+    @Test("every flipped bit and every truncation is a corrupt file, never a wrong passphrase or a wrong root")
+    func corruption() throws {
+        let text = try EncryptedRootKeyFile.seal(.generate(), passphrase: passphrase, parameters: fast)
+        let bytes = try Armor.decode(text, label: EncryptedRootKeyFile.armorLabel)
+        for index in stride(from: 0, to: bytes.count, by: 7) {
+            var damaged = bytes
+            damaged[index] ^= 0x10
+            #expect(throws: ArborError(.corruptFile, "")) {
+                try EncryptedRootKeyFile.open(Armor.encode(damaged, label: EncryptedRootKeyFile.armorLabel), passphrase: passphrase)
+            }
+        }
+        for length in [0, 1, 60, bytes.count - 1] {
+            #expect(throws: ArborError(.corruptFile, "")) {
+                try EncryptedRootKeyFile.open(Armor.encode(Array(bytes.prefix(length)), label: EncryptedRootKeyFile.armorLabel), passphrase: passphrase)
+            }
+        }
+        #expect(throws: ArborError(.corruptFile, "")) { try EncryptedRootKeyFile.open(String(text.prefix(100)), passphrase: passphrase) }
+        #expect(throws: ArborError(.corruptFile, "")) { try EncryptedRootKeyFile.open("hello", passphrase: passphrase) }
+    }
+
+    @Test("the safe default refuses nothing, and unsafe parameters are only what the caller asked for")
+    func parameters() throws {
+        #expect(EncryptedRootKeyFile.Parameters.default.logN == 18)
+        #expect(throws: ArborError(.invalidArgument, "")) {
+            try EncryptedRootKeyFile.seal(.generate(), passphrase: passphrase, parameters: .unsafe(logN: 30))
+        }
+        #expect(throws: ArborError(.invalidArgument, "")) {
+            try EncryptedRootKeyFile.seal(.generate(), passphrase: SecretBytes(copying: []), parameters: fast)
+        }
+    }
+}
