@@ -16,7 +16,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "ArborCore", targets: ["ArborCore"]),
-        
+        .library(name: "ArborCustody", targets: ["ArborCustody"]),
         .executable(name: "arbor", targets: ["arbor"]),
     ],
     dependencies: [
@@ -32,7 +32,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-                .target(
+        .target(
+            name: "ArborCustody",
+            dependencies: [
+                "ArborCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "ArborKeyStore",
             dependencies: ["ArborCore"],
             swiftSettings: strictSettings
@@ -41,6 +50,7 @@ let package = Package(
             name: "arbor",
             dependencies: [
                 "ArborCore",
+                "ArborCustody",
                 "ArborKeyStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -52,7 +62,13 @@ let package = Package(
             resources: [.copy("Vectors")],
             swiftSettings: strictSettings
         ),
-                .testTarget(
+        .testTarget(
+            name: "ArborCustodyTests",
+            dependencies: ["ArborCustody"],
+            resources: [.copy("Vectors")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "ArborCLITests",
             dependencies: ["arbor", "ArborCore"],
             swiftSettings: strictSettings

@@ -2,11 +2,11 @@ import ArborCore
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reads and writes Arbor's files. Writes go to a temporary file in the same directory, are
@@ -28,7 +28,10 @@ public enum SecureFile {
         let temporary = (directory.isEmpty ? "." : directory) + "/.arbor-tmp-\(UUID().uuidString)"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode.permissions)
         guard descriptor >= 0 else {
-            throw ArborError(.ioFailure, "cannot create a file in '\(directory.isEmpty ? "." : directory)': \(errnoText()); check that the directory exists and is writable")
+            throw ArborError(
+                .ioFailure,
+                "cannot create a file in '\(directory.isEmpty ? "." : directory)': \(errnoText()); check that the directory exists and is writable"
+            )
         }
         defer { unlink(temporary) }
         var failure: Int32 = 0
@@ -58,7 +61,8 @@ public enum SecureFile {
         } else {
             guard link(temporary, path) == 0 else {
                 if errno == EEXIST {
-                    throw ArborError(.fileExists, "'\(path)' already exists; arbor will not overwrite it: move it away or choose another path")
+                    throw ArborError(
+                        .fileExists, "'\(path)' already exists; arbor will not overwrite it: move it away or choose another path")
                 }
                 throw ArborError(.ioFailure, "cannot write '\(path)': \(errnoText())")
             }

@@ -21,7 +21,9 @@ public struct TrustStoreDirectory: Sendable {
             do {
                 return try TrustBundle(armored: try SecureFile.read(path + "/" + name))
             } catch let error as ArborError {
-                throw ArborError(error.code, "the trust store entry '\(path)/\(name)' is unreadable (\(error.message)); remove it and import the bundle again")
+                throw ArborError(
+                    error.code,
+                    "the trust store entry '\(path)/\(name)' is unreadable (\(error.message)); remove it and import the bundle again")
             }
         }
     }

@@ -45,12 +45,21 @@ struct ArborExecutable {
         let stdout = output.fileHandleForReading.readDataToEndOfFile()
         let stderr = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        return Outcome(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 
-    /// `root init` with a fast, test-only work factor.
+    struct SetupFailed: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// `root init` with a fast, test-only work factor; throws (failing the test) if it fails.
+    @discardableResult
     func initRoot(_ name: String = "root.key") throws -> Outcome {
-        try run(["root", "init", "-o", name, "--passphrase-file", "pass", "--unsafe-scrypt-log-n", "10"])
+        let outcome = try run(["root", "init", "-o", name, "--passphrase-file", "pass", "--unsafe-scrypt-log-n", "10"])
+        guard outcome.status == 0 else { throw SetupFailed(description: "root init failed: \(outcome.stderr)") }
+        return outcome
     }
 
     func json(_ outcome: Outcome) throws -> Any {

@@ -11,7 +11,9 @@ struct CLIEndToEndTests {
     init() throws { arbor = try ArborExecutable() }
 
     /// A failure is one line, starting "arbor: error:", with no stack trace.
-    func expectOneLineError(_ outcome: ArborExecutable.Outcome, status: Int32, mentioning text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectOneLineError(
+        _ outcome: ArborExecutable.Outcome, status: Int32, mentioning text: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(outcome.status == status, "stderr: \(outcome.stderr)", sourceLocation: sourceLocation)
         let lines = outcome.stderr.split(separator: "\n")
         #expect(lines.count == 1, "stderr: \(outcome.stderr)", sourceLocation: sourceLocation)
@@ -30,7 +32,9 @@ struct CLIEndToEndTests {
         #expect(try String(contentsOfFile: arbor.path("root.key"), encoding: .utf8).hasPrefix("-----BEGIN ARBOR ROOT KEY-----"))
         #expect(FileManager.default.fileExists(atPath: arbor.path("root.cert")))
         let before = try Data(contentsOf: URL(fileURLWithPath: arbor.path("root.key")))
-        expectOneLineError(try arbor.initRoot(), status: 6, mentioning: "already exists")
+        expectOneLineError(
+            try arbor.run(["root", "init", "-o", "root.key", "--passphrase-file", "pass", "--unsafe-scrypt-log-n", "10"]),
+            status: 6, mentioning: "already exists")
         #expect(try Data(contentsOf: URL(fileURLWithPath: arbor.path("root.key"))) == before)
         // The passphrase never reaches the output.
         #expect(!created.stdout.contains("test passphrase"))
@@ -48,10 +52,14 @@ struct CLIEndToEndTests {
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
 
         // Derivation is deterministic: the same path from the root gives the same key.
-        let again = try arbor.run(["derive", "eu/node-7", "--root", "root.key", "--passphrase-file", "pass", "-o", "node-again.key", "--json"])
+        let again = try arbor.run([
+            "derive", "eu/node-7", "--root", "root.key", "--passphrase-file", "pass", "-o", "node-again.key", "--json",
+        ])
         #expect((try arbor.json(again) as? [String: Any])?["keyID"] as? String == keyID)
 
-        let issued = try arbor.run(["cert", "issue", "eu/node-7", "--root", "root.key", "--passphrase-file", "pass", "-o", "node.chain", "--json"])
+        let issued = try arbor.run([
+            "cert", "issue", "eu/node-7", "--root", "root.key", "--passphrase-file", "pass", "-o", "node.chain", "--json",
+        ])
         #expect(issued.status == 0, "\(issued.stderr)")
         #expect((try arbor.json(issued) as? [String: Any])?["keyID"] as? String == keyID)
 
@@ -64,9 +72,14 @@ struct CLIEndToEndTests {
         #expect(shown.stdout.contains("eu/node-7"))
         #expect(shown.stdout.contains(keyID))
 
-        let revoked = try arbor.run(["revoke", "--chain", "node.chain", "--root", "root.key", "--passphrase-file", "pass", "--reason", "key-compromise", "--list", "cluster.crl"])
+        let revoked = try arbor.run([
+            "revoke", "--chain", "node.chain", "--root", "root.key", "--passphrase-file", "pass", "--reason", "key-compromise", "--list",
+            "cluster.crl",
+        ])
         #expect(revoked.status == 0, "\(revoked.stderr)")
-        expectOneLineError(try arbor.run(["cert", "verify", "node.chain", "--anchor", "root.cert", "--revocations", "cluster.crl"]), status: 3, mentioning: "revoked")
+        expectOneLineError(
+            try arbor.run(["cert", "verify", "node.chain", "--anchor", "root.cert", "--revocations", "cluster.crl"]), status: 3,
+            mentioning: "revoked")
 
         // A sibling is unaffected, and a node derived by the region verifies as the root's.
         try arbor.run(["derive", "us", "--root", "root.key", "--passphrase-file", "pass", "-o", "us.key"])
@@ -75,9 +88,13 @@ struct CLIEndToEndTests {
         #expect(child.status == 0, "\(child.stderr)")
         #expect(try arbor.run(["cert", "verify", "us-node-1.chain", "--anchor", "root.cert", "--revocations", "cluster.crl"]).status == 0)
         let fromRegion = try arbor.run(["derive", "us/node-1", "--from", "us.key", "-o", "n1.key", "--json"])
-        let fromRoot = try arbor.run(["derive", "us/node-1", "--root", "root.key", "--passphrase-file", "pass", "-o", "n1-root.key", "--json"])
+        let fromRoot = try arbor.run([
+            "derive", "us/node-1", "--root", "root.key", "--passphrase-file", "pass", "-o", "n1-root.key", "--json",
+        ])
         #expect((try arbor.json(fromRegion) as? [String: Any])?["keyID"] as? String != nil)
-        #expect((try arbor.json(fromRegion) as? [String: Any])?["keyID"] as? String == (try arbor.json(fromRoot) as? [String: Any])?["keyID"] as? String)
+        #expect(
+            (try arbor.json(fromRegion) as? [String: Any])?["keyID"] as? String == (try arbor.json(fromRoot) as? [String: Any])?["keyID"]
+                as? String)
         // A child cannot derive upward.
         expectOneLineError(try arbor.run(["derive", "us", "--from", "n1.key", "-o", "up.key"]), status: 2, mentioning: "not below")
     }
@@ -105,7 +122,9 @@ struct CLIEndToEndTests {
         #expect(moved.status == 0, "\(moved.stderr)")
         #expect((try arbor.json(moved) as? [String: Any])?["path"] as? String == "eu/node-7#1")
         #expect(try arbor.run(["cert", "verify", "moved.chain", "--anchor", "root.cert", "--revocations", "cluster.crl"]).status == 0)
-        expectOneLineError(try arbor.run(["cert", "verify", "old.chain", "--anchor", "root.cert", "--revocations", "cluster.crl"]), status: 3, mentioning: "superseded")
+        expectOneLineError(
+            try arbor.run(["cert", "verify", "old.chain", "--anchor", "root.cert", "--revocations", "cluster.crl"]), status: 3,
+            mentioning: "superseded")
     }
 
     @Test("trust export, import after the safety number matches, list, and foreign verification")
@@ -114,9 +133,12 @@ struct CLIEndToEndTests {
         try arbor.initRoot("home.key")
         try arbor.initRoot("foreign.key")
         try arbor.run(["cert", "issue", "berlin/node-1", "--root", "foreign.key", "--passphrase-file", "pass", "-o", "foreign.chain"])
-        expectOneLineError(try arbor.run(["cert", "verify", "foreign.chain", "--anchor", "home.cert"]), status: 3, mentioning: "not trusted")
+        expectOneLineError(
+            try arbor.run(["cert", "verify", "foreign.chain", "--anchor", "home.cert"]), status: 3, mentioning: "not trusted")
 
-        let exported = try arbor.run(["trust", "export", "--root-cert", "foreign.cert", "--name", "berlin", "-o", "berlin.bundle", "--json"])
+        let exported = try arbor.run([
+            "trust", "export", "--root-cert", "foreign.cert", "--name", "berlin", "-o", "berlin.bundle", "--json",
+        ])
         #expect(exported.status == 0, "\(exported.stderr)")
         let fingerprint = try arbor.run(["fingerprint", "foreign.cert", "--json"])
         let exportedNumber = (try arbor.json(exported) as? [String: Any])?["safetyNumber"] as? [String: Any]
@@ -125,8 +147,13 @@ struct CLIEndToEndTests {
         #expect(fingerprintNumber?["digits"] as? String == digits)
         #expect(try arbor.run(["fingerprint", "berlin.bundle"]).stdout.contains(String(digits.prefix(11))))
 
-        let homeDigits = try #require((try arbor.json(try arbor.run(["fingerprint", "home.cert", "--json"])) as? [String: Any])?["safetyNumber"] as? [String: Any])["digits"] as? String
-        expectOneLineError(try arbor.run(["trust", "import", "berlin.bundle", "--safety-number", homeDigits ?? ""]), status: 3, mentioning: "does not match")
+        let homeDigits =
+            try #require(
+                (try arbor.json(try arbor.run(["fingerprint", "home.cert", "--json"])) as? [String: Any])?["safetyNumber"] as? [String: Any]
+            )["digits"] as? String
+        expectOneLineError(
+            try arbor.run(["trust", "import", "berlin.bundle", "--safety-number", homeDigits ?? ""]), status: 3,
+            mentioning: "does not match")
         expectOneLineError(try arbor.run(["trust", "import", "berlin.bundle"]), status: 2, mentioning: "--safety-number")
         #expect(try arbor.run(["trust", "list"]).stdout.contains("no trusted clusters"))
 
@@ -145,29 +172,46 @@ struct CLIEndToEndTests {
         defer { arbor.remove() }
         try arbor.initRoot()
         try arbor.run(["cert", "issue", "eu/node-7", "--root", "root.key", "--passphrase-file", "pass", "-o", "node.chain"])
-        expectOneLineError(try arbor.run(["derive", "eu/node-7", "--root", "root.key", "--passphrase-file", "wrong-pass", "-o", "x.key"]), status: 4, mentioning: "passphrase")
+        expectOneLineError(
+            try arbor.run(["derive", "eu/node-7", "--root", "root.key", "--passphrase-file", "wrong-pass", "-o", "x.key"]), status: 4,
+            mentioning: "passphrase")
         #expect(!FileManager.default.fileExists(atPath: arbor.path("x.key")))
 
         var bytes = try String(contentsOfFile: arbor.path("root.key"), encoding: .utf8)
         let truncated = String(bytes.prefix(120))
         try truncated.write(toFile: arbor.path("truncated.key"), atomically: true, encoding: .utf8)
-        expectOneLineError(try arbor.run(["derive", "eu", "--root", "truncated.key", "--passphrase-file", "pass", "-o", "x.key"]), status: 5, mentioning: "root key file")
+        expectOneLineError(
+            try arbor.run(["derive", "eu", "--root", "truncated.key", "--passphrase-file", "pass", "-o", "x.key"]), status: 5,
+            mentioning: "root key file")
         let index = bytes.index(bytes.startIndex, offsetBy: 60)
         bytes.replaceSubrange(index...index, with: bytes[index] == "A" ? "B" : "A")
         try bytes.write(toFile: arbor.path("corrupt.key"), atomically: true, encoding: .utf8)
-        expectOneLineError(try arbor.run(["derive", "eu", "--root", "corrupt.key", "--passphrase-file", "pass", "-o", "x.key"]), status: 5, mentioning: "damaged")
+        expectOneLineError(
+            try arbor.run(["derive", "eu", "--root", "corrupt.key", "--passphrase-file", "pass", "-o", "x.key"]), status: 5,
+            mentioning: "damaged")
 
-        expectOneLineError(try arbor.run(["derive", "EU//x", "--root", "root.key", "--passphrase-file", "pass", "-o", "x.key"]), status: 2, mentioning: "may use only")
-        expectOneLineError(try arbor.run(["derive", "eu", "--root", "missing.key", "--passphrase-file", "pass", "-o", "x.key"]), status: 6, mentioning: "does not exist")
-        expectOneLineError(try arbor.run(["cert", "verify", "node.chain", "--anchor", "root.cert", "--at", "2099-01-01T00:00:00Z"]), status: 3, mentioning: "expired")
+        expectOneLineError(
+            try arbor.run(["derive", "EU//x", "--root", "root.key", "--passphrase-file", "pass", "-o", "x.key"]), status: 2,
+            mentioning: "may use only")
+        expectOneLineError(
+            try arbor.run(["derive", "eu", "--root", "missing.key", "--passphrase-file", "pass", "-o", "x.key"]), status: 6,
+            mentioning: "does not exist")
+        expectOneLineError(
+            try arbor.run(["cert", "verify", "node.chain", "--anchor", "root.cert", "--at", "2099-01-01T00:00:00Z"]), status: 3,
+            mentioning: "expired")
         expectOneLineError(try arbor.run(["cert", "verify", "root.key", "--anchor", "root.cert"]), status: 2, mentioning: "ARBOR ROOT KEY")
-        expectOneLineError(try arbor.run(["cert", "verify", "node.chain", "--anchor", "root.cert", "--at", "yesterday"]), status: 2, mentioning: "not a time")
+        expectOneLineError(
+            try arbor.run(["cert", "verify", "node.chain", "--anchor", "root.cert", "--at", "yesterday"]), status: 2,
+            mentioning: "not a time")
 
         var chain = try String(contentsOfFile: arbor.path("node.chain"), encoding: .utf8)
         chain.removeLast(80)
         try chain.write(toFile: arbor.path("cut.chain"), atomically: true, encoding: .utf8)
         expectOneLineError(try arbor.run(["cert", "verify", "cut.chain", "--anchor", "root.cert"]), status: 2, mentioning: "truncated")
-        expectOneLineError(try arbor.run(["revoke", "--key-id", "abcd", "--path", "eu", "--root", "root.key", "--passphrase-file", "pass", "--list", "l.crl"]), status: 2, mentioning: "64 hex digits")
+        expectOneLineError(
+            try arbor.run([
+                "revoke", "--key-id", "abcd", "--path", "eu", "--root", "root.key", "--passphrase-file", "pass", "--list", "l.crl",
+            ]), status: 2, mentioning: "64 hex digits")
 
         let usage = try arbor.run(["derive", "eu"])
         #expect(usage.status != 0)

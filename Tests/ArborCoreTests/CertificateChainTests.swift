@@ -1,6 +1,7 @@
-@testable import ArborCore
 import Foundation
 import Testing
+
+@testable import ArborCore
 
 @Suite("Certificates and chain verification")
 struct CertificateChainTests {
@@ -76,7 +77,8 @@ struct CertificateChainTests {
         let region = try cluster.chain("eu")
         let node = try cluster.chain("eu/node-7")
         let sibling = try cluster.chain("us/node-1")
-        let revocation = try cluster.issuer.revoke(region.chain.leaf.keyID, at: Fixtures.path("eu"), reason: .keyCompromise, time: Fixtures.now)
+        let revocation = try cluster.issuer.revoke(
+            region.chain.leaf.keyID, at: Fixtures.path("eu"), reason: .keyCompromise, time: Fixtures.now)
         let verifier = cluster.verifier([revocation])
         #expect(throws: ArborError(.revoked, "")) { try verifier.verify(region.chain, at: Fixtures.now) }
         #expect(throws: ArborError(.revoked, "")) { try verifier.verify(node.chain, at: Fixtures.now) }
@@ -95,7 +97,8 @@ struct CertificateChainTests {
         }
         // A revocation signed by a key outside the chain is not honoured, even with a valid signature.
         let outsider = try Fixtures.Cluster()
-        let foreign = try outsider.issuer.revoke(node.chain.leaf.keyID, at: node.chain.leaf.path, reason: .keyCompromise, time: Fixtures.now)
+        let foreign = try outsider.issuer.revoke(
+            node.chain.leaf.keyID, at: node.chain.leaf.path, reason: .keyCompromise, time: Fixtures.now)
         _ = try cluster.verifier([foreign]).verify(node.chain, at: Fixtures.now)
     }
 
@@ -128,8 +131,10 @@ struct CertificateChainTests {
 
     @Test("revocation lists merge, deduplicate and reject a tampered entry")
     func revocationLists() throws {
-        let first = try cluster.issuer.revoke(try cluster.chain("eu").chain.leaf.keyID, at: Fixtures.path("eu"), reason: .superseded, time: Fixtures.now)
-        let second = try cluster.issuer.revoke(try cluster.chain("us").chain.leaf.keyID, at: Fixtures.path("us"), reason: .keyCompromise, time: Fixtures.now)
+        let first = try cluster.issuer.revoke(
+            try cluster.chain("eu").chain.leaf.keyID, at: Fixtures.path("eu"), reason: .superseded, time: Fixtures.now)
+        let second = try cluster.issuer.revoke(
+            try cluster.chain("us").chain.leaf.keyID, at: Fixtures.path("us"), reason: .keyCompromise, time: Fixtures.now)
         let merged = RevocationList([first]).merging(RevocationList([second, first]))
         #expect(merged.revocations.count == 2)
         #expect(merged == RevocationList([second]).merging(RevocationList([first])))

@@ -1,6 +1,7 @@
-@testable import ArborCore
 import Crypto
 import Foundation
+
+@testable import ArborCore
 
 /// Deterministic trees and certificates shared by the tests.
 enum Fixtures {
@@ -45,4 +46,9 @@ enum Fixtures {
     static func sourceVectorsPath(_ name: String, file: StaticString = #filePath) -> String {
         URL(fileURLWithPath: "\(file)").deletingLastPathComponent().appendingPathComponent("Vectors/\(name)").path
     }
+}
+
+extension SymmetricKey {
+    /// The key's bytes, for comparing with vector files (tests only).
+    var bytesForEncoding: [UInt8] { withUnsafeBytes { Array($0) } }
 }

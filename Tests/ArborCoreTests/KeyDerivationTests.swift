@@ -1,7 +1,8 @@
-@testable import ArborCore
 import Crypto
 import Foundation
 import Testing
+
+@testable import ArborCore
 
 @Suite("Key tree derivation")
 struct KeyDerivationTests {
@@ -48,29 +49,35 @@ struct KeyDerivationTests {
         #expect(childAtEpoch4.keyID == derivedByParent.keyID)
     }
 
-    @Test("a child derives neither its parent, nor its siblings, nor its earlier epochs", arguments: [
-        ("eu/node-7", "eu"), ("eu/node-7", "eu/node-8"), ("eu/node-7", "/"), ("eu/node-7", "eu/node-7"),
-        ("eu/node-7", "us/node-7/x"),
-    ])
+    @Test(
+        "a child derives neither its parent, nor its siblings, nor its earlier epochs",
+        arguments: [
+            ("eu/node-7", "eu"), ("eu/node-7", "eu/node-8"), ("eu/node-7", "/"), ("eu/node-7", "eu/node-7"),
+            ("eu/node-7", "us/node-7/x"),
+        ])
     func childCannotGoUp(from: String, to: String) throws {
         let child = try root.descendant(Fixtures.path(from))
         #expect(throws: ArborError(.invalidPath, "")) { try child.descendant(Fixtures.path(to)) }
         #expect(throws: ArborError(.invalidRekey, "")) { try child.atEpoch(2).atEpoch(1) }
     }
 
-    @Test("paths parse strictly", arguments: [
-        "", "/", "eu", "/eu/node-7", "eu/node-7#1", "a_b/c.d/e-f",
-    ])
+    @Test(
+        "paths parse strictly",
+        arguments: [
+            "", "/", "eu", "/eu/node-7", "eu/node-7#1", "a_b/c.d/e-f",
+        ])
     func validPaths(text: String) throws {
         let path = try TreePath(parsing: text)
         #expect(try TreePath(parsing: path.description) == path)
     }
 
-    @Test("bad paths are refused with an invalid-path error", arguments: [
-        "eu//node", "EU", "eu/node 7", "eu/#1", "eu/node#0", "eu/node#01", "eu/node#-1", "eu/.hidden", "eu/-x",
-        "eu/node#4294967296", String(repeating: "a", count: 64), Array(repeating: "a", count: 33).joined(separator: "/"),
-        "eu/nöde",
-    ])
+    @Test(
+        "bad paths are refused with an invalid-path error",
+        arguments: [
+            "eu//node", "EU", "eu/node 7", "eu/#1", "eu/node#0", "eu/node#01", "eu/node#-1", "eu/.hidden", "eu/-x",
+            "eu/node#4294967296", String(repeating: "a", count: 64), Array(repeating: "a", count: 33).joined(separator: "/"),
+            "eu/nöde",
+        ])
     func invalidPaths(text: String) {
         #expect(throws: ArborError(.invalidPath, "")) { try TreePath(parsing: text) }
     }
@@ -79,8 +86,10 @@ struct KeyDerivationTests {
     func redaction() throws {
         let secret = try root.descendant(Fixtures.path("eu"))
         let secretHex = Hex.encode(secret.branchSecret.bytesForEncoding)
-        for text in [String(describing: secret), String(describing: try secret.keySet()), String(describing: Fixtures.vectorRoot),
-                     String(describing: Fixtures.vectorRoot.secretBytes), "\(try EphemeralKeySet.generate())"] {
+        for text in [
+            String(describing: secret), String(describing: try secret.keySet()), String(describing: Fixtures.vectorRoot),
+            String(describing: Fixtures.vectorRoot.secretBytes), "\(try EphemeralKeySet.generate())",
+        ] {
             #expect(!text.contains(secretHex))
             #expect(!text.contains(Hex.encode(Fixtures.vectorRoot.secret.bytesForEncoding)))
         }

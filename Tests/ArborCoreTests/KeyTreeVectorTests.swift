@@ -1,7 +1,8 @@
-@testable import ArborCore
 import Crypto
 import Foundation
 import Testing
+
+@testable import ArborCore
 
 /// The committed vector file `Vectors/keytree.json` (specified in docs/keys.md, "Test vectors").
 /// Derivation vectors are re-derived here; certificate vectors (ML-DSA signing is randomised, so
@@ -45,15 +46,19 @@ struct KeyTreeVectorTests {
     }
 
     static let fileName = "keytree.json"
-    static let paths: [(String, UInt32)] = [("/", 0), ("eu", 0), ("eu/node-7", 0), ("eu/node-7", 1), ("eu/node-7", 2), ("eu/node-7#1", 0), ("us/node-1", 0), ("eu/node-7/db", 0)]
+    static let paths: [(String, UInt32)] = [
+        ("/", 0), ("eu", 0), ("eu/node-7", 0), ("eu/node-7", 1), ("eu/node-7", 2), ("eu/node-7#1", 0), ("us/node-1", 0),
+        ("eu/node-7/db", 0),
+    ]
     static let validity = try! KeyCertificate.Validity(notBefore: 1_790_000_000, notAfter: 1_900_000_000)
 
     static func node(_ path: String, epoch: UInt32) throws -> Node {
         let secret = try Fixtures.vectorRoot.node.descendant(orSelf: TreePath(parsing: path)).atEpoch(epoch)
         let keys = try secret.keySet()
-        let seeds = Dictionary(uniqueKeysWithValues: ["ed25519", "ml-dsa-65", "x25519", "x-wing", "storage"].map {
-            ($0, Hex.encode(KeyDerivation.keySeed(of: secret.epochSecret, name: $0).bytesForEncoding))
-        })
+        let seeds = Dictionary(
+            uniqueKeysWithValues: ["ed25519", "ml-dsa-65", "x25519", "x-wing", "storage"].map {
+                ($0, Hex.encode(KeyDerivation.keySeed(of: secret.epochSecret, name: $0).bytesForEncoding))
+            })
         return Node(
             path: path, epoch: epoch,
             branchSecret: Hex.encode(secret.branchSecret.bytesForEncoding),
@@ -84,27 +89,40 @@ struct KeyTreeVectorTests {
         var tampered = chain.leaf.encoded
         tampered[tampered.count - 1] ^= 0x01
         let us = try root.node.descendant(TreePath(parsing: "us")).keySet()
-        let forged = try KeyCertificate.signed(kind: .issuedByParent, subject: try secret.keySet(), usage: .all, validity: validity, issuer: us)
+        let forged = try KeyCertificate.signed(
+            kind: .issuedByParent, subject: try secret.keySet(), usage: .all, validity: validity, issuer: us)
         let usChain = try issuer.certify(TreePath(parsing: "us"), usage: .all, validity: validity).chain
         let empty = Hex.encode(RevocationList().encoded)
         let anchor = rootKeys.keyID.hex
-        func make(_ description: String, _ chain: CertificateChain, revocations: String = empty, time: Int64 = 1_800_000_000, _ expected: String) -> ChainCase {
-            ChainCase(description: description, chain: Hex.encode(chain.encoded), anchorKeyId: anchor, revocationList: revocations, time: time, expected: expected)
+        func make(
+            _ description: String, _ chain: CertificateChain, revocations: String = empty, time: Int64 = 1_800_000_000, _ expected: String
+        ) -> ChainCase {
+            ChainCase(
+                description: description, chain: Hex.encode(chain.encoded), anchorKeyId: anchor, revocationList: revocations, time: time,
+                expected: expected)
         }
         return [
             make("root, eu, eu/node-7: valid", chain, "valid"),
             make("the same chain after it expired", chain, time: 1_900_000_001, "certificate expired"),
             make("the same chain before it is valid", chain, time: 1_789_999_999, "certificate not yet valid"),
-            make("eu revoked by the root: its descendant fails", chain, revocations: Hex.encode(RevocationList([revocation]).encoded), "revoked"),
+            make(
+                "eu revoked by the root: its descendant fails", chain, revocations: Hex.encode(RevocationList([revocation]).encoded),
+                "revoked"),
             make("eu/node-7 self-rekeyed to epoch 1: valid", rekeyed, "valid"),
-            make("the last signature byte flipped", try CertificateChain(Array(chain.certificates.dropLast()) + [KeyCertificate(encoded: tampered)]), "invalid signature"),
+            make(
+                "the last signature byte flipped",
+                try CertificateChain(Array(chain.certificates.dropLast()) + [KeyCertificate(encoded: tampered)]), "invalid signature"),
             make("eu/node-7 certified by us, its wrong parent", try usChain.appending(forged), "wrong issuer"),
+            make(
+                "eu/node-7 at epoch 2 certified directly by its parent: valid",
+                try issuer.certify(TreePath(parsing: "eu/node-7"), epoch: 2, usage: .all, validity: validity).chain, "valid"),
         ]
     }
 
     static func expected() throws -> File {
         File(
-            description: "Arbor key tree vectors, format 1: derivation from the root key 000102...1f, safety number, and certificate chains with expected verification outcomes. See docs/keys.md.",
+            description:
+                "Arbor key tree vectors, format 1: derivation from the root key 000102...1f, safety number, and certificate chains with expected verification outcomes. See docs/keys.md.",
             rootKey: Hex.encode(Fixtures.vectorRoot.secret.bytesForEncoding),
             nodes: try paths.map { try node($0.0, epoch: $0.1) },
             safetyNumber: try safety(),
@@ -141,7 +159,7 @@ struct KeyTreeVectorTests {
     @Test("every certificate vector verifies to its expected outcome")
     func certificates() throws {
         let file = try Self.load()
-        #expect(file.chains.count >= 7)
+        #expect(file.chains.count >= 8)
         let rootKeys = try PublicKeySet(encoded: Hex.decode(file.nodes[0].publicKeySet))
         for vector in file.chains {
             let chain = try CertificateChain(encoded: Hex.decode(vector.chain))

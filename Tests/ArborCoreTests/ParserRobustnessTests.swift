@@ -1,6 +1,7 @@
-@testable import ArborCore
 import Foundation
 import Testing
+
+@testable import ArborCore
 
 /// Every parser meets random bytes, truncations and mutations of valid input: it throws an
 /// `ArborError` and never traps.
@@ -14,9 +15,13 @@ struct ParserRobustnessTests {
         ("trust bundle", { _ = try TrustBundle(encoded: $0) }),
         ("public key set", { _ = try PublicKeySet(encoded: $0) }),
         ("node key file", { _ = try NodeKeyFile.decode(Armor.encode($0, label: NodeKeyFile.armorLabel)) }),
-        ("root key file", {
-            _ = try EncryptedRootKeyFile.open(Armor.encode($0, label: EncryptedRootKeyFile.armorLabel), passphrase: SecretBytes(copying: [1]))
-        }),
+        (
+            "root key file",
+            {
+                _ = try EncryptedRootKeyFile.open(
+                    Armor.encode($0, label: EncryptedRootKeyFile.armorLabel), passphrase: SecretBytes(copying: [1]))
+            }
+        ),
     ]
 
     @Test("random and mutated inputs are rejected with an ArborError")
@@ -24,13 +29,15 @@ struct ParserRobustnessTests {
         let cluster = try Fixtures.Cluster()
         let (secret, chain) = try cluster.chain("eu/node-7")
         let revocation = try cluster.issuer.revoke(chain.leaf.keyID, at: chain.leaf.path, reason: .superseded, time: 0)
-        let bundle = try TrustBundle(clusterName: "x", chain: chain, revocations: RevocationList([revocation]))
+        let bundle = try TrustBundle(clusterName: "x", chain: try CertificateChain([chain.root]), revocations: RevocationList([revocation]))
         let seeds: [[UInt8]] = [
             chain.leaf.encoded, chain.encoded, revocation.encoded, RevocationList([revocation]).encoded, bundle.encoded,
             try Armor.decode(NodeKeyFile.encode(secret), label: NodeKeyFile.armorLabel),
         ]
         var generator = SystemRandomNumberGenerator()
-        var inputs: [[UInt8]] = (0..<40).map { _ in (0..<Int.random(in: 0...300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) } }
+        var inputs: [[UInt8]] = (0..<40).map { _ in
+            (0..<Int.random(in: 0...300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        }
         for seed in seeds {
             for _ in 0..<12 {
                 var mutated = seed
@@ -65,7 +72,9 @@ struct ParserRobustnessTests {
         #expect(try Armor.decode(text.replacingOccurrences(of: "\n", with: "\r\n"), label: "ARBOR TEST") == Array(0..<100))
         #expect(throws: ArborError(.malformedInput, "")) { try Armor.decode(text, label: "ARBOR OTHER") }
         #expect(throws: ArborError(.malformedInput, "")) { try Armor.decode(String(text.dropLast(10)), label: "ARBOR TEST") }
-        #expect(throws: ArborError(.malformedInput, "")) { try Armor.decode(text.replacingOccurrences(of: "A", with: "*"), label: "ARBOR TEST") }
+        #expect(throws: ArborError(.malformedInput, "")) {
+            try Armor.decode(text.replacingOccurrences(of: "A", with: "*"), label: "ARBOR TEST")
+        }
         let lines = text.split(separator: "\n")
         let rewrapped = ([lines[0], lines[1].prefix(32), lines[1].dropFirst(32)] + lines.dropFirst(2)).joined(separator: "\n")
         #expect(throws: ArborError(.malformedInput, "")) { try Armor.decode(rewrapped, label: "ARBOR TEST") }

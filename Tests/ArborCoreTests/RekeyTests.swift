@@ -1,6 +1,7 @@
-@testable import ArborCore
 import Foundation
 import Testing
+
+@testable import ArborCore
 
 @Suite("Rekey")
 struct RekeyTests {
@@ -22,6 +23,17 @@ struct RekeyTests {
         #expect(parentDerived.keyID == verified.leaf.keyID)
     }
 
+    @Test("the parent can certify a later epoch directly, giving a self-rekeyed node a short chain again")
+    func parentCertifiesLaterEpoch() throws {
+        var (secret, chain) = try cluster.chain("eu/node-7")
+        for _ in 0..<3 { (secret, chain) = try SelfRekey.advance(secret, chain: chain, validity: Fixtures.validity) }
+        #expect(chain.certificates.count == 6)
+        let compact = try cluster.issuer.certify(Fixtures.path("eu/node-7"), epoch: 3, usage: .all, validity: Fixtures.validity)
+        #expect(compact.chain.certificates.count == 3)
+        #expect(compact.chain.leaf.keyID == chain.leaf.keyID)
+        _ = try cluster.verifier().verify(compact.chain, at: Fixtures.now)
+    }
+
     @Test("a forged rekey is rejected: wrong signer, skipped epoch, other path, widened usage")
     func forgedRekeyRejected() throws {
         let (secret, chain) = try cluster.chain("eu/node-7", usage: [.sign, .keyAgreement])
@@ -30,14 +42,17 @@ struct RekeyTests {
         let sibling = try cluster.root.node.descendant(Fixtures.path("eu/node-8")).keySet()
         let verifier = cluster.verifier()
 
-        let wrongSigner = try KeyCertificate.signed(kind: .selfRekey, subject: next, usage: [.sign], validity: Fixtures.validity, issuer: sibling)
+        let wrongSigner = try KeyCertificate.signed(
+            kind: .selfRekey, subject: next, usage: [.sign], validity: Fixtures.validity, issuer: sibling)
         #expect(throws: ArborError(.wrongIssuer, "")) { try verifier.verify(try chain.appending(wrongSigner), at: Fixtures.now) }
 
-        let skipped = try KeyCertificate.signed(kind: .selfRekey, subject: try secret.atEpoch(2).keySet(), usage: [.sign], validity: Fixtures.validity, issuer: current)
+        let skipped = try KeyCertificate.signed(
+            kind: .selfRekey, subject: try secret.atEpoch(2).keySet(), usage: [.sign], validity: Fixtures.validity, issuer: current)
         #expect(throws: ArborError(.invalidRekey, "")) { try verifier.verify(try chain.appending(skipped), at: Fixtures.now) }
 
         let siblingNext = try cluster.root.node.descendant(Fixtures.path("eu/node-8")).atEpoch(1).keySet()
-        let otherPath = try KeyCertificate.signed(kind: .selfRekey, subject: siblingNext, usage: [.sign], validity: Fixtures.validity, issuer: current)
+        let otherPath = try KeyCertificate.signed(
+            kind: .selfRekey, subject: siblingNext, usage: [.sign], validity: Fixtures.validity, issuer: current)
         #expect(throws: ArborError(.invalidRekey, "")) { try verifier.verify(try chain.appending(otherPath), at: Fixtures.now) }
 
         let widened = try KeyCertificate.signed(kind: .selfRekey, subject: next, usage: .all, validity: Fixtures.validity, issuer: current)
@@ -49,7 +64,9 @@ struct RekeyTests {
         #expect(throws: ArborError.self) {
             try verifier.verify(try chain.appending(try KeyCertificate(encoded: tampered)), at: Fixtures.now)
         }
-        #expect(throws: ArborError(.invalidArgument, "")) { try SelfRekey.advance(secret, chain: genuine.chain, validity: Fixtures.validity) }
+        #expect(throws: ArborError(.invalidArgument, "")) {
+            try SelfRekey.advance(secret, chain: genuine.chain, validity: Fixtures.validity)
+        }
     }
 
     @Test("parent-ordered rekey: the node moves to a fresh branch; the old key is revoked as superseded")

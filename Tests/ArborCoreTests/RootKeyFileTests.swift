@@ -1,6 +1,7 @@
-@testable import ArborCore
 import Foundation
 import Testing
+
+@testable import ArborCore
 
 @Suite("Encrypted root key file")
 struct RootKeyFileTests {
@@ -38,7 +39,8 @@ struct RootKeyFileTests {
         }
         for length in [0, 1, 60, bytes.count - 1] {
             #expect(throws: ArborError(.corruptFile, "")) {
-                try EncryptedRootKeyFile.open(Armor.encode(Array(bytes.prefix(length)), label: EncryptedRootKeyFile.armorLabel), passphrase: passphrase)
+                try EncryptedRootKeyFile.open(
+                    Armor.encode(Array(bytes.prefix(length)), label: EncryptedRootKeyFile.armorLabel), passphrase: passphrase)
             }
         }
         #expect(throws: ArborError(.corruptFile, "")) { try EncryptedRootKeyFile.open(String(text.prefix(100)), passphrase: passphrase) }
@@ -53,6 +55,22 @@ struct RootKeyFileTests {
         }
         #expect(throws: ArborError(.invalidArgument, "")) {
             try EncryptedRootKeyFile.seal(.generate(), passphrase: SecretBytes(copying: []), parameters: fast)
+        }
+        // A weak work factor needs the explicit unsafe constructor.
+        let weak = EncryptedRootKeyFile.Parameters(logN: 10, r: 8, p: 1, allowsWeakWorkFactor: false)
+        #expect(throws: ArborError(.invalidArgument, "")) {
+            try EncryptedRootKeyFile.seal(.generate(), passphrase: passphrase, parameters: weak)
+        }
+    }
+
+    @Test("a file of another version says so, before any length or checksum complaint")
+    func otherVersion() throws {
+        var bytes = try Armor.decode(
+            try EncryptedRootKeyFile.seal(.generate(), passphrase: passphrase, parameters: fast), label: EncryptedRootKeyFile.armorLabel)
+        bytes[4] = 2
+        bytes.append(0)
+        #expect(throws: ArborError(.unsupportedVersion, "")) {
+            try EncryptedRootKeyFile.open(Armor.encode(bytes, label: EncryptedRootKeyFile.armorLabel), passphrase: passphrase)
         }
     }
 }

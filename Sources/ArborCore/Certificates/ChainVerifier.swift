@@ -28,7 +28,10 @@ public struct ChainVerifier: Sendable {
             throw ArborError(.invalidSignature, "the chain does not start with a valid self-signed root certificate")
         }
         guard let anchor = anchors[root.keyID] else {
-            throw ArborError(.untrustedRoot, "the chain's root \(root.keyID.shortHex) is not trusted here; import its cluster's trust bundle with 'arbor trust import' after checking its safety number")
+            throw ArborError(
+                .untrustedRoot,
+                "the chain's root \(root.keyID.shortHex) is not trusted here; import its cluster's trust bundle with 'arbor trust import' after checking its safety number"
+            )
         }
         try checkValidity(root, at: time)
         for index in chain.certificates.indices.dropFirst() {
@@ -43,13 +46,14 @@ public struct ChainVerifier: Sendable {
 
     private func checkLink(_ subject: KeyCertificate, issuedBy issuer: KeyCertificate) throws {
         guard subject.issuerKeyID == issuer.keyID else {
-            throw ArborError(.wrongIssuer, "the certificate of \(subject.path) was not issued by the certificate before it (\(issuer.path))")
+            throw ArborError(
+                .wrongIssuer, "the certificate of \(subject.path) was not issued by the certificate before it (\(issuer.path))")
         }
         switch subject.kind {
         case .root:
             throw ArborError(.wrongIssuer, "a root certificate appears inside the chain at \(subject.path)")
         case .issuedByParent:
-            guard subject.path.parent == issuer.path, subject.epoch == 0 else {
+            guard subject.path.parent == issuer.path else {
                 throw ArborError(.wrongIssuer, "\(issuer.path) is not the parent of \(subject.path)")
             }
             guard issuer.usage.contains(.certify) else {
@@ -57,7 +61,9 @@ public struct ChainVerifier: Sendable {
             }
         case .selfRekey:
             guard subject.path == issuer.path, issuer.epoch < UInt32.max, subject.epoch == issuer.epoch + 1 else {
-                throw ArborError(.invalidRekey, "the rekey of \(subject.path) to epoch \(subject.epoch) does not follow epoch \(issuer.epoch) of the same node")
+                throw ArborError(
+                    .invalidRekey,
+                    "the rekey of \(subject.path) to epoch \(subject.epoch) does not follow epoch \(issuer.epoch) of the same node")
             }
             guard issuer.usage.isSuperset(of: subject.usage) else {
                 throw ArborError(.usageNotAllowed, "the rekey of \(subject.path) claims usages its previous key did not have")
@@ -70,10 +76,16 @@ public struct ChainVerifier: Sendable {
 
     private func checkValidity(_ certificate: KeyCertificate, at time: Int64) throws {
         if time < certificate.validity.notBefore {
-            throw ArborError(.certificateNotYetValid, "the certificate of \(certificate.path) is not valid before \(Timestamp.format(certificate.validity.notBefore)); check the clock")
+            throw ArborError(
+                .certificateNotYetValid,
+                "the certificate of \(certificate.path) is not valid before \(Timestamp.format(certificate.validity.notBefore)); check the clock"
+            )
         }
         if time > certificate.validity.notAfter {
-            throw ArborError(.certificateExpired, "the certificate of \(certificate.path) expired at \(Timestamp.format(certificate.validity.notAfter)); issue a new one with 'arbor cert issue'")
+            throw ArborError(
+                .certificateExpired,
+                "the certificate of \(certificate.path) expired at \(Timestamp.format(certificate.validity.notAfter)); issue a new one with 'arbor cert issue'"
+            )
         }
     }
 
@@ -81,9 +93,13 @@ public struct ChainVerifier: Sendable {
         for revocation in revocations.revocations(of: subject.keyID) {
             let byAncestor = ancestors.contains { ancestor in
                 ancestor.keyID == revocation.revokerKeyID && ancestor.path.isStrictAncestor(of: subject.path)
+                    && ancestor.usage.contains(.certify)
             }
             if byAncestor {
-                throw ArborError(.revoked, "the key of \(subject.path) (\(subject.keyID.shortHex)) was revoked by \(revocation.revokerPath) at \(Timestamp.format(revocation.time)): \(revocation.reason)")
+                throw ArborError(
+                    .revoked,
+                    "the key of \(subject.path) (\(subject.keyID.shortHex)) was revoked by \(revocation.revokerPath) at \(Timestamp.format(revocation.time)): \(revocation.reason)"
+                )
             }
         }
     }

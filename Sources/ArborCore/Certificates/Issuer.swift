@@ -9,7 +9,10 @@ public struct Issuer: Sendable {
     public init(secret: NodeSecret, chain: CertificateChain) throws {
         let keys = try secret.keySet()
         guard chain.leaf.keyID == keys.keyID else {
-            throw ArborError(.invalidArgument, "the chain ends with the key of \(chain.leaf.path) epoch \(chain.leaf.epoch), not with this node's key (\(secret.path) epoch \(secret.epoch)); pass the chain that belongs to this key file")
+            throw ArborError(
+                .invalidArgument,
+                "the chain ends with the key of \(chain.leaf.path) epoch \(chain.leaf.epoch), not with this node's key (\(secret.path) epoch \(secret.epoch)); pass the chain that belongs to this key file"
+            )
         }
         guard chain.leaf.usage.contains(.certify) else {
             throw ArborError(.usageNotAllowed, "\(secret.path) may not certify: its certificate lacks the certify usage")
@@ -25,18 +28,19 @@ public struct Issuer: Sendable {
     }
 
     /// Derives a descendant and certifies every level from this node down to it. Intermediate
-    /// levels get every usage; the target gets `usage`.
+    /// levels get every usage (at epoch 0); the target gets `usage`, at `epoch`.
     public func certify(
         _ target: TreePath,
+        epoch: UInt32 = 0,
         usage: KeyUsage,
         validity: KeyCertificate.Validity
     ) throws -> (secret: NodeSecret, chain: CertificateChain) {
-        let targetSecret = try secret.descendant(target)
+        let targetSecret = try secret.descendant(target).atEpoch(epoch)
         var chain = self.chain
         var parentKeys = keys
         for depth in (secret.path.depth + 1)...target.depth {
             let levelPath = try TreePath(segments: Array(target.segments.prefix(depth)))
-            let levelKeys = try secret.descendant(levelPath).keySet()
+            let levelKeys = try depth == target.depth ? targetSecret.keySet() : secret.descendant(levelPath).keySet()
             let levelUsage: KeyUsage = depth == target.depth ? usage : .all
             chain = try chain.appending(.issue(for: levelKeys, by: parentKeys, usage: levelUsage, validity: validity))
             parentKeys = levelKeys

@@ -144,7 +144,8 @@ extension KeyCertificate {
         return try signed(kind: .root, subject: root, usage: .all, validity: validity, issuer: root)
     }
 
-    /// A parent certifies its direct child.
+    /// A parent certifies its direct child, at any epoch: the parent derives every epoch, so it can
+    /// also hand a self-rekeyed node a short chain again.
     public static func issue(
         for child: NodeKeySet,
         by parent: NodeKeySet,
@@ -153,9 +154,6 @@ extension KeyCertificate {
     ) throws -> KeyCertificate {
         guard child.path.parent == parent.path else {
             throw ArborError(.wrongIssuer, "\(parent.path) is not the parent of \(child.path); certify each level in turn")
-        }
-        guard child.epoch == 0 else {
-            throw ArborError(.invalidArgument, "a parent certifies epoch 0; later epochs come from the node's own self-rekey")
         }
         return try signed(kind: .issuedByParent, subject: child, usage: usage, validity: validity, issuer: parent)
     }

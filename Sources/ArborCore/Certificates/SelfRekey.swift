@@ -8,7 +8,8 @@ public enum SelfRekey {
     ) throws -> (secret: NodeSecret, chain: CertificateChain) {
         let current = try secret.keySet()
         guard chain.leaf.keyID == current.keyID else {
-            throw ArborError(.invalidArgument, "the chain does not end with this node's current key; pass the chain that belongs to this key file")
+            throw ArborError(
+                .invalidArgument, "the chain does not end with this node's current key; pass the chain that belongs to this key file")
         }
         guard secret.epoch < UInt32.max else { throw ArborError(.invalidRekey, "\(secret.path) has used every epoch") }
         let next = try secret.atEpoch(secret.epoch + 1)

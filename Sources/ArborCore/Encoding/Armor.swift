@@ -1,8 +1,8 @@
 import Foundation
 
 /// Text armor for Arbor's binary files, in the manner of PEM: a BEGIN line naming the content,
-/// standard base64 in lines of 64 characters, an END line. Parsing is strict and canonical so
-/// that a file has exactly one text form.
+/// standard base64 in lines of 64 characters, an END line. Encoding is canonical; decoding requires
+/// canonical base64 and full lines, and tolerates only CRLF, trailing spaces and blank edge lines.
 public enum Armor {
     public static func encode(_ bytes: [UInt8], label: String) -> String {
         let base64 = Data(bytes).base64EncodedString()
@@ -52,7 +52,8 @@ public enum Armor {
     /// The label of an armored text, to tell the user what a file holds.
     public static func label(of text: String) -> String? {
         guard let line = text.split(separator: "\n").first?.trimmingCharacters(in: .whitespacesAndNewlines),
-              line.hasPrefix("-----BEGIN "), line.hasSuffix("-----") else { return nil }
+            line.hasPrefix("-----BEGIN "), line.hasSuffix("-----")
+        else { return nil }
         return String(line.dropFirst("-----BEGIN ".count).dropLast(5))
     }
 }

@@ -29,6 +29,9 @@ struct ByteWriter {
         append(raw: field)
     }
 
+    /// Zeroes the buffer in place, for encodings that held a secret.
+    mutating func wipe() { bytes.wipe() }
+
     /// A field with a 4-byte length prefix.
     mutating func append(long field: [UInt8]) {
         append(UInt32(field.count))

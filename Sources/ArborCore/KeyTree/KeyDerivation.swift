@@ -34,7 +34,3 @@ enum KeyDerivation {
         HKDF<SHA256>.expand(pseudoRandomKey: secret, info: info, outputByteCount: secretByteCount)
     }
 }
-
-extension SymmetricKey {
-    var bytesForEncoding: [UInt8] { withUnsafeBytes { Array($0) } }
-}

@@ -13,10 +13,9 @@ public enum NodeKeyFile {
         writer.append(version)
         secret.path.encode(into: &writer)
         writer.append(secret.epoch)
-        writer.append(raw: secret.branchSecret.bytesForEncoding)
-        var bytes = writer.bytes
-        defer { bytes.wipe() }
-        return Armor.encode(bytes, label: armorLabel)
+        secret.branchSecret.withUnsafeBytes { writer.append(raw: $0) }
+        defer { writer.wipe() }
+        return Armor.encode(writer.bytes, label: armorLabel)
     }
 
     public static func decode(_ text: String) throws -> NodeSecret {
@@ -24,7 +23,8 @@ public enum NodeKeyFile {
         do {
             bytes = try Armor.decode(text, label: armorLabel)
         } catch let error as ArborError {
-            throw ArborError(.corruptFile, "not a readable node key file (\(error.message)); derive it again from its parent with 'arbor derive'")
+            throw ArborError(
+                .corruptFile, "not a readable node key file (\(error.message)); derive it again from its parent with 'arbor derive'")
         }
         defer { bytes.wipe() }
         var reader = ByteReader(bytes, context: "the node key file")
@@ -41,7 +41,8 @@ public enum NodeKeyFile {
             try reader.expectEnd()
             return NodeSecret(path: path, epoch: epoch, branchSecret: .init(data: secret))
         } catch let error as ArborError where error.code == .malformedInput {
-            throw ArborError(.corruptFile, "the node key file is damaged (\(error.message)); derive it again from its parent with 'arbor derive'")
+            throw ArborError(
+                .corruptFile, "the node key file is damaged (\(error.message)); derive it again from its parent with 'arbor derive'")
         }
     }
 }

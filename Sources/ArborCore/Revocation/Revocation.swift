@@ -12,7 +12,8 @@ public struct Revocation: Sendable, Equatable, CustomStringConvertible {
 
         public init(parsing text: String) throws {
             guard let reason = Self.allCases.first(where: { $0.description == text }) else {
-                throw ArborError(.invalidArgument, "unknown reason '\(text)'; use one of \(Self.allCases.map(\.description).joined(separator: ", "))")
+                throw ArborError(
+                    .invalidArgument, "unknown reason '\(text)'; use one of \(Self.allCases.map(\.description).joined(separator: ", "))")
             }
             self = reason
         }
@@ -43,8 +44,9 @@ public struct Revocation: Sendable, Equatable, CustomStringConvertible {
     public var revokerKeyID: KeyID { revokerKeys.keyID }
 
     var toBeSigned: [UInt8] {
-        Self.toBeSigned(revokedKeyID: revokedKeyID, revokedPath: revokedPath, reason: reason, time: time,
-                        revokerPath: revokerPath, revokerKeys: revokerKeys)
+        Self.toBeSigned(
+            revokedKeyID: revokedKeyID, revokedPath: revokedPath, reason: reason, time: time,
+            revokerPath: revokerPath, revokerKeys: revokerKeys)
     }
 
     private static func toBeSigned(
@@ -81,8 +83,9 @@ public struct Revocation: Sendable, Equatable, CustomStringConvertible {
         revokerKeys = revoker.publicKeys
         signature = try HybridSignature.sign(
             domain: Self.signatureDomain,
-            body: Self.toBeSigned(revokedKeyID: revokedKeyID, revokedPath: revokedPath, reason: reason, time: time,
-                                  revokerPath: revokerPath, revokerKeys: revokerKeys),
+            body: Self.toBeSigned(
+                revokedKeyID: revokedKeyID, revokedPath: revokedPath, reason: reason, time: time,
+                revokerPath: revokerPath, revokerKeys: revokerKeys),
             with: revoker
         )
     }
@@ -104,7 +107,9 @@ public struct Revocation: Sendable, Equatable, CustomStringConvertible {
         }
         revokedKeyID = try KeyID(bytes: try reader.read(count: KeyID.size))
         revokedPath = try TreePath.decode(from: &reader)
-        guard let reason = Reason(rawValue: try reader.readUInt8()) else { throw ArborError.malformed("a revocation has an unknown reason") }
+        guard let reason = Reason(rawValue: try reader.readUInt8()) else {
+            throw ArborError.malformed("a revocation has an unknown reason")
+        }
         self.reason = reason
         time = try reader.readInt64()
         revokerPath = try TreePath.decode(from: &reader)
@@ -115,7 +120,9 @@ public struct Revocation: Sendable, Equatable, CustomStringConvertible {
             throw ArborError(.wrongIssuer, "a revocation of \(revokedPath) names \(revokerPath), which is not its ancestor")
         }
         guard signature.isValid(domain: Self.signatureDomain, body: toBeSigned, publicKeys: revokerKeys) else {
-            throw ArborError(.invalidSignature, "the revocation of \(revokedPath) has an invalid signature; discard this list and fetch it again from its source")
+            throw ArborError(
+                .invalidSignature,
+                "the revocation of \(revokedPath) has an invalid signature; discard this list and fetch it again from its source")
         }
     }
 

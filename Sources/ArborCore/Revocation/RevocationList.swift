@@ -3,7 +3,6 @@ public struct RevocationList: Sendable, Equatable {
     public static let armorLabel = "ARBOR REVOCATION LIST"
     static let magic = Array("ARRL".utf8)
     static let version: UInt8 = 1
-    public static let maximumCount = 100_000
 
     /// Sorted by encoding, so equal sets encode identically.
     public private(set) var revocations: [Revocation]
@@ -44,7 +43,6 @@ public struct RevocationList: Sendable, Equatable {
             throw ArborError(.unsupportedVersion, "revocation list version \(version) is not supported; upgrade arbor")
         }
         let count = Int(try reader.readUInt32())
-        guard count <= Self.maximumCount else { throw ArborError.malformed("a revocation list holds at most \(Self.maximumCount) entries") }
         var entries: [Revocation] = []
         for _ in 0..<count { entries.append(try Revocation(encoded: try reader.readLongField(maximum: 1 << 16))) }
         try reader.expectEnd()

@@ -1,5 +1,6 @@
 import Crypto
 import CryptoExtras
+import Foundation
 
 /// The root key encrypted under a passphrase: scrypt derives a key that seals the root with
 /// ChaCha20-Poly1305; the parameters travel in the authenticated header. A trailing SHA-256 over
@@ -16,25 +17,34 @@ public enum EncryptedRootKeyFile {
 
     /// age's default work factor: about a second on a server core.
     public static let defaultLogN: UInt8 = 18
-    /// Below this, `seal` needs `unsafeLogN`; tests use it to run fast.
+    /// Below this, `seal` needs `Parameters.unsafe(logN:)`; tests use it to run fast.
     public static let minimumSafeLogN: UInt8 = 15
     /// Above this, a file is refused rather than letting it demand unbounded memory.
     public static let maximumLogN: UInt8 = 22
 
     public struct Parameters: Sendable, Equatable {
-        public var logN: UInt8
-        public var r: UInt32
-        public var p: UInt32
+        public let logN: UInt8
+        public let r: UInt32
+        public let p: UInt32
+        /// Set only by `unsafe(logN:)`: lets `seal` go below `minimumSafeLogN`.
+        let allowsWeakWorkFactor: Bool
 
-        public static let `default` = Parameters(logN: EncryptedRootKeyFile.defaultLogN, r: 8, p: 1)
+        public static let `default` = Parameters(logN: EncryptedRootKeyFile.defaultLogN, r: 8, p: 1, allowsWeakWorkFactor: false)
 
         /// A weaker work factor, for tests only.
-        public static func unsafe(logN: UInt8) -> Parameters { Parameters(logN: logN, r: 8, p: 1) }
+        public static func unsafe(logN: UInt8) -> Parameters { Parameters(logN: logN, r: 8, p: 1, allowsWeakWorkFactor: true) }
+
+        public static func == (lhs: Parameters, rhs: Parameters) -> Bool {
+            (lhs.logN, lhs.r, lhs.p) == (rhs.logN, rhs.r, rhs.p)
+        }
+
+        var isAcceptable: Bool { logN >= 1 && logN <= EncryptedRootKeyFile.maximumLogN && r == 8 && p == 1 }
     }
 
     public static func seal(_ root: RootKey, passphrase: SecretBytes, parameters: Parameters = .default) throws -> String {
-        guard parameters.logN >= 1, parameters.logN <= maximumLogN, parameters.r == 8, parameters.p == 1 else {
-            throw ArborError(.invalidArgument, "scrypt parameters must be r=8, p=1 and log2(N) at most \(maximumLogN)")
+        guard parameters.isAcceptable, parameters.logN >= minimumSafeLogN || parameters.allowsWeakWorkFactor else {
+            throw ArborError(
+                .invalidArgument, "scrypt parameters must be r=8, p=1 and log2(N) from \(minimumSafeLogN) to \(maximumLogN)")
         }
         guard !passphrase.isEmpty else {
             throw ArborError(.invalidArgument, "the passphrase is empty; choose one of at least 8 characters")
@@ -46,10 +56,11 @@ public enum EncryptedRootKeyFile {
         header.append(parameters.logN)
         header.append(parameters.r)
         header.append(parameters.p)
-        header.append(raw: randomBytes(saltSize))
+        let salt = randomBytes(saltSize)
+        header.append(raw: salt)
         let nonce = ChaChaPoly.Nonce()
         header.append(raw: Array(nonce))
-        let key = try deriveKey(passphrase: passphrase, salt: Array(header.bytes[15..<15 + saltSize]), parameters: parameters)
+        let key = try deriveKey(passphrase: passphrase, salt: salt, parameters: parameters)
         let box = try root.secret.withUnsafeBytes { try ChaChaPoly.seal($0, using: key, nonce: nonce, authenticating: header.bytes) }
         var file = header
         file.append(raw: box.ciphertext)
@@ -59,56 +70,68 @@ public enum EncryptedRootKeyFile {
     }
 
     public static func open(_ text: String, passphrase: SecretBytes) throws -> RootKey {
-        let bytes: [UInt8]
+        let file = try ParsedFile(text)
+        let key = try deriveKey(passphrase: passphrase, salt: file.salt, parameters: file.parameters)
+        var plaintext: Data
         do {
-            bytes = try Armor.decode(text, label: armorLabel)
-        } catch let error as ArborError {
-            throw ArborError(.corruptFile, "not a readable root key file (\(error.message)); restore it from a backup or recover it from shares")
-        }
-        guard bytes.count == encodedSize else {
-            throw ArborError(.corruptFile, "the root key file has \(bytes.count) bytes instead of \(encodedSize): it is truncated or damaged; restore it from a backup or recover it from shares")
-        }
-        let checksum = Array(SHA256.hash(data: bytes[..<(encodedSize - 32)]))
-        guard checksum == Array(bytes[(encodedSize - 32)...]) else {
-            throw ArborError(.corruptFile, "the root key file's checksum does not match: it is damaged; restore it from a backup or recover it from shares")
-        }
-        var reader = ByteReader(bytes[..<headerSize], context: "the root key file header")
-        guard try reader.read(count: 4) == magic else {
-            throw ArborError(.corruptFile, "this is not an Arbor root key file")
-        }
-        let fileVersion = try reader.readUInt8()
-        let kdf = try reader.readUInt8()
-        guard fileVersion == version, kdf == scryptID else {
-            throw ArborError(.unsupportedVersion, "root key file version \(fileVersion) with KDF \(kdf) is not supported by this arbor; upgrade arbor")
-        }
-        let parameters = Parameters(logN: try reader.readUInt8(), r: try reader.readUInt32(), p: try reader.readUInt32())
-        guard parameters.logN >= 1, parameters.logN <= maximumLogN, parameters.r == 8, parameters.p == 1 else {
-            throw ArborError(.corruptFile, "the root key file asks for scrypt parameters arbor refuses (log2 N = \(parameters.logN), r = \(parameters.r), p = \(parameters.p))")
-        }
-        let salt = try reader.read(count: saltSize)
-        let nonce = try ChaChaPoly.Nonce(data: try reader.read(count: 12))
-        let key = try deriveKey(passphrase: passphrase, salt: salt, parameters: parameters)
-        let sealed = try ChaChaPoly.SealedBox(
-            nonce: nonce,
-            ciphertext: bytes[headerSize..<headerSize + 32],
-            tag: bytes[headerSize + 32..<headerSize + 48]
-        )
-        var plaintext: [UInt8]
-        do {
-            plaintext = Array(try ChaChaPoly.open(sealed, using: key, authenticating: bytes[..<headerSize]))
+            plaintext = try ChaChaPoly.open(file.sealedBox, using: key, authenticating: file.header)
         } catch {
             throw ArborError(.wrongPassphrase, "the passphrase does not open this root key file; check it and try again")
         }
-        defer { plaintext.wipe() }
+        defer { plaintext.resetBytes(in: 0..<plaintext.count) }
         return RootKey(secret: SymmetricKey(data: plaintext))
     }
 
     /// The scrypt parameters a file declares, without opening it.
-    public static func parameters(of text: String) throws -> Parameters {
-        let bytes = try Armor.decode(text, label: armorLabel)
-        guard bytes.count == encodedSize else { throw ArborError(.corruptFile, "the root key file is truncated or damaged") }
-        var reader = ByteReader(bytes[6..<15], context: "the root key file header")
-        return Parameters(logN: try reader.readUInt8(), r: try reader.readUInt32(), p: try reader.readUInt32())
+    public static func parameters(of text: String) throws -> Parameters { try ParsedFile(text).parameters }
+
+    /// A file whose structure and checksum are checked, in an order that names the problem:
+    /// not a root key file, a version this build does not read, truncated, damaged.
+    private struct ParsedFile {
+        let header: [UInt8]
+        let parameters: Parameters
+        let salt: [UInt8]
+        let sealedBox: ChaChaPoly.SealedBox
+
+        init(_ text: String) throws {
+            let restore = "restore it from a backup or recover it from shares"
+            let bytes: [UInt8]
+            do {
+                bytes = try Armor.decode(text, label: armorLabel)
+            } catch let error as ArborError {
+                throw ArborError(.corruptFile, "not a readable root key file (\(error.message)); \(restore)")
+            }
+            guard bytes.count >= 6, Array(bytes[0..<4]) == magic else {
+                throw ArborError(.corruptFile, "this is not an Arbor root key file, or its start is damaged; \(restore)")
+            }
+            guard bytes[4] == version, bytes[5] == scryptID else {
+                throw ArborError(
+                    .unsupportedVersion,
+                    "root key file version \(bytes[4]) with KDF \(bytes[5]) is not supported by this arbor; upgrade arbor")
+            }
+            guard bytes.count == encodedSize else {
+                throw ArborError(
+                    .corruptFile,
+                    "the root key file has \(bytes.count) bytes instead of \(encodedSize): it is truncated or damaged; \(restore)")
+            }
+            guard Array(SHA256.hash(data: bytes[..<(encodedSize - 32)])) == Array(bytes[(encodedSize - 32)...]) else {
+                throw ArborError(.corruptFile, "the root key file's checksum does not match: it is damaged; \(restore)")
+            }
+            var reader = ByteReader(bytes[6..<headerSize], context: "the root key file header")
+            parameters = Parameters(
+                logN: try reader.readUInt8(), r: try reader.readUInt32(), p: try reader.readUInt32(), allowsWeakWorkFactor: true)
+            guard parameters.isAcceptable else {
+                throw ArborError(
+                    .corruptFile,
+                    "the root key file asks for scrypt parameters arbor refuses (log2 N = \(parameters.logN), r = \(parameters.r), p = \(parameters.p))"
+                )
+            }
+            salt = try reader.read(count: saltSize)
+            let nonce = try ChaChaPoly.Nonce(data: try reader.read(count: 12))
+            header = Array(bytes[..<headerSize])
+            sealedBox = try ChaChaPoly.SealedBox(
+                nonce: nonce, ciphertext: bytes[headerSize..<headerSize + 32], tag: bytes[headerSize + 32..<headerSize + 48])
+        }
     }
 
     private static func deriveKey(passphrase: SecretBytes, salt: [UInt8], parameters: Parameters) throws -> SymmetricKey {

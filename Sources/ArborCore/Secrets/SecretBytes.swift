@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Secret bytes of any length (passphrases, decoded secret fields): wiped when the last copy goes,
@@ -67,11 +67,11 @@ public struct SecretBytes: Sendable, Equatable, CustomStringConvertible, CustomD
     public static func wipe(_ buffer: UnsafeMutableRawBufferPointer) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
         #if canImport(Glibc) || canImport(Musl)
-        explicit_bzero(base, buffer.count)
+            explicit_bzero(base, buffer.count)
         #elseif canImport(Darwin)
-        _ = memset_s(base, buffer.count, 0, buffer.count)
+            _ = memset_s(base, buffer.count, 0, buffer.count)
         #else
-        for index in 0..<buffer.count { buffer.storeBytes(of: 0, toByteOffset: index, as: UInt8.self) }
+            for index in 0..<buffer.count { buffer.storeBytes(of: 0, toByteOffset: index, as: UInt8.self) }
         #endif
     }
 }

@@ -1,5 +1,5 @@
-/// What one cluster gives another to be trusted: its name, its root certificate chain and, if it
-/// has one, its revocation list. Imported only after the safety numbers are compared in person.
+/// What one cluster gives another to be trusted: its name, its root certificate and, if it has
+/// one, its revocation list. Imported only after the safety numbers are compared in person.
 public struct TrustBundle: Sendable, Equatable {
     public static let armorLabel = "ARBOR TRUST BUNDLE"
     static let magic = Array("ARTB".utf8)
@@ -13,6 +13,9 @@ public struct TrustBundle: Sendable, Equatable {
         let nameBytes = Array(clusterName.utf8)
         guard (1...64).contains(nameBytes.count), clusterName.allSatisfy({ $0.isLetter || $0.isNumber || "-_. ".contains($0) }) else {
             throw ArborError(.invalidArgument, "a cluster name has 1 to 64 letters, digits, spaces, '-', '_' or '.'")
+        }
+        guard chain.certificates.count == 1 else {
+            throw ArborError(.invalidArgument, "a trust bundle carries the cluster's root certificate alone; pass the root.cert file")
         }
         anchor = try TrustAnchor(name: clusterName, rootCertificate: chain.root)
         self.clusterName = clusterName

@@ -25,6 +25,9 @@ struct CertIssueCommand: AsyncParsableCommand {
 
     @OptionGroup var issuer: IssuerOptions
 
+    @Option(name: .long, help: "Certify this epoch of the node (a parent derives every epoch; gives a self-rekeyed node a short chain).")
+    var epoch: UInt32 = 0
+
     @Option(name: .long, help: "Usages of the node's key: sign, agree, certify, comma-separated.")
     var usage: String = "sign,agree,certify"
 
@@ -41,7 +44,8 @@ struct CertIssueCommand: AsyncParsableCommand {
 
     func run() async throws {
         let issuer = try issuer.load()
-        let issued = try issuer.certify(try parsePath(path), usage: try KeyUsage(parsing: usage), validity: try validity(days: validityDays))
+        let issued = try issuer.certify(
+            try parsePath(path), epoch: epoch, usage: try KeyUsage(parsing: usage), validity: try validity(days: validityDays))
         try SecureFile.write(issued.chain.armored, to: out, mode: .public, overwrite: force)
         let summary = CertificateSummary(issued.chain.leaf)
         try output.emit(summary, human: "wrote chain \(out) (\(issued.chain.certificates.count) certificates)\n\(summary.text)")
@@ -67,7 +71,9 @@ struct CertVerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A revocation list to honour (repeatable).", valueName: "file"))
     var revocations: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("The trust store directory (default: $ARBOR_TRUST_STORE or ~/.config/arbor/trust).", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The trust store directory (default: $ARBOR_TRUST_STORE or ~/.config/arbor/trust).", valueName: "dir"))
     var trustStore: String?
 
     @Option(name: .long, help: ArgumentHelp("Verify at this time instead of now, e.g. 2027-01-01T00:00:00Z.", valueName: "time"))
@@ -98,7 +104,11 @@ struct CertVerifyCommand: AsyncParsableCommand {
             valid: true, anchor: verified.anchor.name, leaf: CertificateSummary(verified.leaf),
             chain: target.certificates.map(CertificateSummary.init)
         )
-        try output.emit(result, human: "valid: \(verified.leaf.path) epoch \(verified.leaf.epoch) chains to root \(verified.chain.root.keyID.shortHex) (\(verified.anchor.name))")
+        try output.emit(
+            result,
+            human:
+                "valid: \(verified.leaf.path) epoch \(verified.leaf.epoch) chains to root \(verified.chain.root.keyID.shortHex) (\(verified.anchor.name))"
+        )
     }
 }
 

@@ -26,7 +26,8 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("arbor-demo-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         defer { if !keep { try? FileManager.default.removeItem(atPath: directory) } }
         var steps: [Step] = []
         func record(_ step: String, ok: Bool = true, _ detail: String) {
@@ -42,7 +43,10 @@ struct DemoCommand: AsyncParsableCommand {
         try SecureFile.write(try EncryptedRootKeyFile.seal(root, passphrase: passphrase), to: "\(directory)/root.key", mode: .secret)
         try SecureFile.write(try CertificateChain([rootCertificate]).armored, to: "\(directory)/root.cert", mode: .public)
         let reopened = try EncryptedRootKeyFile.open(try SecureFile.read("\(directory)/root.key"), passphrase: passphrase)
-        record("root init", "root \(rootCertificate.keyID.shortHex) sealed with scrypt + ChaCha20-Poly1305 in root.key (0600), reopened with its passphrase")
+        record(
+            "root init",
+            "root \(rootCertificate.keyID.shortHex) sealed with scrypt + ChaCha20-Poly1305 in root.key (0600), reopened with its passphrase"
+        )
 
         // 2. Two nodes derived and certified by the root.
         let issuer = try Issuer(root: reopened, rootCertificate: rootCertificate)
@@ -54,7 +58,9 @@ struct DemoCommand: AsyncParsableCommand {
             try SecureFile.write(NodeKeyFile.encode(issued.secret), to: "\(directory)/\(name).key", mode: .secret)
             try SecureFile.write(issued.chain.armored, to: "\(directory)/\(name).chain", mode: .public)
             chains[path] = issued.chain
-            record("derive + certify \(text)", "key \(issued.chain.leaf.keyID.shortHex), chain of \(issued.chain.certificates.count) certificates")
+            record(
+                "derive + certify \(text)",
+                "key \(issued.chain.leaf.keyID.shortHex), chain of \(issued.chain.certificates.count) certificates")
         }
 
         // 3. Both chains verify against the root.
@@ -77,7 +83,9 @@ struct DemoCommand: AsyncParsableCommand {
                 _ = try verifier.verify(chains[path]!, at: now())
                 record("verify \(path) after revocation", ok: path != victim, "valid")
             } catch let error as ArborError {
-                record("verify \(path) after revocation", ok: path == victim && error.code == .revoked, "refused as expected: \(error.message)")
+                record(
+                    "verify \(path) after revocation", ok: path == victim && error.code == .revoked, "refused as expected: \(error.message)"
+                )
             }
         }
         if keep { record("files", "kept in \(directory)") }

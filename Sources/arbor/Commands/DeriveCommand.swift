@@ -41,9 +41,10 @@ struct DeriveCommand: AsyncParsableCommand {
 
     func run() async throws {
         let target = try parsePath(path)
-        let ancestor = if let root { try openRoot(root, passphrase: passphrase.source).node } else {
-            try NodeKeyFile.decode(try SecureFile.read(from!))
-        }
+        let ancestor =
+            if let root { try openRoot(root, passphrase: passphrase.source).node } else {
+                try NodeKeyFile.decode(try SecureFile.read(from!))
+            }
         let secret = try ancestor.descendant(target)
         let keys = try secret.keySet()
         try SecureFile.write(NodeKeyFile.encode(secret), to: out, mode: .secret)

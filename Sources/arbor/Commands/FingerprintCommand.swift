@@ -21,11 +21,12 @@ struct FingerprintCommand: AsyncParsableCommand {
 
     func run() async throws {
         let text = try SecureFile.read(file)
-        let root: KeyCertificate = switch Armor.label(of: text) {
-        case TrustBundle.armorLabel: try TrustBundle(armored: text).chain.root
-        case CertificateChain.armorLabel: try CertificateChain(armored: text).root
-        default: throw ArborError(.malformedInput, "'\(file)' is not a root certificate, chain or trust bundle")
-        }
+        let root: KeyCertificate =
+            switch Armor.label(of: text) {
+            case TrustBundle.armorLabel: try TrustBundle(armored: text).chain.root
+            case CertificateChain.armorLabel: try CertificateChain(armored: text).root
+            default: throw ArborError(.malformedInput, "'\(file)' is not a root certificate, chain or trust bundle")
+            }
         guard root.kind == .root, root.isSigned(by: root.publicKeys) else {
             throw ArborError(.invalidSignature, "'\(file)' does not start with a valid self-signed root certificate")
         }

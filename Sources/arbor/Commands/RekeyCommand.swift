@@ -31,7 +31,8 @@ struct RekeyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Parent-ordered: where to write the new chain.", valueName: "file"))
     var chainOut: String?
 
-    @Option(name: .long, help: ArgumentHelp("Parent-ordered: a revocation list that receives the old key as superseded.", valueName: "file"))
+    @Option(
+        name: .long, help: ArgumentHelp("Parent-ordered: a revocation list that receives the old key as superseded.", valueName: "file"))
     var list: String?
 
     @Option(name: .long, help: ArgumentHelp("Parent-ordered: the chain of the old key, to revoke it.", valueName: "file"))
@@ -59,7 +60,8 @@ struct RekeyCommand: AsyncParsableCommand {
     func validate() throws {
         if parentOrdered == nil {
             guard node != nil, chain != nil else {
-                throw ValidationError("self-rekey needs --node NODE.key --chain NODE.chain; a parent-ordered rekey needs --parent-ordered PATH")
+                throw ValidationError(
+                    "self-rekey needs --node NODE.key --chain NODE.chain; a parent-ordered rekey needs --parent-ordered PATH")
             }
         } else {
             guard out != nil, chainOut != nil else { throw ValidationError("--parent-ordered needs -o NEW.key and --chain-out NEW.chain") }
@@ -83,7 +85,8 @@ struct RekeyCommand: AsyncParsableCommand {
 
     private func runParentOrdered(_ current: String) async throws {
         let issuer = try self.issuer.load()
-        let moved = try issuer.rekeyToNewBranch(try parsePath(current), usage: try KeyUsage(parsing: usage), validity: try validity(days: validityDays))
+        let moved = try issuer.rekeyToNewBranch(
+            try parsePath(current), usage: try KeyUsage(parsing: usage), validity: try validity(days: validityDays))
         var revoked: KeyID?
         if let list, let oldChain {
             let old = try readChain(oldChain).leaf

@@ -47,11 +47,12 @@ struct RevokeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (targetKey, targetPath): (KeyID, TreePath) = if let chain {
-            try readChain(chain).leaf.keyIDAndPath
-        } else {
-            (try KeyID(hex: keyID!), try parsePath(path!))
-        }
+        let (targetKey, targetPath): (KeyID, TreePath) =
+            if let chain {
+                try readChain(chain).leaf.keyIDAndPath
+            } else {
+                (try KeyID(hex: keyID!), try parsePath(path!))
+            }
         let reason = try Revocation.Reason(parsing: reason)
         var existing = FileManagerProbe.exists(list) ? try readRevocations([list]) : RevocationList()
         let revocation = try issuer.load().revoke(targetKey, at: targetPath, reason: reason, time: now())
@@ -61,7 +62,8 @@ struct RevokeCommand: AsyncParsableCommand {
             revokedPath: targetPath.description, revokedKeyID: targetKey.hex, revokerPath: revocation.revokerPath.description,
             reason: reason.description, time: Timestamp.format(revocation.time), listEntries: existing.revocations.count
         )
-        try output.emit(result, human: "revoked \(targetPath) key \(targetKey.shortHex) (\(reason)); \(list) now holds \(result.listEntries) entries")
+        try output.emit(
+            result, human: "revoked \(targetPath) key \(targetKey.shortHex) (\(reason)); \(list) now holds \(result.listEntries) entries")
     }
 }
 

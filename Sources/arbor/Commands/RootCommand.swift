@@ -60,11 +60,13 @@ struct RootInitCommand: AsyncParsableCommand {
             keyFile: out, certificateFile: certPath, rootKeyID: certificate.keyID.hex,
             safetyNumber: SafetyNumberSummary(certificate.publicKeys.safetyNumber)
         )
-        try output.emit(result, human: """
-            wrote root key \(out) (mode 0600) and root certificate \(certPath)
-            root key id \(result.rootKeyID)
-            \(result.safetyNumber.text)
-            """)
+        try output.emit(
+            result,
+            human: """
+                wrote root key \(out) (mode 0600) and root certificate \(certPath)
+                root key id \(result.rootKeyID)
+                \(result.safetyNumber.text)
+                """)
     }
 }
 

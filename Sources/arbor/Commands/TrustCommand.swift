@@ -12,7 +12,9 @@ struct TrustCommand: AsyncParsableCommand {
 }
 
 struct TrustStoreOption: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The trust store directory (default: $ARBOR_TRUST_STORE or ~/.config/arbor/trust).", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The trust store directory (default: $ARBOR_TRUST_STORE or ~/.config/arbor/trust).", valueName: "dir"))
     var store: String?
 
     var directory: TrustStoreDirectory { TrustStoreDirectory(path: store ?? TrustStoreDirectory.defaultPath()) }
@@ -48,8 +50,12 @@ struct TrustExportCommand: AsyncParsableCommand {
     func run() async throws {
         let bundle = try TrustBundle(clusterName: name, chain: try readChain(rootCert), revocations: try readRevocations(revocations))
         try SecureFile.write(bundle.armored, to: out, mode: .public)
-        let result = Result(bundleFile: out, cluster: name, rootKeyID: bundle.anchor.keyID.hex, safetyNumber: SafetyNumberSummary(bundle.safetyNumber))
-        try output.emit(result, human: "wrote trust bundle \(out) for cluster '\(name)'\ncompare in person with whoever imports it:\n\(result.safetyNumber.text)")
+        let result = Result(
+            bundleFile: out, cluster: name, rootKeyID: bundle.anchor.keyID.hex, safetyNumber: SafetyNumberSummary(bundle.safetyNumber))
+        try output.emit(
+            result,
+            human:
+                "wrote trust bundle \(out) for cluster '\(name)'\ncompare in person with whoever imports it:\n\(result.safetyNumber.text)")
     }
 }
 
@@ -67,7 +73,9 @@ struct TrustImportCommand: AsyncParsableCommand {
     @Argument(help: "The trust bundle file.")
     var bundle: String
 
-    @Option(name: .long, help: ArgumentHelp("The expected safety number (60 digits or 12 words), checked instead of asking.", valueName: "number"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The expected safety number (60 digits or 12 words), checked instead of asking.", valueName: "number"))
     var safetyNumber: String?
 
     @OptionGroup var store: TrustStoreOption
@@ -86,7 +94,10 @@ struct TrustImportCommand: AsyncParsableCommand {
         let number = bundle.safetyNumber
         if let safetyNumber {
             guard number.matches(safetyNumber) else {
-                throw ArborError(.fingerprintMismatch, "the bundle's safety number does not match the one given; do not import it, and ask the other cluster's operator for the bundle again in person")
+                throw ArborError(
+                    .fingerprintMismatch,
+                    "the bundle's safety number does not match the one given; do not import it, and ask the other cluster's operator for the bundle again in person"
+                )
             }
         } else {
             try confirmInteractively(bundle)
@@ -96,15 +107,20 @@ struct TrustImportCommand: AsyncParsableCommand {
             imported: true, cluster: bundle.clusterName, rootKeyID: bundle.anchor.keyID.hex,
             revocations: bundle.revocations.revocations.count, store: store.directory.path
         )
-        try output.emit(result, human: "imported cluster '\(bundle.clusterName)' (root \(bundle.anchor.keyID.shortHex)) into \(result.store)")
+        try output.emit(
+            result, human: "imported cluster '\(bundle.clusterName)' (root \(bundle.anchor.keyID.shortHex)) into \(result.store)")
     }
 
     private func confirmInteractively(_ bundle: TrustBundle) throws {
         guard let tty = FileHandle(forUpdatingAtPath: "/dev/tty") else {
-            throw ArborError(.invalidArgument, "no terminal to confirm the safety number; pass --safety-number with the number you checked in person")
+            throw ArborError(
+                .invalidArgument, "no terminal to confirm the safety number; pass --safety-number with the number you checked in person")
         }
         let summary = SafetyNumberSummary(bundle.safetyNumber)
-        tty.write(Data("cluster '\(bundle.clusterName)', root \(bundle.anchor.keyID.shortHex)\n\(summary.text)\nDoes this match what the other side shows? Type 'yes' to import: ".utf8))
+        tty.write(
+            Data(
+                "cluster '\(bundle.clusterName)', root \(bundle.anchor.keyID.shortHex)\n\(summary.text)\nDoes this match what the other side shows? Type 'yes' to import: "
+                    .utf8))
         var answer: [UInt8] = []
         while let byte = try tty.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") { answer.append(byte) }
         guard String(decoding: answer, as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
@@ -128,11 +144,16 @@ struct TrustListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let entries = try store.directory.bundles().map {
-            Entry(cluster: $0.clusterName, rootKeyID: $0.anchor.keyID.hex, revocations: $0.revocations.revocations.count, safetyNumber: SafetyNumberSummary($0.safetyNumber))
+            Entry(
+                cluster: $0.clusterName, rootKeyID: $0.anchor.keyID.hex, revocations: $0.revocations.revocations.count,
+                safetyNumber: SafetyNumberSummary($0.safetyNumber))
         }
-        let text = entries.isEmpty ? "no trusted clusters in \(store.directory.path)" : entries.map {
-            "\($0.cluster)  root \($0.rootKeyID)  \($0.revocations) revocations\n    \($0.safetyNumber.digits)"
-        }.joined(separator: "\n")
+        let text =
+            entries.isEmpty
+            ? "no trusted clusters in \(store.directory.path)"
+            : entries.map {
+                "\($0.cluster)  root \($0.rootKeyID)  \($0.revocations) revocations\n    \($0.safetyNumber.digits)"
+            }.joined(separator: "\n")
         try output.emit(entries, human: text)
     }
 }

@@ -3,7 +3,8 @@ import ArborKeyStore
 import ArgumentParser
 
 struct PassphraseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Read the passphrase from the first line of this file instead of the terminal.", valueName: "file"))
+    @Option(
+        name: .long, help: ArgumentHelp("Read the passphrase from the first line of this file instead of the terminal.", valueName: "file"))
     var passphraseFile: String?
 
     var source: PassphraseSource { passphraseFile.map(PassphraseSource.file) ?? .terminal }

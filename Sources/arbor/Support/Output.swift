@@ -32,11 +32,12 @@ struct CertificateSummary: Encodable {
     init(_ certificate: KeyCertificate) {
         path = certificate.path.description
         epoch = certificate.epoch
-        kind = switch certificate.kind {
-        case .root: "root"
-        case .issuedByParent: "issued-by-parent"
-        case .selfRekey: "self-rekey"
-        }
+        kind =
+            switch certificate.kind {
+            case .root: "root"
+            case .issuedByParent: "issued-by-parent"
+            case .selfRekey: "self-rekey"
+            }
         keyID = certificate.keyID.hex
         issuerKeyID = certificate.issuerKeyID.hex
         usage = certificate.usage.names

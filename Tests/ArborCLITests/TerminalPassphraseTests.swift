@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// The passphrase prompt on a real pseudo-terminal, driven by Python's pexpect: the passphrase is
+/// asked twice at init, is never echoed, and opens the file afterwards.
+@Suite("Terminal passphrase")
+struct TerminalPassphraseTests {
+    static let driver = """
+        import sys, pexpect
+        arbor, directory = sys.argv[1], sys.argv[2]
+        child = pexpect.spawn(arbor, ["root", "init", "-o", "tty.key", "--unsafe-scrypt-log-n", "10"], cwd=directory, timeout=60)
+        child.expect("Passphrase for the new root key: ")
+        child.sendline("typed in secret")
+        child.expect("Repeat the passphrase: ")
+        child.sendline("typed in secret")
+        child.expect(pexpect.EOF)
+        child.close()
+        sys.stdout.write(child.before.decode() if child.before else "")
+        if child.exitstatus != 0: sys.exit(10 + (child.exitstatus or 0))
+        child = pexpect.spawn(arbor, ["derive", "eu", "--root", "tty.key", "-o", "eu.key"], cwd=directory, timeout=60)
+        child.expect("Passphrase for tty.key: ")
+        child.sendline("typed in secret")
+        child.expect(pexpect.EOF)
+        child.close()
+        sys.exit(0 if child.exitstatus == 0 else 30)
+        """
+
+    @Test("root init asks twice without echo; the same passphrase opens the file")
+    func terminalPrompt() throws {
+        let arbor = try ArborExecutable()
+        defer { arbor.remove() }
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["python3", "-c", "import pexpect"]
+        probe.standardError = FileHandle.nullDevice
+        guard (try? probe.run()) != nil,
+            ({
+                probe.waitUntilExit(); return probe.terminationStatus == 0
+            })()
+        else {
+            print("SKIPPED terminal passphrase test: python3 with pexpect is not installed (pip install pexpect)")
+            return
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", Self.driver, arbor.url.path, arbor.directory.path]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let transcript = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "transcript: \(transcript)")
+        #expect(transcript.contains("wrote root key tty.key"))
+        #expect(!transcript.contains("typed in secret"))
+        #expect(FileManager.default.fileExists(atPath: arbor.path("eu.key")))
+    }
+}
