@@ -10,11 +10,12 @@ struct ArborCommand: AsyncParsableCommand {
         discussion: """
             Start with 'arbor demo' to see the whole life of a key tree in a temporary directory.
             Every command takes --help. Errors end with a one-line message and a non-zero exit status:
-            2 bad usage or input, 3 verification failed, 4 wrong passphrase, 5 corrupt file, 6 file problem.
+            2 bad usage or input, 3 verification or authentication failed, 4 wrong passphrase or no matching key,
+            5 corrupt file, 6 file problem.
             """,
         subcommands: [
             RootCommand.self, DeriveCommand.self, CertCommand.self, RevokeCommand.self, RekeyCommand.self,
-            TrustCommand.self, FingerprintCommand.self, DemoCommand.self,
+            TrustCommand.self, FingerprintCommand.self, KeyringCommand.self, SignCommand.self, VerifyCommand.self, DemoCommand.self,
         ]
     )
 
@@ -38,9 +39,10 @@ struct ArborCommand: AsyncParsableCommand {
     static func exitStatus(for code: ArborError.Code) -> Int32 {
         switch code {
         case .invalidSignature, .wrongIssuer, .certificateExpired, .certificateNotYetValid, .usageNotAllowed,
-            .revoked, .untrustedRoot, .invalidRekey, .fingerprintMismatch:
+            .revoked, .untrustedRoot, .invalidRekey, .fingerprintMismatch, .authenticationFailed, .truncated,
+            .wrongKeyring, .unknownEpoch, .retiredEpoch, .replayed:
             3
-        case .wrongPassphrase: 4
+        case .wrongPassphrase, .noMatchingKey: 4
         case .corruptFile: 5
         case .fileExists, .fileNotFound, .ioFailure: 6
         default: 2

@@ -25,6 +25,13 @@ public struct ArborError: Error, Hashable, Sendable, CustomStringConvertible {
             case fileExists = "file exists"
             case fileNotFound = "file not found"
             case ioFailure = "I/O failure"
+            case authenticationFailed = "authentication failed"
+            case truncated = "truncated"
+            case noMatchingKey = "no matching key"
+            case wrongKeyring = "wrong keyring"
+            case unknownEpoch = "unknown epoch"
+            case retiredEpoch = "retired epoch"
+            case replayed = "replayed"
         }
 
         fileprivate let backing: Backing
@@ -51,6 +58,17 @@ public struct ArborError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let fileExists = Code(.fileExists)
         public static let fileNotFound = Code(.fileNotFound)
         public static let ioFailure = Code(.ioFailure)
+        /// Ciphertext or signature that does not authenticate: tampered, reordered or forged.
+        public static let authenticationFailed = Code(.authenticationFailed)
+        /// Ciphertext cut short.
+        public static let truncated = Code(.truncated)
+        /// None of the given identities or keys opens the data.
+        public static let noMatchingKey = Code(.noMatchingKey)
+        public static let wrongKeyring = Code(.wrongKeyring)
+        public static let unknownEpoch = Code(.unknownEpoch)
+        public static let retiredEpoch = Code(.retiredEpoch)
+        /// A message seen before within the replay window, or outside it.
+        public static let replayed = Code(.replayed)
     }
 
     public let code: Code

@@ -1,0 +1,123 @@
+import Crypto
+import Foundation
+
+/// The compact mesh token: a 40-byte provenance header, the AEAD ciphertext and tag, and an
+/// optional origin signature. 56 bytes of overhead without a signature. Text form
+/// `arbor:v1:` + base64url without padding, in the manner of Vault Transit's `vault:v1:`.
+/// Byte layout in docs/formats.md, "Mesh token".
+public struct MeshToken: Sendable, Equatable {
+    public static let version: UInt8 = 1
+    public static let headerSize = 40
+    public static let tagSize = 16
+    public static let textPrefix = "arbor:v1:"
+    static let signedFlag: UInt8 = 0x80
+
+    public let provenance: Provenance
+    /// AEAD ciphertext followed by its 16-byte tag.
+    let sealed: [UInt8]
+    /// The origin's path and Ed25519 signature, when the origin signed.
+    public let signature: OriginSignature?
+
+    public struct OriginSignature: Sendable, Equatable {
+        public let origin: TreePath
+        let bytes: [UInt8]
+    }
+
+    init(provenance: Provenance, sealed: [UInt8], signature: OriginSignature?) {
+        self.provenance = provenance
+        self.sealed = sealed
+        self.signature = signature
+    }
+
+    /// version, flags (bit 7 signed; low bits the cipher), keyring id (4), epoch (u32),
+    /// nonce (16), time (u48 milliseconds), origin id (8).
+    var header: [UInt8] {
+        var writer = ByteWriter()
+        writer.append(Self.version)
+        writer.append(provenance.cipher.rawValue | (signature == nil ? 0 : Self.signedFlag))
+        writer.append(raw: provenance.keyringID)
+        writer.append(provenance.epoch)
+        writer.append(raw: provenance.nonce)
+        let time = UInt64(provenance.time)
+        for shift in stride(from: 40, through: 0, by: -8) { writer.append(UInt8(truncatingIfNeeded: time >> UInt64(shift))) }
+        writer.append(raw: provenance.originID)
+        return writer.bytes
+    }
+
+    /// The bytes the origin signs: domain ‖ 0x00 ‖ header ‖ ciphertext and tag ‖ origin path.
+    static func signedMessage(header: [UInt8], sealed: [UInt8], origin: TreePath) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.append(raw: Array("arbor/v1/mesh-token".utf8))
+        writer.append(UInt8(0))
+        writer.append(raw: header)
+        writer.append(long: sealed)
+        origin.encode(into: &writer)
+        return writer.bytes
+    }
+
+    public var encoded: [UInt8] {
+        var writer = ByteWriter()
+        writer.append(raw: header)
+        if let signature {
+            writer.append(UInt32(sealed.count))
+            writer.append(raw: sealed)
+            signature.origin.encode(into: &writer)
+            writer.append(raw: signature.bytes)
+        } else {
+            writer.append(raw: sealed)
+        }
+        return writer.bytes
+    }
+
+    public init(encoded bytes: [UInt8]) throws {
+        var reader = ByteReader(bytes, context: "the mesh token")
+        guard bytes.count >= Self.headerSize + Self.tagSize else {
+            throw ArborError(.truncated, "the mesh token is shorter than its header and tag (\(bytes.count) bytes)")
+        }
+        let version = try reader.readUInt8()
+        guard version == Self.version else { throw ArborError(.unsupportedVersion, "mesh token version \(version) is not supported") }
+        let flags = try reader.readUInt8()
+        guard let cipher = MeshKeyring.Cipher(rawValue: flags & ~Self.signedFlag) else {
+            throw ArborError.malformed("the mesh token names an unknown cipher")
+        }
+        let keyringID = try reader.read(count: 4)
+        let epoch = try reader.readUInt32()
+        let nonce = try reader.read(count: Provenance.nonceSize)
+        let time = Int64(try reader.read(count: 6).reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+        let originID = try reader.read(count: Provenance.originIDSize)
+        provenance = Provenance(keyringID: keyringID, epoch: epoch, cipher: cipher, nonce: nonce, time: time, originID: originID)
+        if flags & Self.signedFlag != 0 {
+            sealed = try reader.readLongField(maximum: reader.remaining)
+            guard sealed.count >= Self.tagSize else { throw ArborError(.truncated, "the mesh token's ciphertext is shorter than its tag") }
+            let origin = try TreePath.decode(from: &reader)
+            let signatureBytes = try reader.read(count: 64)
+            try reader.expectEnd()
+            signature = OriginSignature(origin: origin, bytes: signatureBytes)
+        } else {
+            sealed = try reader.read(count: reader.remaining)
+            signature = nil
+        }
+    }
+
+    public var text: String {
+        Self.textPrefix
+            + Data(encoded).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    public init(text: String) throws {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.hasPrefix(Self.textPrefix) else {
+            throw ArborError.malformed("a mesh token starts with '\(Self.textPrefix)'")
+        }
+        let body = trimmed.dropFirst(Self.textPrefix.count)
+        guard body.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            throw ArborError.malformed("a mesh token's body is base64url without padding")
+        }
+        var base64 = body.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64) else { throw ArborError.malformed("a mesh token's body is not valid base64url") }
+        try self.init(encoded: [UInt8](data))
+        guard self.text == trimmed else { throw ArborError.malformed("the mesh token's base64url is not canonical") }
+    }
+}

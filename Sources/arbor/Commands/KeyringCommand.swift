@@ -1,0 +1,291 @@
+import ArborCore
+import ArborKeyStore
+import ArgumentParser
+import Foundation
+
+struct KeyringCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keyring",
+        abstract: "Mesh keyrings: any node holding one decrypts what any other sealed, with no key server.",
+        discussion: """
+            A keyring's epoch seeds derive from its owner node's secret, so the owner and the root can always
+            re-create it. Every holder can decrypt and also seal, so keep keyrings narrow and require origin
+            signatures where authenticity matters. A keyring is named by a file path, or by a name looked up as
+            $ARBOR_KEYRINGS/NAME.keyring (default ~/.config/arbor/keyrings).
+              arbor keyring create payments --from eu.key
+              echo -n 'card 4111' | arbor keyring seal payments --origin eu/node-7 --context order-42
+              arbor keyring open payments --context order-42 <<< 'arbor:v1:...'
+            """,
+        subcommands: [
+            KeyringCreateCommand.self, KeyringRotateCommand.self, KeyringRetireCommand.self, KeyringRewrapCommand.self,
+            KeyringSealCommand.self, KeyringOpenCommand.self, KeyringShowCommand.self,
+        ]
+    )
+}
+
+/// Where a keyring lives: a path as given, or a name in the keyring directory.
+struct KeyringFile {
+    let reference: String
+
+    var path: String {
+        if reference.contains("/") || reference.hasSuffix(".keyring") || FileManagerProbe.exists(reference) { return reference }
+        let environment = ProcessInfo.processInfo.environment
+        let directory =
+            environment["ARBOR_KEYRINGS"].flatMap { $0.isEmpty ? nil : $0 } ?? (environment["HOME"] ?? ".") + "/.config/arbor/keyrings"
+        return "\(directory)/\(reference).keyring"
+    }
+
+    func load() throws -> MeshKeyring { try MeshKeyringFile.decode(try SecureFile.read(path)) }
+
+    func save(_ keyring: MeshKeyring, overwrite: Bool) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty, !FileManagerProbe.exists(directory) {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        try SecureFile.write(MeshKeyringFile.encode(keyring), to: path, mode: .secret, overwrite: overwrite)
+    }
+}
+
+struct KeyringLocation: ParsableArguments {
+    @Argument(help: "The keyring: a file path, or a name in $ARBOR_KEYRINGS (default ~/.config/arbor/keyrings).")
+    var keyring: String
+
+    var file: KeyringFile { KeyringFile(reference: keyring) }
+    var path: String { file.path }
+    func load() throws -> MeshKeyring { try file.load() }
+    func save(_ keyring: MeshKeyring, overwrite: Bool) throws { try file.save(keyring, overwrite: overwrite) }
+}
+
+/// The owner's secret: the root (with its passphrase) or a node key file, optionally moved down to `--owner`.
+struct KeyringOwnerOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The encrypted root key file.", valueName: "file"))
+    var root: String?
+
+    @Option(name: .long, help: ArgumentHelp("A node key file, instead of --root.", valueName: "file"))
+    var from: String?
+
+    @Option(name: .long, help: "The owner's path, below the given key (default: the key's own node).")
+    var owner: String?
+
+    @OptionGroup var passphrase: PassphraseOptions
+
+    func load() throws -> NodeSecret {
+        guard (root == nil) != (from == nil) else {
+            throw ArborError(.invalidArgument, "name the owner's key with either --root ROOT.key or --from NODE.key")
+        }
+        let secret =
+            if let root { try openRoot(root, passphrase: passphrase.source).node } else {
+                try NodeKeyFile.decode(try SecureFile.read(from!))
+            }
+        guard let owner, try parsePath(owner) != secret.path else { return secret }
+        return try secret.descendant(try parsePath(owner))
+    }
+}
+
+struct KeyringSummary: Encodable {
+    let name: String
+    let owner: String
+    let identifier: String
+    let cipher: String
+    let activeEpoch: UInt32
+    let minimumEpoch: UInt32
+    let heldEpochs: [UInt32]
+    let file: String
+
+    init(_ keyring: MeshKeyring, file: String) {
+        name = keyring.name
+        owner = keyring.owner.description
+        identifier = Hex.encode(keyring.identifier)
+        cipher = keyring.cipher.description
+        activeEpoch = keyring.activeEpoch
+        minimumEpoch = keyring.minimumEpoch
+        heldEpochs = keyring.heldEpochs
+        self.file = file
+    }
+
+    var text: String {
+        "keyring \(name) of \(owner) (\(identifier)), \(cipher), active epoch \(activeEpoch), holds epochs \(heldEpochs.map(String.init).joined(separator: ",")), refuses below \(minimumEpoch)\nfile \(file)"
+    }
+}
+
+struct KeyringCreateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a keyring at epoch 1 (file mode 0600).")
+
+    @Argument(help: "The keyring's name (a-z, 0-9, '-', '_', '.'), or a file path ending in .keyring.")
+    var keyring: String
+
+    @Option(name: .long, help: "chacha20-poly1305 (default) or aes-256-gcm.")
+    var cipher: String = "chacha20-poly1305"
+
+    @OptionGroup var owner: KeyringOwnerOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let location = KeyringFile(reference: keyring)
+        let name = ((keyring as NSString).lastPathComponent as NSString).deletingPathExtension
+        let created = try MeshKeyring.create(name: name, owner: try owner.load(), cipher: try MeshKeyring.Cipher(parsing: cipher))
+        try location.save(created, overwrite: false)
+        let summary = KeyringSummary(created, file: location.path)
+        try output.emit(summary, human: "created " + summary.text)
+    }
+}
+
+struct KeyringRotateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate", abstract: "Make the next epoch active; older epochs still decrypt until retired. Needs the owner's key.")
+
+    @OptionGroup var location: KeyringLocation
+    @OptionGroup var owner: KeyringOwnerOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        var keyring = try location.load()
+        var ownerSecret = try owner.load()
+        if owner.owner == nil, ownerSecret.path != keyring.owner { ownerSecret = try ownerSecret.descendant(keyring.owner) }
+        try keyring.rotate(owner: ownerSecret)
+        try location.save(keyring, overwrite: true)
+        let summary = KeyringSummary(keyring, file: location.path)
+        try output.emit(summary, human: "rotated " + summary.text)
+    }
+}
+
+struct KeyringRetireCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retire", abstract: "Retire every epoch below the given one: its seeds are deleted and its ciphertexts refused.")
+
+    @OptionGroup var location: KeyringLocation
+
+    @Option(name: .long, help: "The lowest epoch still accepted.")
+    var below: UInt32
+
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        var keyring = try location.load()
+        try keyring.retire(below: below)
+        try location.save(keyring, overwrite: true)
+        let summary = KeyringSummary(keyring, file: location.path)
+        try output.emit(summary, human: "retired epochs below \(below): " + summary.text)
+    }
+}
+
+struct TokenOptions: ParsableArguments {
+    @Option(name: .long, help: "Context bound to the message; the same context must be given to open it.")
+    var context: String = ""
+
+    var contextBytes: [UInt8] { Array(context.utf8) }
+}
+
+struct KeyringSealCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seal", abstract: "Seal standard input (up to 64 MiB) into a compact arbor:v1: token on standard output.")
+
+    @OptionGroup var location: KeyringLocation
+
+    @Option(name: .long, help: "The sealing node's path, recorded in the token.")
+    var origin: String
+
+    @Option(name: .long, help: ArgumentHelp("Sign the token with this node key (its path must be --origin).", valueName: "file"))
+    var signWith: String?
+
+    @OptionGroup var token: TokenOptions
+
+    func run() async throws {
+        let keyring = try location.load()
+        var plaintext = [UInt8](try readInput(nil))
+        defer { plaintext.wipe() }
+        let signer = try signWith.map { try NodeKeyFile.decode(try SecureFile.read($0)).keySet() }
+        let sealed = try keyring.seal(
+            plaintext, context: token.contextBytes, origin: try parsePath(origin), time: nowMilliseconds(), signer: signer)
+        print(sealed.text)
+    }
+}
+
+struct KeyringOpenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "open",
+        abstract: "Open an arbor:v1: token from standard input; the plaintext goes to standard output.",
+        discussion: "With --signer-chain, the token must be signed by one of those nodes, each chain verified against --anchor."
+    )
+
+    @OptionGroup var location: KeyringLocation
+    @OptionGroup var token: TokenOptions
+
+    @Option(name: .long, help: ArgumentHelp("Require a signature by the node of this certificate chain (repeatable).", valueName: "file"))
+    var signerChain: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("A trusted root certificate for --signer-chain (repeatable).", valueName: "file"))
+    var anchor: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("A revocation list to honour (repeatable).", valueName: "file"))
+    var revocations: [String] = []
+
+    func run() async throws {
+        let keyring = try location.load()
+        let text = String(decoding: try readInput(nil, limit: 100 << 20), as: UTF8.self)
+        let policy: MeshKeyring.OriginPolicy
+        if signerChain.isEmpty {
+            policy = .anyHolder
+        } else {
+            let anchors = try anchor.map { try TrustAnchor(name: "local", rootCertificate: try readChain($0).root) }
+            let verifier = ChainVerifier(anchors: anchors, revocations: try readRevocations(revocations))
+            var signers: [TreePath: ChainVerifier.VerifiedChain] = [:]
+            for path in signerChain {
+                let verified = try verifier.verify(try readChain(path), at: now())
+                signers[verified.leaf.path] = verified
+            }
+            let trusted = signers.compactMapValues { $0.leaf.usage.contains(.sign) ? $0.leaf.publicKeys.signing : nil }
+            policy = .requireSignature { trusted[$0] }
+        }
+        var plaintext = try keyring.open(try MeshToken(text: text), context: token.contextBytes, origin: policy)
+        defer { plaintext.wipe() }
+        writeStandardOutput(plaintext)
+    }
+}
+
+struct KeyringRewrapCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rewrap",
+        abstract: "Move tokens (one per line on standard input) to the active epoch without showing their plaintext.",
+        discussion: "Writes one new token per line, in order. A line that fails stops the batch with its line number."
+    )
+
+    @OptionGroup var location: KeyringLocation
+
+    @Option(name: .long, help: "The rewrapping node's path, recorded in the new tokens.")
+    var origin: String
+
+    @OptionGroup var token: TokenOptions
+
+    func run() async throws {
+        let keyring = try location.load()
+        let origin = try parsePath(origin)
+        let lines = String(decoding: try readInput(nil, limit: 1 << 30), as: UTF8.self).split(whereSeparator: \.isNewline)
+        for (index, line) in lines.enumerated() {
+            do {
+                print(
+                    try keyring.rewrap(
+                        try MeshToken(text: String(line)), context: token.contextBytes, origin: origin, time: nowMilliseconds()
+                    ).text)
+            } catch let error as ArborError {
+                throw ArborError(error.code, "line \(index + 1): \(error.message)")
+            }
+        }
+    }
+}
+
+struct KeyringShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show a keyring's name, owner, cipher and epochs (never its seeds).")
+
+    @OptionGroup var location: KeyringLocation
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let summary = KeyringSummary(try location.load(), file: location.path)
+        try output.emit(summary, human: summary.text)
+    }
+}
+
+func nowMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }

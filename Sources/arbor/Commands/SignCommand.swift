@@ -1,0 +1,92 @@
+import ArborCore
+import ArborKeyStore
+import ArgumentParser
+
+struct SignCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sign",
+        abstract: "Sign a file or standard input with a node's keys: a detached Ed25519 + ML-DSA-65 signature.",
+        discussion: """
+            The signature carries the node's certificate chain, so a verifier needs only its trusted roots.
+              arbor sign --key node-7.key --chain node-7.chain -o release.tar.sig release.tar
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The signing node's key file.", valueName: "file"))
+    var key: String
+
+    @Option(name: .long, help: ArgumentHelp("The node's certificate chain.", valueName: "file"))
+    var chain: String
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the signature (default: standard output).", valueName: "file"))
+    var out: String?
+
+    @Argument(help: "The file to sign (default: standard input).")
+    var input: String?
+
+    func run() async throws {
+        let signer = try NodeKeyFile.decode(try SecureFile.read(key)).keySet()
+        var hasher = DetachedSignature.ContentHasher()
+        try streamInput(input) { hasher.update($0) }
+        let signature = try DetachedSignature(digest: hasher.finalize(), signer: signer, chain: try readChain(chain), time: now())
+        if let out { try SecureFile.write(signature.armored, to: out, mode: .public) } else { print(signature.armored, terminator: "") }
+    }
+}
+
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify a detached signature: the content, the signer's chain up to a trusted root, revocations.",
+        discussion: "Exit status 3 when the signature, the chain or the signer's standing fails."
+    )
+
+    @Option(name: [.short, .long], help: ArgumentHelp("The signature file.", valueName: "file"))
+    var signature: String
+
+    @Argument(help: "The signed file (default: standard input).")
+    var input: String?
+
+    @Option(name: .long, help: ArgumentHelp("A trusted root certificate (repeatable).", valueName: "file"))
+    var anchor: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("A revocation list to honour (repeatable).", valueName: "file"))
+    var revocations: [String] = []
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The trust store directory (default: $ARBOR_TRUST_STORE or ~/.config/arbor/trust).", valueName: "dir"))
+    var trustStore: String?
+
+    @OptionGroup var output: OutputOptions
+
+    struct Result: Encodable {
+        let valid: Bool
+        let signer: String
+        let signerKeyID: String
+        let signedAt: String
+        let anchor: String
+        let chain: [CertificateSummary]
+    }
+
+    func run() async throws {
+        let detached = try DetachedSignature(armored: try SecureFile.read(signature))
+        var hasher = DetachedSignature.ContentHasher()
+        try streamInput(input) { hasher.update($0) }
+        let bundles = try TrustStoreDirectory(path: trustStore ?? TrustStoreDirectory.defaultPath()).bundles()
+        var anchors = bundles.map(\.anchor)
+        for path in anchor { anchors.append(try TrustAnchor(name: "local", rootCertificate: try readChain(path).root)) }
+        let lists = bundles.reduce(try readRevocations(revocations)) { $0.merging($1.revocations) }
+        let verified = try detached.verify(
+            digest: hasher.finalize(), verifier: ChainVerifier(anchors: anchors, revocations: lists), at: now())
+        let result = Result(
+            valid: true, signer: verified.leaf.path.description, signerKeyID: verified.leaf.keyID.hex,
+            signedAt: Timestamp.format(detached.time), anchor: verified.anchor.name,
+            chain: verified.chain.certificates.map(CertificateSummary.init)
+        )
+        try output.emit(
+            result,
+            human:
+                "good signature by \(result.signer) epoch \(verified.leaf.epoch) (key \(verified.leaf.keyID.shortHex)), signed \(result.signedAt)\nchain: \(verified.chain.certificates.map(\.path.description).joined(separator: " -> ")) (root: \(result.anchor))"
+        )
+    }
+}

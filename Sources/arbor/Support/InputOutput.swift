@@ -1,0 +1,43 @@
+import ArborCore
+import ArborKeyStore
+import Foundation
+
+/// Reads all of standard input or a file, bounded, for commands that take small inputs.
+func readInput(_ path: String?, limit: Int = 64 << 20) throws -> Data {
+    let handle: FileHandle
+    if let path, path != "-" {
+        guard let file = FileHandle(forReadingAtPath: path) else {
+            throw ArborError(.fileNotFound, "cannot read '\(path)'; check the path and its permissions")
+        }
+        handle = file
+    } else {
+        handle = FileHandle.standardInput
+    }
+    var data = Data()
+    while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
+        data.append(chunk)
+        guard data.count <= limit else {
+            throw ArborError(
+                .invalidArgument, "the input is larger than \(limit >> 20) MiB; use a streaming command ('arbor encrypt') for large data")
+        }
+    }
+    return data
+}
+
+/// Feeds a file or standard input to `body` in 64 KiB pieces, in constant memory.
+func streamInput(_ path: String?, _ body: (Data) throws -> Void) throws {
+    let handle: FileHandle
+    if let path, path != "-" {
+        guard let file = FileHandle(forReadingAtPath: path) else {
+            throw ArborError(.fileNotFound, "cannot read '\(path)'; check the path and its permissions")
+        }
+        handle = file
+    } else {
+        handle = FileHandle.standardInput
+    }
+    while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty { try body(chunk) }
+}
+
+func writeStandardOutput(_ bytes: some DataProtocol) {
+    FileHandle.standardOutput.write(Data(bytes))
+}
