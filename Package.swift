@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .library(name: "ArborCore", targets: ["ArborCore"]),
         .library(name: "ArborCustody", targets: ["ArborCustody"]),
+        .library(name: "ArborSeal", targets: ["ArborSeal"]),
         .executable(name: "arbor", targets: ["arbor"]),
     ],
     dependencies: [
@@ -42,6 +43,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "ArborSeal",
+            dependencies: [
+                "ArborCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "ArborKeyStore",
             dependencies: ["ArborCore"],
             swiftSettings: strictSettings
@@ -52,6 +62,7 @@ let package = Package(
                 "ArborCore",
                 "ArborCustody",
                 "ArborKeyStore",
+                "ArborSeal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -65,6 +76,12 @@ let package = Package(
         .testTarget(
             name: "ArborCustodyTests",
             dependencies: ["ArborCustody"],
+            resources: [.copy("Vectors")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ArborSealTests",
+            dependencies: ["ArborSeal"],
             resources: [.copy("Vectors")],
             swiftSettings: strictSettings
         ),

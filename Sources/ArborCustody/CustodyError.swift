@@ -48,6 +48,8 @@ public struct CustodyError: Error, Hashable, Sendable, CustomStringConvertible {
             case unsupportedParameterSet
             case keyExhausted
             case leafNotReserved
+            case malformedKeyFile
+            case wrongKey
         }
 
         fileprivate let backing: Backing
@@ -82,6 +84,10 @@ public struct CustodyError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let keyExhausted = Code(.keyExhausted)
         /// A signing call named a leaf outside the tree or outside its reservation.
         public static let leafNotReserved = Code(.leafNotReserved)
+        /// An Arbor HSS key file, leaf state or delegation cannot be parsed, or its checksum does not match.
+        public static let malformedKeyFile = Code(.malformedKeyFile)
+        /// A state, delegation or link belongs to a different key than the one it was used with.
+        public static let wrongKey = Code(.wrongKey)
 
         public var description: String {
             String(describing: backing)

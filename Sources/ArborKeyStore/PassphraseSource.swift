@@ -19,7 +19,11 @@ public enum PassphraseSource: Sendable {
     public func read(prompt: String, confirm: Bool = false) throws -> SecretBytes {
         switch self {
         case .file(let path):
-            var bytes = Array(try SecureFile.read(path).utf8)
+            guard FileManager.default.fileExists(atPath: path), var data = FileManager.default.contents(atPath: path) else {
+                throw ArborError(.fileNotFound, "cannot read the passphrase file '\(path)'; check the path and its permissions")
+            }
+            var bytes = [UInt8](data)
+            data.resetBytes(in: 0..<data.count)
             if let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) {
                 bytes.withUnsafeMutableBytes { SecretBytes.wipe(UnsafeMutableRawBufferPointer(rebasing: $0[newline...])) }
                 bytes.removeSubrange(newline...)

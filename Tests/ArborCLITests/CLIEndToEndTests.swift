@@ -213,9 +213,10 @@ struct CLIEndToEndTests {
                 "revoke", "--key-id", "abcd", "--path", "eu", "--root", "root.key", "--passphrase-file", "pass", "--list", "l.crl",
             ]), status: 2, mentioning: "64 hex digits")
 
-        let usage = try arbor.run(["derive", "eu"])
-        #expect(usage.status != 0)
-        #expect(!usage.stderr.contains("Fatal error"))
+        expectOneLineError(try arbor.run(["derive", "eu", "-o", "x.key"]), status: 2, mentioning: "--root ROOT.key or --from")
+        let missingArgument = try arbor.run(["derive", "eu"])
+        #expect(missingArgument.status != 0)
+        #expect(!missingArgument.stderr.contains("Fatal error"))
     }
 
     @Test("--help describes every command")

@@ -6,7 +6,7 @@ public struct LMOTSParameters: Hashable, Sendable, CustomStringConvertible {
     /// Winternitz parameter w: bits of the message hash covered by one hash chain.
     public let winternitz: Int
     /// p: the number of hash chains (n-byte elements) in a signature.
-    let chainCount: Int
+    public let chainCount: Int
     /// ls: left shift applied to the checksum.
     let checksumShift: Int
 

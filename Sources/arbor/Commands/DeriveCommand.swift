@@ -35,11 +35,15 @@ struct DeriveCommand: AsyncParsableCommand {
         let keyID: String
     }
 
-    func validate() throws {
-        guard (root == nil) != (from == nil) else { throw ValidationError("derive from either --root ROOT.key or --from ANCESTOR.key") }
+    /// Checked in `run` rather than `validate`, so a mistake is one line with exit status 2.
+    private func checkOptions() throws {
+        guard (root == nil) != (from == nil) else {
+            throw ArborError(.invalidArgument, "derive from either --root ROOT.key or --from ANCESTOR.key")
+        }
     }
 
     func run() async throws {
+        try checkOptions()
         let target = try parsePath(path)
         let ancestor =
             if let root { try openRoot(root, passphrase: passphrase.source).node } else {

@@ -57,19 +57,24 @@ struct RekeyCommand: AsyncParsableCommand {
         let revokedOldKeyID: String?
     }
 
-    func validate() throws {
+    /// Checked in `run` rather than `validate`, so a mistake is one line with exit status 2.
+    private func checkOptions() throws {
         if parentOrdered == nil {
             guard node != nil, chain != nil else {
-                throw ValidationError(
+                throw ArborError(
+                    .invalidArgument,
                     "self-rekey needs --node NODE.key --chain NODE.chain; a parent-ordered rekey needs --parent-ordered PATH")
             }
         } else {
-            guard out != nil, chainOut != nil else { throw ValidationError("--parent-ordered needs -o NEW.key and --chain-out NEW.chain") }
-            guard (list == nil) == (oldChain == nil) else { throw ValidationError("--list and --old-chain go together") }
+            guard out != nil, chainOut != nil else {
+                throw ArborError(.invalidArgument, "--parent-ordered needs -o NEW.key and --chain-out NEW.chain")
+            }
+            guard (list == nil) == (oldChain == nil) else { throw ArborError(.invalidArgument, "--list and --old-chain go together") }
         }
     }
 
     func run() async throws {
+        try checkOptions()
         if let parentOrdered { try await runParentOrdered(parentOrdered) } else { try runSelf() }
     }
 

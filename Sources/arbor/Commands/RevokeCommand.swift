@@ -40,13 +40,15 @@ struct RevokeCommand: AsyncParsableCommand {
         let listEntries: Int
     }
 
-    func validate() throws {
+    /// Checked in `run` rather than `validate`, so a mistake is one line with exit status 2.
+    private func checkOptions() throws {
         guard (chain == nil) != (keyID == nil), (keyID == nil) == (path == nil) else {
-            throw ValidationError("name the key with either --chain FILE or --key-id HEX --path PATH")
+            throw ArborError(.invalidArgument, "name the key with either --chain FILE or --key-id HEX --path PATH")
         }
     }
 
     func run() async throws {
+        try checkOptions()
         let (targetKey, targetPath): (KeyID, TreePath) =
             if let chain {
                 try readChain(chain).leaf.keyIDAndPath

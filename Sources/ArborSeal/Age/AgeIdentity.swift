@@ -1,0 +1,148 @@
+import ArborCore
+import Crypto
+
+/// Something that opens files: an X25519 secret key (`AGE-SECRET-KEY-1…`), a post-quantum X-Wing
+/// secret key (`AGE-SECRET-KEY-PQ-1…`, the 32-byte seed), or a passphrase (scrypt). Its
+/// description never shows the secret.
+public struct AgeIdentity: Sendable, CustomStringConvertible {
+    enum Kind: Sendable {
+        case x25519(Curve25519.KeyAgreement.PrivateKey)
+        case mlkem768x25519(XWingMLKEM768X25519.PrivateKey)
+        case scrypt(SecretBytes, maximumWorkFactor: Int)
+    }
+
+    static let x25519Prefix = "age-secret-key-"
+    static let postQuantumPrefix = "age-secret-key-pq-"
+
+    let kind: Kind
+
+    init(_ kind: Kind) { self.kind = kind }
+
+    /// Parses `AGE-SECRET-KEY-1…` or `AGE-SECRET-KEY-PQ-1…` (either case, never mixed).
+    public init(parsing text: String) throws {
+        let (prefix, data) = try Bech32.decode(text.trimmingASCIIWhitespace(), what: "the identity")
+        var secret = data
+        defer { secret.wipe() }
+        switch prefix {
+        case Self.x25519Prefix:
+            guard secret.count == 32, let key = try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: secret) else {
+                throw ArborError(.malformedInput, "the X25519 identity does not hold a 32-byte key")
+            }
+            kind = .x25519(key)
+        case Self.postQuantumPrefix:
+            guard secret.count == MLKEM768X25519Stanza.seedSize,
+                let key = try? XWingMLKEM768X25519.PrivateKey(seedRepresentation: secret, publicKey: nil)
+            else {
+                throw ArborError(.malformedInput, "the post-quantum identity does not hold a 32-byte X-Wing seed")
+            }
+            kind = .mlkem768x25519(key)
+        default:
+            throw ArborError(
+                .malformedInput,
+                "this identity type is not one arbor knows; use AGE-SECRET-KEY-1… or AGE-SECRET-KEY-PQ-1… (plugin identities need age itself)"
+            )
+        }
+    }
+
+    public static func x25519(_ key: Curve25519.KeyAgreement.PrivateKey) -> AgeIdentity { AgeIdentity(.x25519(key)) }
+
+    public static func postQuantum(_ key: XWingMLKEM768X25519.PrivateKey) -> AgeIdentity { AgeIdentity(.mlkem768x25519(key)) }
+
+    /// A fresh X25519 identity from the operating system's CSPRNG.
+    public static func generateX25519() -> AgeIdentity { .x25519(Curve25519.KeyAgreement.PrivateKey()) }
+
+    /// A fresh post-quantum identity from the operating system's CSPRNG.
+    public static func generatePostQuantum() throws -> AgeIdentity { .postQuantum(try XWingMLKEM768X25519.PrivateKey.generate()) }
+
+    /// A passphrase; files asking for more than 2^`maximumWorkFactor` scrypt work are refused
+    /// (default 2^22, as age).
+    public static func scrypt(passphrase: SecretBytes, maximumWorkFactor: Int = 22) throws -> AgeIdentity {
+        guard !passphrase.isEmpty else { throw ArborError(.invalidArgument, "the passphrase is empty") }
+        guard (1...30).contains(maximumWorkFactor) else {
+            throw ArborError(.invalidArgument, "the maximum scrypt work factor must be from 1 to 30")
+        }
+        return AgeIdentity(.scrypt(passphrase, maximumWorkFactor: maximumWorkFactor))
+    }
+
+    /// The matching recipient; nil for a passphrase.
+    public var recipient: AgeRecipient? {
+        switch kind {
+        case .x25519(let key): .x25519(key.publicKey)
+        case .mlkem768x25519(let key): .postQuantum(key.publicKey)
+        case .scrypt: nil
+        }
+    }
+
+    public var isPassphrase: Bool {
+        if case .scrypt = kind { return true }
+        return false
+    }
+
+    /// The secret key in age's text form, uppercase. This is the secret itself: write it only to
+    /// a 0600 file. Nil for a passphrase.
+    public func encodedSecretKey() -> String? {
+        switch kind {
+        case .x25519(let key):
+            var raw = Array(key.rawRepresentation)
+            defer { raw.wipe() }
+            return Bech32.encode(hrp: Self.x25519Prefix, data: raw, uppercase: true)
+        case .mlkem768x25519(let key):
+            var seed = Array(key.seedRepresentation)
+            defer { seed.wipe() }
+            return Bech32.encode(hrp: Self.postQuantumPrefix, data: seed, uppercase: true)
+        case .scrypt: return nil
+        }
+    }
+
+    public var description: String {
+        switch kind {
+        case .x25519: "AgeIdentity(X25519, redacted)"
+        case .mlkem768x25519: "AgeIdentity(mlkem768x25519, redacted)"
+        case .scrypt: "AgeIdentity(scrypt, redacted)"
+        }
+    }
+
+    enum Unwrapped {
+        case fileKey(SymmetricKey)
+        case notAddressed
+        case wrongPassphrase
+    }
+
+    /// Tries every stanza in order. A malformed stanza of this identity's type is an error, as
+    /// age does; stanzas of other types are ignored.
+    func unwrap(_ stanzas: [AgeStanza]) throws -> Unwrapped {
+        var sawScrypt = false
+        for stanza in stanzas {
+            switch kind {
+            case .x25519(let key):
+                if let fileKey = try X25519Stanza.unwrap(stanza, with: key) { return .fileKey(fileKey) }
+            case .mlkem768x25519(let key):
+                if let fileKey = try MLKEM768X25519Stanza.unwrap(stanza, with: key) { return .fileKey(fileKey) }
+            case .scrypt(let passphrase, let maximumWorkFactor):
+                switch try ScryptStanza.unwrap(stanza, passphrase: passphrase, maximumWorkFactor: maximumWorkFactor) {
+                case .fileKey(let fileKey): return .fileKey(fileKey)
+                case .wrongPassphrase: sawScrypt = true
+                case .notScrypt: break
+                }
+            }
+        }
+        return sawScrypt ? .wrongPassphrase : .notAddressed
+    }
+
+    /// Parses an identity file as age's `-i` reads it: one identity per line; empty lines and
+    /// lines starting with `#` are ignored. Messages name the line, never its content.
+    public static func parseFile(_ text: String) throws -> [AgeIdentity] {
+        var identities: [AgeIdentity] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let content = String(line).trimmingASCIIWhitespace()
+            if content.isEmpty || content.hasPrefix("#") { continue }
+            do {
+                identities.append(try AgeIdentity(parsing: content))
+            } catch let error as ArborError {
+                throw ArborError(error.code, "line \(number + 1): \(error.message)")
+            }
+        }
+        guard !identities.isEmpty else { throw ArborError(.malformedInput, "the identity file holds no identity") }
+        return identities
+    }
+}

@@ -1,0 +1,77 @@
+import ArborCore
+import ArborKeyStore
+import ArborSeal
+import ArgumentParser
+
+struct DecryptCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decrypt",
+        abstract: "Decrypt an age v1 file or stream (binary or armored) with identities or a passphrase.",
+        discussion: """
+            Identity files hold AGE-SECRET-KEY-1… (X25519) or AGE-SECRET-KEY-PQ-1… (post-quantum) lines, as written
+            by 'arbor keygen' or age-keygen. Without -i, a passphrase-encrypted file asks for its passphrase.
+            Plaintext is released chunk by chunk, each only after its tag verified. With -o, the file appears only
+            when the whole input verified; on standard output, an error can come after some verified plaintext.
+            Errors: a modified or reordered file (exit 3), a truncated file (exit 3), no matching identity or a
+            wrong passphrase (exit 4), a malformed file (exit 5).
+            """
+    )
+
+    @Option(
+        name: [.customShort("i"), .customLong("identity")],
+        help: ArgumentHelp("An identity file (age format; repeat for several).", valueName: "file"))
+    var identityFiles: [String] = []
+
+    @Option(
+        name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write to this file (never overwritten).", valueName: "file"))
+    var output: String?
+
+    @Option(
+        name: .long, help: ArgumentHelp("For a passphrase-encrypted file: read the passphrase from this file.", valueName: "file"))
+    var passphraseFile: String?
+
+    @Argument(help: ArgumentHelp("The file to decrypt (default: standard input).", valueName: "in"))
+    var input: String?
+
+    func run() async throws {
+        var identities: [AgeIdentity] = []
+        for file in identityFiles {
+            do {
+                identities += try AgeIdentity.parseFile(try SecureFile.read(file))
+            } catch let error as ArborError where error.code == .malformedInput {
+                throw ArborError(.malformedInput, "\(file): \(error.message)")
+            }
+        }
+        let passphraseSource = passphraseFile.map(PassphraseSource.file) ?? .terminal
+        let explicitPassphrase = passphraseFile != nil
+        let fromFiles = identities
+        var decryptor = AgeDecryptor { header in
+            let isPassphraseFile = header.stanzas.contains { $0.type == "scrypt" }
+            guard isPassphraseFile else {
+                guard !fromFiles.isEmpty else {
+                    throw ArborError(.invalidArgument, "this file is encrypted to public-key recipients: pass -i IDENTITY_FILE")
+                }
+                return fromFiles
+            }
+            guard fromFiles.isEmpty || explicitPassphrase else {
+                throw ArborError(.noMatchingKey, "this file is encrypted with a passphrase, not to an identity: run without -i")
+            }
+            return [try .scrypt(passphrase: try passphraseSource.read(prompt: "Enter passphrase: "))]
+        }
+        let source = try AgeStreamIO.Input(path: input)
+        defer { source.close() }
+        let sink = try AgeStreamIO.Output(path: output, mode: .secret)
+        do {
+            while true {
+                let piece = try source.read()
+                if piece.isEmpty { break }
+                try decryptor.update(piece) { try sink.write($0) }
+            }
+            try decryptor.finish { try sink.write($0) }
+            try sink.commit()
+        } catch {
+            sink.abandon()
+            throw error
+        }
+    }
+}

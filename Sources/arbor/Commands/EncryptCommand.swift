@@ -1,0 +1,183 @@
+import ArborCore
+import ArborKeyStore
+import ArborSeal
+import ArgumentParser
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+struct EncryptCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encrypt",
+        abstract: "Encrypt a file or stream to age recipients or a passphrase (the age v1 format).",
+        discussion: """
+            The output is a standard age v1 file: 'age -d' decrypts it, and 'arbor decrypt' decrypts files made
+            by age. Recipients are age1… (X25519) or age1pq1… (post-quantum ML-KEM-768 + X25519); the two kinds
+            are not mixed in one file. -p encrypts with a passphrase instead (scrypt), which must be alone.
+            Reads IN (default: standard input) and writes OUT (default: standard output) in constant memory.
+            With -o, the file appears only when complete.
+            """
+    )
+
+    @Option(
+        name: [.customShort("r"), .customLong("recipient")], help: ArgumentHelp("An age1… or age1pq1… recipient.", valueName: "recipient"))
+    var recipients: [String] = []
+
+    @Option(
+        name: [.customShort("R"), .customLong("recipients-file")],
+        help: ArgumentHelp("A file of recipients, one per line ('#' comments allowed).", valueName: "file"))
+    var recipientsFiles: [String] = []
+
+    @Flag(name: [.customShort("p"), .customLong("passphrase")], help: "Encrypt with a passphrase (scrypt) instead of recipients.")
+    var usePassphrase = false
+
+    @Flag(name: [.customShort("a"), .customLong("armor")], help: "Write the ASCII-armored (PEM) form.")
+    var armor = false
+
+    @Option(
+        name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write to this file (never overwritten).", valueName: "file"))
+    var output: String?
+
+    @Option(
+        name: .long, help: ArgumentHelp("With -p: read the passphrase from the first line of this file.", valueName: "file"))
+    var passphraseFile: String?
+
+    @Option(name: .long, help: .hidden)
+    var unsafeScryptLogN: Int?
+
+    @Argument(help: ArgumentHelp("The file to encrypt (default: standard input).", valueName: "in"))
+    var input: String?
+
+    func run() async throws {
+        let recipientList = try loadRecipients()
+        try AgeStreamIO.refuseBinaryOnTerminal(output: output, armored: armor)
+        let source = try AgeStreamIO.Input(path: input)
+        defer { source.close() }
+        var encryptor = try AgeEncryptor(recipients: recipientList, armored: armor)
+        let sink = try AgeStreamIO.Output(path: output, mode: .public)
+        do {
+            while true {
+                let piece = try source.read()
+                if piece.isEmpty { break }
+                try sink.write(try encryptor.update(piece))
+            }
+            try sink.write(try encryptor.finish())
+            try sink.commit()
+        } catch {
+            sink.abandon()
+            throw error
+        }
+    }
+
+    private func loadRecipients() throws -> [AgeRecipient] {
+        if usePassphrase {
+            guard recipients.isEmpty, recipientsFiles.isEmpty else {
+                throw ArborError(
+                    .invalidArgument, "-p cannot be combined with -r or -R: a passphrase-encrypted file has no other recipient")
+            }
+            let source = passphraseFile.map(PassphraseSource.file) ?? .terminal
+            let passphrase = try source.read(prompt: "Enter passphrase: ", confirm: true)
+            if let unsafeScryptLogN { return [try .scrypt(passphrase: passphrase, unsafeWorkFactor: unsafeScryptLogN)] }
+            return [try .scrypt(passphrase: passphrase)]
+        }
+        guard passphraseFile == nil else { throw ArborError(.invalidArgument, "--passphrase-file goes with -p") }
+        var list = try recipients.map { try AgeRecipient(parsing: $0) }
+        for file in recipientsFiles {
+            do {
+                list += try AgeRecipient.parseFile(try SecureFile.read(file))
+            } catch let error as ArborError where error.code == .malformedInput {
+                throw ArborError(.malformedInput, "\(file): \(error.message)")
+            }
+        }
+        guard !list.isEmpty else {
+            throw ArborError(.invalidArgument, "name at least one recipient with -r or -R, or use -p for a passphrase")
+        }
+        return list
+    }
+}
+
+/// Streaming input and output for the age commands: files or standard input/output, read and
+/// written in 1 MiB pieces so a batch of chunks is encrypted on all cores while memory stays flat.
+enum AgeStreamIO {
+    static let pieceSize = 1 << 20
+
+    static func refuseBinaryOnTerminal(output: String?, armored: Bool) throws {
+        if output == nil, !armored, isatty(STDOUT_FILENO) == 1 {
+            throw ArborError(.invalidArgument, "refusing to write binary age data to a terminal: use -a for armor or -o FILE")
+        }
+    }
+
+    final class Input {
+        private let descriptor: Int32
+        private let name: String
+        private let owned: Bool
+
+        init(path: String?) throws {
+            guard let path, path != "-" else {
+                descriptor = STDIN_FILENO
+                name = "standard input"
+                owned = false
+                return
+            }
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ArborError(.fileNotFound, "'\(path)' does not exist; check the path")
+            }
+            descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw ArborError(.ioFailure, "cannot read '\(path)'; check its permissions") }
+            name = "'\(path)'"
+            owned = true
+        }
+
+        /// Up to 1 MiB; empty at the end.
+        func read() throws -> [UInt8] {
+            var buffer = [UInt8](repeating: 0, count: AgeStreamIO.pieceSize)
+            var filled = 0
+            while filled < buffer.count {
+                let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw ArborError(.ioFailure, "cannot read \(name): \(String(cString: strerror(errno)))")
+                }
+                if count == 0 { break }
+                filled += count
+            }
+            buffer.removeLast(buffer.count - filled)
+            return buffer
+        }
+
+        func close() { if owned { _ = Glibc.close(descriptor) } }
+    }
+
+    /// A file that appears only when complete, or standard output.
+    final class Output {
+        private let file: AtomicOutputFile?
+
+        init(path: String?, mode: SecureFile.Mode) throws {
+            file = try path.map { try AtomicOutputFile(path: $0, mode: mode) }
+        }
+
+        func write(_ bytes: some Collection<UInt8>) throws {
+            if let file { return try file.write(bytes) }
+            let array = Array(bytes)
+            var offset = 0
+            while offset < array.count {
+                let count = array.withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress! + offset, $0.count - offset) }
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw ArborError(.ioFailure, "cannot write to standard output: \(String(cString: strerror(errno)))")
+                }
+                offset += count
+            }
+        }
+
+        func commit() throws { try file?.commit() }
+
+        func abandon() { file?.abandon() }
+    }
+}

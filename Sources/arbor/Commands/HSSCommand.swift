@@ -1,0 +1,577 @@
+import ArborCore
+import ArborCustody
+import ArborKeyStore
+import ArgumentParser
+import Foundation
+
+struct HSSCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hss",
+        abstract: "Hash-based signatures (LMS/HSS, RFC 8554) with a leaf state that is never reused, and federated HSS.",
+        discussion: """
+            Keys and signatures use the RFC 8554 encodings (binary files, or hex text with --hex; both are read).
+            A key file KEY is kept with its leaf state KEY.state and lock KEY.lock: the state is written and fsynced
+            before any signature leaves arbor. Never restore a key or its state from a backup without burning leaves
+            first (arbor hss burn); see docs/custody.md.
+            Federated HSS: the cluster makes the top tree (keygen --levels 2); each node makes its own bottom tree
+            (keygen --node), sends its request, gets it signed (enroll) and installs the delegation (install); from
+            then on the node signs alone, and its signatures verify under the cluster's HSS public key.
+            """,
+        subcommands: [
+            HSSKeygenCommand.self, HSSEnrollCommand.self, HSSInstallCommand.self, HSSSignCommand.self, HSSVerifyCommand.self,
+            HSSInfoCommand.self, HSSBurnCommand.self,
+        ]
+    )
+}
+
+/// The files of one signing key: the key, its leaf state and its lock.
+struct HSSKeyPaths {
+    let key: String
+    var state: String { HSSStateFile.statePath(forKey: key) }
+    var lock: String { HSSStateFile.lockPath(forKey: key) }
+
+    func load() throws -> HSSKeyFile { try custody(key) { try HSSKeyFile(armored: try SecureFile.read(key)) } }
+
+    func readState(for key: LMSPrivateKey) throws -> LMSLeafState {
+        let path = state
+        let current = try custody(path) { try LMSLeafState(encoded: try HSSStateFile.read(path)) }
+        guard current.belongs(to: key) else {
+            throw ArborError(.corruptFile, "'\(path)' is the leaf state of another key; put the right state next to '\(self.key)'")
+        }
+        return current
+    }
+
+    /// Reserves up to `count` leaves and makes the new state durable before returning them.
+    /// Fewer are reserved when fewer remain; none left is the "exhausted" error.
+    func reserve(_ count: Int, for key: LMSPrivateKey) throws -> (reservation: LMSLeafReservation, state: LMSLeafState) {
+        try HSSStateFile.withExclusiveLock(lock) {
+            let current = try readState(for: key)
+            guard current.remainingLeaves > 0 else {
+                throw ArborError(
+                    .invalidArgument,
+                    "the key '\(self.key)' is exhausted: all \(current.leafCount) of its one-time leaves are used; "
+                        + "make a new key (a node: arbor hss keygen --node, then have it enrolled)")
+            }
+            let (reservation, next) = try custody { try current.reserve(count: Int(min(UInt32(max(count, 1)), current.remainingLeaves))) }
+            try HSSStateFile.replace(state, bytes: next.encoded)
+            return (reservation, next)
+        }
+    }
+}
+
+struct HSSKeygenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keygen",
+        abstract: "Make an LMS key: a whole HSS key (levels 1), a federation's top tree (levels 2…8), or a node's tree (--node).",
+        discussion: """
+            Writes KEY (0600), its leaf state KEY.state (0600) and the public part: the HSS public key (--public-key,
+            default KEY with .pub) or, with --node, the enrollment request (the node's LMS public key, --request,
+            default KEY with .request). A key of height h has 2^h one-time leaves.
+            Example: arbor hss keygen --levels 2 --height 10 -o cluster.hss      (cluster.hss.pub is the identity)
+                     arbor hss keygen --node --height 10 -o node-7.hss           (send node-7.request to the cluster)
+            """
+    )
+
+    @Option(name: .long, help: "Levels L of the HSS key this key is the top of (1…8). 1: it signs messages itself.")
+    var levels: Int = 1
+
+    @Flag(name: .long, help: "Make a node's key, to be enrolled by the level above (writes a request, not a public key).")
+    var node = false
+
+    @Option(name: .long, help: "Tree height: 5, 10, 15, 20 or 25 (2^h signatures).")
+    var height: Int = 10
+
+    @Option(name: .long, help: "Winternitz parameter: 1, 2, 4 or 8 (larger: smaller signatures, slower).")
+    var winternitz: Int = 4
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the private key.", valueName: "file"))
+    var out: String
+
+    @Option(name: .long, help: ArgumentHelp("Where to write the HSS public key (default: KEY with .pub).", valueName: "file"))
+    var publicKey: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --node: where to write the request (default: KEY with .request).", valueName: "file"))
+    var request: String?
+
+    @Flag(name: .long, help: "Write public files as hex text instead of binary.")
+    var hex = false
+
+    @OptionGroup var output: OutputOptions
+
+    struct Result: Encodable {
+        let keyFile: String
+        let stateFile: String
+        let publicFile: String
+        let role: String
+        let levels: Int?
+        let lms: String
+        let lmots: String
+        let identifier: String
+        let leaves: UInt32
+    }
+
+    func run() async throws {
+        guard let parameters = LMSParameters.all.first(where: { $0.height == height }) else {
+            throw ArborError(.invalidArgument, "--height takes 5, 10, 15, 20 or 25")
+        }
+        guard let otsParameters = LMOTSParameters.all.first(where: { $0.winternitz == winternitz }) else {
+            throw ArborError(.invalidArgument, "--winternitz takes 1, 2, 4 or 8")
+        }
+        guard (1...8).contains(levels) else { throw ArborError(.invalidArgument, "--levels takes 1 to 8") }
+        guard !node || levels == 1 else {
+            throw ArborError(.invalidArgument, "a --node key gets its level from its enrollment; drop --levels")
+        }
+        let base = out.hasSuffix(".hss") ? String(out.dropLast(4)) : out
+        let paths = HSSKeyPaths(key: out)
+        let publicPath = node ? (request ?? base + ".request") : (publicKey ?? base + ".pub")
+        for path in [out, paths.state, publicPath] where FileManagerProbe.exists(path) {
+            throw ArborError(.fileExists, "'\(path)' already exists; arbor will not overwrite it: move it away or choose another path")
+        }
+        let key = try custody { try LMSPrivateKey.generate(parameters: parameters, otsParameters: otsParameters) }
+        let file = node ? HSSKeyFile(unenrolled: key) : try custody { try HSSKeyFile(top: key, levels: levels) }
+        try SecureFile.write(file.armored, to: out, mode: .secret)
+        try HSSStateFile.create(paths.state, bytes: LMSLeafState(for: key).encoded)
+        try writePublicBytes(node ? key.publicKey.bytes : file.publicKey!.bytes, to: publicPath, hex: hex)
+        let role =
+            node
+            ? "node key waiting for enrollment"
+            : levels == 1 ? "HSS key (1 level): signs messages" : "top of a \(levels)-level HSS key: enrolls the level below"
+        let result = Result(
+            keyFile: out, stateFile: paths.state, publicFile: publicPath, role: role, levels: node ? nil : levels,
+            lms: parameters.description, lmots: otsParameters.description, identifier: Hex.encode(key.identifier),
+            leaves: parameters.leafCount)
+        try output.emit(
+            result,
+            human: """
+                wrote \(out) and its leaf state \(paths.state) (mode 0600): \(role)
+                \(parameters) / \(otsParameters), \(parameters.leafCount) one-time leaves, I = \(result.identifier)
+                \(node ? "enrollment request (send it to the level above)" : "HSS public key"): \(publicPath)
+                """)
+    }
+}
+
+struct HSSEnrollCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enroll",
+        abstract: "Sign a node's request with this level's key (one leaf) and write the delegation the node installs.",
+        discussion: """
+            The leaf is reserved and the state made durable before the signature is made. The delegation holds the HSS
+            public key and the signed links down to the node; it is public. Example:
+            arbor hss enroll --key cluster.hss --request node-7.request -o node-7.delegation
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The key of the level above (e.g. the cluster's top tree).", valueName: "file"))
+    var key: String
+
+    @Option(name: .long, help: ArgumentHelp("The node's request (its LMS public key).", valueName: "file"))
+    var request: String
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the delegation.", valueName: "file"))
+    var out: String
+
+    @Flag(name: .long, help: "Write the delegation as hex text.")
+    var hex = false
+
+    @OptionGroup var output: OutputOptions
+
+    struct Result: Encodable {
+        let delegationFile: String
+        let leaf: UInt32
+        let remainingLeaves: UInt32
+        let nodeIdentifier: String
+    }
+
+    func run() async throws {
+        if FileManagerProbe.exists(out) {
+            throw ArborError(.fileExists, "'\(out)' already exists; arbor will not overwrite it: move it away or choose another path")
+        }
+        let child = try custody(request) { try LMSPublicKey(bytes: try readPublicBytes(request)) }
+        let paths = HSSKeyPaths(key: key)
+        let file = try paths.load()
+        guard file.delegates else {
+            throw ArborError(
+                .invalidArgument,
+                "'\(key)' does not enroll keys: it is \(file.publicKey == nil ? "not enrolled itself" : "a bottom-level key")")
+        }
+        var (reservation, state) = try paths.reserve(1, for: file.key)
+        let leaf = reservation.leaves.lowerBound
+        let delegation = try custody { try file.enroll(child, using: &reservation) }
+        try writePublicBytes(delegation.bytes, to: out, hex: hex)
+        let result = Result(
+            delegationFile: out, leaf: leaf, remainingLeaves: state.remainingLeaves, nodeIdentifier: Hex.encode(child.identifier))
+        try output.emit(
+            result,
+            human: "enrolled node key I = \(result.nodeIdentifier) with leaf \(leaf) (\(state.remainingLeaves) left); wrote \(out)")
+    }
+}
+
+struct HSSInstallCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "install",
+        abstract: "Install the delegation from the level above into a node key, which can then sign alone.",
+        discussion: "Checks every link of the delegation and that it ends at this key, then rewrites the key file atomically."
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The node key made with keygen --node.", valueName: "file"))
+    var key: String
+
+    @Option(name: .long, help: ArgumentHelp("The delegation written by enroll.", valueName: "file"))
+    var delegation: String
+
+    @Option(name: .long, help: ArgumentHelp("Also write the HSS public key here.", valueName: "file"))
+    var publicKey: String?
+
+    @Flag(name: .long, help: "Write the public key as hex text.")
+    var hex = false
+
+    @OptionGroup var output: OutputOptions
+
+    struct Result: Encodable {
+        let keyFile: String
+        let level: Int
+        let levels: Int
+        let signsMessages: Bool
+    }
+
+    func run() async throws {
+        let received = try custody(delegation) { try HSSDelegation(bytes: try readPublicBytes(delegation)) }
+        let paths = HSSKeyPaths(key: key)
+        let installed = try HSSStateFile.withExclusiveLock(paths.lock) {
+            let installed = try custody(key) { try paths.load().installing(received) }
+            try HSSStateFile.replace(key, bytes: Array(installed.armored.utf8))
+            return installed
+        }
+        if let publicKey { try writePublicBytes(received.publicKey.bytes, to: publicKey, hex: hex) }
+        let result = Result(
+            keyFile: key, level: installed.depth, levels: received.publicKey.levels, signsMessages: installed.signsMessages)
+        try output.emit(
+            result,
+            human: "installed: '\(key)' is level \(result.level) of \(result.levels)"
+                + (result.signsMessages ? " and signs messages" : " and enrolls the level below"))
+    }
+}
+
+struct HSSSignCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sign",
+        abstract: "Sign messages with an HSS key; each signature uses a one-time leaf made durable first.",
+        discussion: """
+            Signs each MESSAGE file into MESSAGE.sig (or the one message into -o FILE); with no file, signs standard
+            input and prints the signature in hex. Leaves are reserved --reserve at a time: the state file is written
+            and fsynced before the first of them is used, and reserved leaves left unused when arbor exits are burned.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The signing key (its state is KEY.state).", valueName: "file"))
+    var key: String
+
+    @Argument(help: ArgumentHelp("Message files (default: standard input).", valueName: "message"))
+    var messages: [String] = []
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the signature (one message only).", valueName: "file"))
+    var out: String?
+
+    @Option(name: .long, help: "Leaves reserved per state write (1…1024); unused ones are burned at exit.")
+    var reserve: Int = 1
+
+    @Flag(name: .long, help: "Write signature files as hex text.")
+    var hex = false
+
+    /// Signs `count` generated messages, printing "leaf message-hex signature-hex" lines: for tests and benchmarks.
+    @Option(name: .long, help: .hidden)
+    var count: Int?
+
+    @OptionGroup var output: OutputOptions
+
+    struct Signed: Encodable {
+        let message: String
+        let signature: String
+        let leaf: UInt32
+    }
+
+    struct Result: Encodable {
+        let signatures: [Signed]
+        let remainingLeaves: UInt32
+    }
+
+    func checkArguments() throws {
+        guard (1...1024).contains(reserve) else { throw ArborError(.invalidArgument, "--reserve takes 1 to 1024") }
+        guard out == nil || messages.count <= 1 else {
+            throw ArborError(.invalidArgument, "-o names one signature file: sign one message with it")
+        }
+    }
+
+    func run() async throws {
+        try checkArguments()
+        let paths = HSSKeyPaths(key: key)
+        let signer = try custody(key) { try paths.load().signer() }
+        var reservation: LMSLeafReservation?
+        var state: LMSLeafState?
+
+        func sign(_ message: [UInt8]) throws -> (HSSSignature, UInt32) {
+            if reservation?.leaves.isEmpty ?? true {
+                (reservation, state) = try paths.reserve(reserve, for: signer.key)
+            }
+            let signature = try custody { try signer.sign(message, using: &reservation!) }
+            return (signature, signature.messageSignature.leaf)
+        }
+
+        if let count {
+            for index in 0..<max(count, 0) {
+                let message = Array("arbor hss sign --count \(ProcessInfo.processInfo.processIdentifier) \(index)".utf8)
+                let (signature, leaf) = try sign(message)
+                // One write per line, straight to the descriptor: a line is out before the next leaf is used.
+                FileHandle.standardOutput.write(Data("\(leaf) \(Hex.encode(message)) \(Hex.encode(signature.bytes))\n".utf8))
+            }
+            return
+        }
+
+        var signed = [Signed]()
+        if messages.isEmpty {
+            let (signature, leaf) = try sign(try readStandardInput())
+            if let out {
+                try writePublicBytes(signature.bytes, to: out, hex: hex)
+                signed.append(Signed(message: "-", signature: out, leaf: leaf))
+            } else if !output.json {
+                print(Hex.encode(signature.bytes))
+                return
+            } else {
+                signed.append(Signed(message: "-", signature: Hex.encode(signature.bytes), leaf: leaf))
+            }
+        } else {
+            for message in messages {
+                let target = out ?? message + ".sig"
+                if FileManagerProbe.exists(target) {
+                    throw ArborError(.fileExists, "'\(target)' already exists; arbor will not overwrite it: move it away")
+                }
+                let (signature, leaf) = try sign(try BinaryFile.read(message))
+                try writePublicBytes(signature.bytes, to: target, hex: hex)
+                signed.append(Signed(message: message, signature: target, leaf: leaf))
+            }
+        }
+        let remaining = state?.remainingLeaves ?? 0
+        try output.emit(
+            Result(signatures: signed, remainingLeaves: remaining),
+            human: signed.map { "signed \($0.message) with leaf \($0.leaf): \($0.signature)" }.joined(separator: "\n")
+                + "\n\(remaining) leaves left")
+    }
+}
+
+struct HSSVerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify an HSS signature under an HSS public key (exit 3 if it does not verify).",
+        discussion: """
+            The public key and the signature may be binary (RFC 8554) or hex text. The message is MESSAGE, or standard
+            input. --batch FILE verifies many: each line is 'MESSAGE-HEX SIGNATURE-HEX' (or 'LEAF MESSAGE-HEX SIGNATURE-HEX').
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The HSS public key (e.g. cluster.pub).", valueName: "file"))
+    var publicKey: String
+
+    @Argument(help: ArgumentHelp("The message file (default: standard input).", valueName: "message"))
+    var message: String?
+
+    @Option(name: .long, help: ArgumentHelp("The signature file.", valueName: "file"))
+    var signature: String?
+
+    @Option(name: .long, help: ArgumentHelp("Verify every 'message-hex signature-hex' line of this file.", valueName: "file"))
+    var batch: String?
+
+    @OptionGroup var output: OutputOptions
+
+    struct Result: Encodable {
+        let valid: Bool
+        let verified: Int
+        let leaves: [UInt32]
+    }
+
+    func checkArguments() throws {
+        guard (signature == nil) != (batch == nil) else {
+            throw ArborError(.invalidArgument, "give either --signature FILE or --batch FILE")
+        }
+        guard batch == nil || message == nil else { throw ArborError(.invalidArgument, "--batch takes no message file") }
+    }
+
+    func run() async throws {
+        try checkArguments()
+        let key = try custody(publicKey) { try HSSPublicKey(bytes: try readPublicBytes(publicKey)) }
+        var leaves = [UInt32]()
+        if let batch {
+            for (offset, line) in try SecureFile.read(batch).split(separator: "\n").enumerated() {
+                let fields = line.split(separator: " ")
+                guard fields.count == 2 || fields.count == 3,
+                    let messageBytes = try? Hex.decode(String(fields[fields.count - 2])),
+                    let signatureBytes = try? Hex.decode(String(fields[fields.count - 1]))
+                else {
+                    throw ArborError(.malformedInput, "\(batch) line \(offset + 1): expected 'MESSAGE-HEX SIGNATURE-HEX'")
+                }
+                leaves.append(try check(signatureBytes, messageBytes, key: key, what: "\(batch) line \(offset + 1)"))
+            }
+        } else {
+            let messageBytes = try message.map { try BinaryFile.read($0) } ?? readStandardInput()
+            leaves.append(try check(try readPublicBytes(signature!), messageBytes, key: key, what: "the signature \(signature!)"))
+        }
+        try output.emit(
+            Result(valid: true, verified: leaves.count, leaves: leaves),
+            human: leaves.count == 1
+                ? "valid signature (leaf \(leaves[0]), \(key.levels) level\(key.levels == 1 ? "" : "s"))"
+                : "\(leaves.count) valid signatures")
+    }
+
+    private func check(_ signatureBytes: [UInt8], _ message: [UInt8], key: HSSPublicKey, what: String) throws -> UInt32 {
+        guard let parsed = try? HSSSignature(bytes: signatureBytes), key.isValidSignature(parsed, for: message) else {
+            throw ArborError(.invalidSignature, "\(what) does not verify under \(publicKey) for this message")
+        }
+        return parsed.messageSignature.leaf
+    }
+}
+
+struct HSSInfoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Describe an HSS key, leaf state, public key, request, delegation or signature file (never its secrets).",
+        discussion: "For a key file, also shows its leaf state (KEY.state): the next leaf and how many remain."
+    )
+
+    @Argument(help: ArgumentHelp("The file to describe.", valueName: "file"))
+    var file: String
+
+    @OptionGroup var output: OutputOptions
+
+    struct Info: Encodable {
+        var kind: String
+        var levels: Int?
+        var level: Int?
+        var lms: [String] = []
+        var lmots: [String] = []
+        var identifier: String?
+        var leaves: [UInt32] = []
+        var leafCount: UInt32?
+        var nextLeaf: UInt32?
+        var remainingLeaves: UInt32?
+    }
+
+    func run() async throws {
+        let info = try describe()
+        var lines = [info.kind]
+        if let levels = info.levels { lines.append("levels: \(levels)" + (info.level.map { ", this key is level \($0)" } ?? "")) }
+        if !info.lms.isEmpty { lines.append("parameters: " + zip(info.lms, info.lmots).map { "\($0)/\($1)" }.joined(separator: ", ")) }
+        if let identifier = info.identifier { lines.append("I: \(identifier)") }
+        if !info.leaves.isEmpty { lines.append("leaves used, top to bottom: " + info.leaves.map(String.init).joined(separator: ", ")) }
+        if let next = info.nextLeaf, let count = info.leafCount, let remaining = info.remainingLeaves {
+            lines.append("next leaf: \(next) of \(count), \(remaining) remaining")
+        }
+        try output.emit(info, human: lines.joined(separator: "\n"))
+    }
+
+    private func describe() throws -> Info {
+        let raw = try BinaryFile.read(file)
+        if raw.starts(with: Array("-----BEGIN \(HSSKeyFile.armorLabel)-----".utf8)) {
+            let paths = HSSKeyPaths(key: file)
+            let key = try paths.load()
+            var info = Info(
+                kind: key.publicKey == nil
+                    ? "HSS key file: node key waiting for enrollment"
+                    : key.signsMessages ? "HSS key file: signs messages" : "HSS key file: enrolls the level below",
+                levels: key.publicKey?.levels, level: key.publicKey == nil ? nil : key.depth,
+                lms: [key.key.parameters.description], lmots: [key.key.otsParameters.description],
+                identifier: Hex.encode(key.key.identifier))
+            let state = try paths.readState(for: key.key)
+            info.leafCount = state.leafCount
+            info.nextLeaf = state.nextLeaf
+            info.remainingLeaves = state.remainingLeaves
+            return info
+        }
+        if let state = try? LMSLeafState(encoded: raw) {
+            return Info(
+                kind: "LMS leaf state", identifier: Hex.encode(state.identifier), leafCount: state.leafCount, nextLeaf: state.nextLeaf,
+                remainingLeaves: state.remainingLeaves)
+        }
+        let bytes = try readPublicBytes(file)
+        if let key = try? HSSPublicKey(bytes: bytes) {
+            return Info(
+                kind: "HSS public key", levels: key.levels, lms: [key.topKey.parameters.description],
+                lmots: [key.topKey.otsParameters.description], identifier: Hex.encode(key.topKey.identifier))
+        }
+        if let key = try? LMSPublicKey(bytes: bytes) {
+            return Info(
+                kind: "LMS public key (an enrollment request)", lms: [key.parameters.description], lmots: [key.otsParameters.description],
+                identifier: Hex.encode(key.identifier))
+        }
+        if let delegation = try? HSSDelegation(bytes: bytes) {
+            let keys = [delegation.publicKey.topKey] + delegation.chain.map(\.publicKey)
+            return Info(
+                kind: "HSS delegation for level \(delegation.chain.count + 1)", levels: delegation.publicKey.levels,
+                lms: keys.map(\.parameters.description), lmots: keys.map(\.otsParameters.description),
+                identifier: Hex.encode(delegation.enrolledKey.identifier), leaves: delegation.chain.map(\.signature.leaf))
+        }
+        if let signature = try? HSSSignature(bytes: bytes) {
+            let signatures = signature.signedPublicKeys.map(\.signature) + [signature.messageSignature]
+            return Info(
+                kind: "HSS signature", levels: signature.signedPublicKeys.count + 1, lms: signatures.map(\.parameters.description),
+                lmots: signatures.map(\.otsSignature.parameters.description), leaves: signatures.map(\.leaf))
+        }
+        throw ArborError(.malformedInput, "'\(file)' is not an HSS key, state, public key, request, delegation or signature")
+    }
+}
+
+struct HSSBurnCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "burn",
+        abstract: "Advance a key's leaf state so that leaves a backup or another copy might have used are never used again.",
+        discussion: """
+            The state only moves forward: --to LEAF makes LEAF the next leaf (if it is further on); --leaves N skips N.
+            If the state file was lost, --recreate-state --to LEAF writes a new one: choose LEAF past every leaf the key
+            may ever have used (docs/custody.md). Burning every leaf (--to 2^h) retires the key.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The key whose leaves to burn.", valueName: "file"))
+    var key: String
+
+    @Option(name: .long, help: "Make this the next leaf to use.")
+    var to: UInt32?
+
+    @Option(name: .long, help: "Skip this many leaves.")
+    var leaves: UInt32?
+
+    @Flag(name: .long, help: "Write a new state file if it is missing (needs --to).")
+    var recreateState = false
+
+    @OptionGroup var output: OutputOptions
+
+    struct Result: Encodable {
+        let stateFile: String
+        let nextLeaf: UInt32
+        let remainingLeaves: UInt32
+    }
+
+    func checkArguments() throws {
+        guard (to == nil) != (leaves == nil) else { throw ArborError(.invalidArgument, "give either --to LEAF or --leaves N") }
+        guard !recreateState || to != nil else { throw ArborError(.invalidArgument, "--recreate-state needs --to LEAF") }
+    }
+
+    func run() async throws {
+        try checkArguments()
+        let paths = HSSKeyPaths(key: key)
+        let file = try paths.load()
+        let state = try HSSStateFile.withExclusiveLock(paths.lock) {
+            if recreateState, !FileManagerProbe.exists(paths.state) {
+                let state = LMSLeafState(for: file.key).advanced(to: to!)
+                try HSSStateFile.create(paths.state, bytes: state.encoded)
+                return state
+            }
+            let current = try paths.readState(for: file.key)
+            let target = to ?? UInt32(min(UInt64(current.nextLeaf) + UInt64(leaves!), UInt64(current.leafCount)))
+            let next = current.advanced(to: target)
+            try HSSStateFile.replace(paths.state, bytes: next.encoded)
+            return next
+        }
+        try output.emit(
+            Result(stateFile: paths.state, nextLeaf: state.nextLeaf, remainingLeaves: state.remainingLeaves),
+            human: "\(paths.state): next leaf \(state.nextLeaf), \(state.remainingLeaves) remaining")
+    }
+}

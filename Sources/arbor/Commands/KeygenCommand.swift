@@ -1,0 +1,63 @@
+import ArborCore
+import ArborKeyStore
+import ArborSeal
+import ArgumentParser
+import Foundation
+
+struct KeygenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keygen",
+        abstract: "Generate an age identity (X25519, or post-quantum with --pq), as age-keygen does.",
+        discussion: """
+            Writes '# created:' and '# public key:' comment lines and the secret key (AGE-SECRET-KEY-1… or
+            AGE-SECRET-KEY-PQ-1…). With -o the file is created with mode 0600 (never overwritten) and the public key
+            is printed on standard error. -y prints the recipients of an existing identity file instead.
+            """
+    )
+
+    @Flag(name: .long, help: "Generate a post-quantum (ML-KEM-768 + X25519) identity; its recipient is age1pq1….")
+    var pq = false
+
+    @Option(
+        name: [.customShort("o"), .customLong("output")],
+        help: ArgumentHelp("Write the identity to this file (mode 0600).", valueName: "file"))
+    var output: String?
+
+    @Flag(name: .customShort("y"), help: "Print the recipient of each identity in the input file instead.")
+    var convert = false
+
+    @Argument(help: ArgumentHelp("With -y: the identity file (default: standard input).", valueName: "in"))
+    var input: String?
+
+    func run() async throws {
+        if convert { return try printRecipients() }
+        guard input == nil else { throw ArborError(.invalidArgument, "an input file goes with -y only") }
+        let identity = pq ? try AgeIdentity.generatePostQuantum() : AgeIdentity.generateX25519()
+        guard let recipient = identity.recipient?.encoded, let secret = identity.encodedSecretKey() else {
+            throw ArborError(.invalidArgument, "internal error: a generated identity has no key")
+        }
+        let text = "# created: \(Timestamp.format(now()))\n# public key: \(recipient)\n\(secret)\n"
+        if let output {
+            try SecureFile.write(text, to: output, mode: .secret)
+            FileHandle.standardError.write(Data("Public key: \(recipient)\n".utf8))
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+
+    private func printRecipients() throws {
+        let text: String
+        if let input, input != "-" {
+            text = try SecureFile.read(input)
+        } else {
+            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        }
+        let lines = try AgeIdentity.parseFile(text).compactMap { $0.recipient?.encoded }
+        let result = lines.joined(separator: "\n") + "\n"
+        if let output {
+            try SecureFile.write(result, to: output, mode: .public)
+        } else {
+            print(result, terminator: "")
+        }
+    }
+}
