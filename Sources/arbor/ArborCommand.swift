@@ -15,7 +15,8 @@ struct ArborCommand: AsyncParsableCommand {
             """,
         subcommands: [
             RootCommand.self, DeriveCommand.self, CertCommand.self, RevokeCommand.self, RekeyCommand.self,
-            TrustCommand.self, FingerprintCommand.self, KeyringCommand.self, SignCommand.self, VerifyCommand.self, DemoCommand.self,
+            TrustCommand.self, FingerprintCommand.self, KeyringCommand.self, InspectCommand.self, SignCommand.self, VerifyCommand.self,
+            DemoCommand.self,
             EncryptCommand.self, DecryptCommand.self, KeygenCommand.self,
             SharesCommand.self, HSSCommand.self, BenchCommand.self,
         ]

@@ -55,5 +55,12 @@ public struct NodeSecret: Sendable, CustomStringConvertible {
 
     public func keySet() throws -> NodeKeySet { try NodeKeySet(secret: self) }
 
+    /// The storage key of this node or a descendant at any epoch: what lets an ancestor open
+    /// data a descendant sealed with its storage key, whatever epoch it had reached.
+    public func storageKey(of target: TreePath, epoch: UInt32, purpose: String) throws -> SymmetricKey {
+        let node = target == path ? NodeSecret(path: path, epoch: 0, branchSecret: branchSecret) : try descendant(target)
+        return try node.atEpoch(epoch).keySet().storageKey(purpose: purpose)
+    }
+
     public var description: String { "NodeSecret(\(path), epoch \(epoch), redacted)" }
 }

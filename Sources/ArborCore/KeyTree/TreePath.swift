@@ -100,6 +100,13 @@ public struct TreePath: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension TreePath {
+    /// The binary form (docs/keys.md §4.2).
+    public var encoded: [UInt8] {
+        var writer = ByteWriter()
+        encode(into: &writer)
+        return writer.bytes
+    }
+
     /// Binary form: u8 depth, then per segment u8 length, label bytes, u32 branch.
     func encode(into writer: inout ByteWriter) {
         writer.append(UInt8(segments.count))

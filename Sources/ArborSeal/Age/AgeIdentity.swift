@@ -9,6 +9,8 @@ public struct AgeIdentity: Sendable, CustomStringConvertible {
         case x25519(Curve25519.KeyAgreement.PrivateKey)
         case mlkem768x25519(XWingMLKEM768X25519.PrivateKey)
         case scrypt(SecretBytes, maximumWorkFactor: Int)
+        case meshKeyring(MeshKeyring)
+        case treeNode(NodeSecret)
     }
 
     static let x25519Prefix = "age-secret-key-"
@@ -49,6 +51,12 @@ public struct AgeIdentity: Sendable, CustomStringConvertible {
     public static func postQuantum(_ key: XWingMLKEM768X25519.PrivateKey) -> AgeIdentity { AgeIdentity(.mlkem768x25519(key)) }
 
     /// A fresh X25519 identity from the operating system's CSPRNG.
+    /// Opens files sealed to this mesh keyring (the `arbor-mesh` stanza).
+    public static func meshKeyring(_ keyring: MeshKeyring) -> AgeIdentity { AgeIdentity(.meshKeyring(keyring)) }
+
+    /// Opens files sealed to the storage key of this node or of any node below it (`arbor-tree`).
+    public static func treeNode(_ node: NodeSecret) -> AgeIdentity { AgeIdentity(.treeNode(node)) }
+
     public static func generateX25519() -> AgeIdentity { .x25519(Curve25519.KeyAgreement.PrivateKey()) }
 
     /// A fresh post-quantum identity from the operating system's CSPRNG.
@@ -69,7 +77,7 @@ public struct AgeIdentity: Sendable, CustomStringConvertible {
         switch kind {
         case .x25519(let key): .x25519(key.publicKey)
         case .mlkem768x25519(let key): .postQuantum(key.publicKey)
-        case .scrypt: nil
+        case .scrypt, .meshKeyring, .treeNode: nil
         }
     }
 
@@ -90,7 +98,7 @@ public struct AgeIdentity: Sendable, CustomStringConvertible {
             var seed = Array(key.seedRepresentation)
             defer { seed.wipe() }
             return Bech32.encode(hrp: Self.postQuantumPrefix, data: seed, uppercase: true)
-        case .scrypt: return nil
+        case .scrypt, .meshKeyring, .treeNode: return nil
         }
     }
 
@@ -99,6 +107,8 @@ public struct AgeIdentity: Sendable, CustomStringConvertible {
         case .x25519: "AgeIdentity(X25519, redacted)"
         case .mlkem768x25519: "AgeIdentity(mlkem768x25519, redacted)"
         case .scrypt: "AgeIdentity(scrypt, redacted)"
+        case .meshKeyring(let keyring): "AgeIdentity(mesh keyring \(keyring.name), redacted)"
+        case .treeNode(let node): "AgeIdentity(tree node \(node.path), redacted)"
         }
     }
 
@@ -124,6 +134,10 @@ public struct AgeIdentity: Sendable, CustomStringConvertible {
                 case .wrongPassphrase: sawScrypt = true
                 case .notScrypt: break
                 }
+            case .meshKeyring(let keyring):
+                if let fileKey = try MeshKeyringStanza.unwrap(stanza, with: keyring) { return .fileKey(fileKey) }
+            case .treeNode(let node):
+                if let fileKey = try TreeStorageKeyStanza.unwrap(stanza, with: node) { return .fileKey(fileKey) }
             }
         }
         return sawScrypt ? .wrongPassphrase : .notAddressed

@@ -8,6 +8,8 @@ public struct AgeRecipient: Sendable, CustomStringConvertible {
         case x25519(Curve25519.KeyAgreement.PublicKey)
         case mlkem768x25519(XWingMLKEM768X25519.PublicKey)
         case scrypt(SecretBytes, workFactor: Int)
+        case meshKeyring(MeshKeyring, origin: TreePath, time: Int64)
+        case treeStorageKey(NodeSecret)
     }
 
     static let x25519Prefix = "age"
@@ -75,13 +77,28 @@ public struct AgeRecipient: Sendable, CustomStringConvertible {
         case .x25519: X25519Stanza.type
         case .mlkem768x25519: MLKEM768X25519Stanza.type
         case .scrypt: ScryptStanza.type
+        case .meshKeyring: MeshKeyringStanza.type
+        case .treeStorageKey: TreeStorageKeyStanza.type
         }
     }
 
+    /// True for recipients that stay sound against a quantum computer: ML-KEM-768 + X25519, and
+    /// Arbor's symmetric stanzas. Mixing these with X25519 recipients would lose that, so it is refused.
     public var isPostQuantum: Bool {
-        if case .mlkem768x25519 = kind { return true }
-        return false
+        switch kind {
+        case .mlkem768x25519, .meshKeyring, .treeStorageKey: true
+        case .x25519, .scrypt: false
+        }
     }
+
+    /// Any node holding the keyring opens the file (the `arbor-mesh` stanza). `origin` is the
+    /// sealing node, `time` milliseconds since 1970: both go into the stanza's provenance.
+    public static func meshKeyring(_ keyring: MeshKeyring, origin: TreePath, time: Int64) -> AgeRecipient {
+        AgeRecipient(.meshKeyring(keyring, origin: origin, time: time))
+    }
+
+    /// The node's own storage key (the `arbor-tree` stanza): the node and every ancestor open the file.
+    public static func treeStorageKey(of node: NodeSecret) -> AgeRecipient { AgeRecipient(.treeStorageKey(node)) }
 
     /// The standard text form (`age1…`, `age1pq1…`); nil for a passphrase.
     public var encoded: String? {
@@ -90,17 +107,26 @@ public struct AgeRecipient: Sendable, CustomStringConvertible {
             Bech32.encode(hrp: Self.x25519Prefix, data: Array(key.rawRepresentation), uppercase: false)
         case .mlkem768x25519(let key):
             Bech32.encode(hrp: Self.postQuantumPrefix, data: Array(key.rawRepresentation), uppercase: false)
-        case .scrypt: nil
+        case .scrypt, .meshKeyring, .treeStorageKey: nil
         }
     }
 
-    public var description: String { encoded ?? "scrypt passphrase (redacted)" }
+    public var description: String {
+        switch kind {
+        case .meshKeyring(let keyring, _, _): "mesh keyring \(keyring.name) of \(keyring.owner)"
+        case .treeStorageKey(let node): "storage key of \(node.path)"
+        default: encoded ?? "scrypt passphrase (redacted)"
+        }
+    }
 
     func wrap(_ fileKey: SymmetricKey) throws -> AgeStanza {
         switch kind {
         case .x25519(let key): try X25519Stanza.wrap(fileKey, to: key)
         case .mlkem768x25519(let key): try MLKEM768X25519Stanza.wrap(fileKey, to: key)
         case .scrypt(let passphrase, let workFactor): try ScryptStanza.wrap(fileKey, passphrase: passphrase, workFactor: workFactor)
+        case .meshKeyring(let keyring, let origin, let time):
+            try MeshKeyringStanza.wrap(fileKey, keyring: keyring, origin: origin, time: time)
+        case .treeStorageKey(let node): try TreeStorageKeyStanza.wrap(fileKey, node: node)
         }
     }
 

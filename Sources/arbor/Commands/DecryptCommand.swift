@@ -30,6 +30,22 @@ struct DecryptCommand: AsyncParsableCommand {
         name: .long, help: ArgumentHelp("For a passphrase-encrypted file: read the passphrase from this file.", valueName: "file"))
     var passphraseFile: String?
 
+    @Option(
+        name: .long, help: ArgumentHelp("A mesh keyring to decrypt with (a name or a .keyring path; repeatable).", valueName: "keyring"))
+    var keyring: [String] = []
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("A node key file: opens files sealed to its storage key or to any node below it.", valueName: "file"))
+    var treeKey: [String] = []
+
+    @Option(
+        name: .long, help: ArgumentHelp("The encrypted root key file: opens files sealed to any node's storage key.", valueName: "file"))
+    var root: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --root: read the root key's passphrase from this file.", valueName: "file"))
+    var rootPassphraseFile: String?
+
     @Argument(help: ArgumentHelp("The file to decrypt (default: standard input).", valueName: "in"))
     var input: String?
 
@@ -42,6 +58,12 @@ struct DecryptCommand: AsyncParsableCommand {
                 throw ArborError(.malformedInput, "\(file): \(error.message)")
             }
         }
+        identities += try keyring.map { .meshKeyring(try KeyringFile(reference: $0).load()) }
+        identities += try treeKey.map { .treeNode(try NodeKeyFile.decode(try SecureFile.read($0))) }
+        if let root {
+            let source = rootPassphraseFile.map(PassphraseSource.file) ?? .terminal
+            identities.append(.treeNode(try openRoot(root, passphrase: source).node))
+        }
         let passphraseSource = passphraseFile.map(PassphraseSource.file) ?? .terminal
         let explicitPassphrase = passphraseFile != nil
         let fromFiles = identities
@@ -49,7 +71,8 @@ struct DecryptCommand: AsyncParsableCommand {
             let isPassphraseFile = header.stanzas.contains { $0.type == "scrypt" }
             guard isPassphraseFile else {
                 guard !fromFiles.isEmpty else {
-                    throw ArborError(.invalidArgument, "this file is encrypted to public-key recipients: pass -i IDENTITY_FILE")
+                    throw ArborError(
+                        .invalidArgument, "this file is encrypted to recipients: pass -i IDENTITY_FILE, --keyring, --tree-key or --root")
                 }
                 return fromFiles
             }

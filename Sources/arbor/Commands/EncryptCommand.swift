@@ -48,6 +48,19 @@ struct EncryptCommand: AsyncParsableCommand {
         name: .long, help: ArgumentHelp("With -p: read the passphrase from the first line of this file.", valueName: "file"))
     var passphraseFile: String?
 
+    @Option(
+        name: .long, help: ArgumentHelp("Seal to a mesh keyring (a name or a .keyring path): every holder decrypts.", valueName: "keyring"))
+    var keyring: String?
+
+    @Option(
+        name: .long, help: ArgumentHelp("With --keyring: the sealing node's path, recorded in the stanza (default /).", valueName: "path"))
+    var origin: String = "/"
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Seal to the storage key of this node key file: the node and all its ancestors decrypt.", valueName: "file"))
+    var treeKey: String?
+
     @Option(name: .long, help: .hidden)
     var unsafeScryptLogN: Int?
 
@@ -81,6 +94,9 @@ struct EncryptCommand: AsyncParsableCommand {
                 throw ArborError(
                     .invalidArgument, "-p cannot be combined with -r or -R: a passphrase-encrypted file has no other recipient")
             }
+            guard keyring == nil, treeKey == nil else {
+                throw ArborError(.invalidArgument, "-p cannot be combined with --keyring or --tree-key")
+            }
             let source = passphraseFile.map(PassphraseSource.file) ?? .terminal
             let passphrase = try source.read(prompt: "Enter passphrase: ", confirm: true)
             if let unsafeScryptLogN { return [try .scrypt(passphrase: passphrase, unsafeWorkFactor: unsafeScryptLogN)] }
@@ -88,6 +104,10 @@ struct EncryptCommand: AsyncParsableCommand {
         }
         guard passphraseFile == nil else { throw ArborError(.invalidArgument, "--passphrase-file goes with -p") }
         var list = try recipients.map { try AgeRecipient(parsing: $0) }
+        if let keyring {
+            list.append(.meshKeyring(try KeyringFile(reference: keyring).load(), origin: try parsePath(origin), time: nowMilliseconds()))
+        }
+        if let treeKey { list.append(.treeStorageKey(of: try NodeKeyFile.decode(try SecureFile.read(treeKey)))) }
         for file in recipientsFiles {
             do {
                 list += try AgeRecipient.parseFile(try SecureFile.read(file))
@@ -96,7 +116,8 @@ struct EncryptCommand: AsyncParsableCommand {
             }
         }
         guard !list.isEmpty else {
-            throw ArborError(.invalidArgument, "name at least one recipient with -r or -R, or use -p for a passphrase")
+            throw ArborError(
+                .invalidArgument, "name at least one recipient with -r, -R, --keyring or --tree-key, or use -p for a passphrase")
         }
         return list
     }

@@ -1,0 +1,55 @@
+import ArborCore
+import Crypto
+
+/// Arbor's tree storage-key stanza: the file key sealed under a node's storage key, so the node
+/// and every ancestor (up to the root) can open the file.
+///
+///     -> arbor-tree <path> <epoch> <salt, base64>
+///     <file key sealed under the wrapping key, base64>
+///
+/// wrapping key = HKDF-SHA256(IKM = storage key "age-file" of the node at path and epoch,
+/// salt = 16 random bytes, info = "arbor/v1/age-tree" 0x00 ‖ binary path ‖ u32 epoch, L = 32).
+enum TreeStorageKeyStanza {
+    static let type = "arbor-tree"
+    static let domain = "arbor/v1/age-tree"
+    static let purpose = "age-file"
+    static let saltSize = 16
+
+    static func wrap(_ fileKey: SymmetricKey, node: NodeSecret) throws -> AgeStanza {
+        let salt = AgeKeyWrap.randomBytes(saltSize)
+        let storageKey = try node.storageKey(of: node.path, epoch: node.epoch, purpose: purpose)
+        let wrappingKey = try wrappingKey(storageKey: storageKey, salt: salt, path: node.path, epoch: node.epoch)
+        return AgeStanza(
+            validatedType: type, arguments: [node.path.description, String(node.epoch), AgeBase64.encodeString(salt)],
+            body: try AgeKeyWrap.seal(fileKey, with: wrappingKey))
+    }
+
+    /// nil for other stanza types and for nodes outside this identity's subtree.
+    static func unwrap(_ stanza: AgeStanza, with identity: NodeSecret) throws -> SymmetricKey? {
+        guard stanza.type == type else { return nil }
+        guard stanza.arguments.count == 3, let path = try? TreePath(parsing: stanza.arguments[0]),
+            path.description == stanza.arguments[0],
+            let epoch = UInt32(stanza.arguments[1]), String(epoch) == stanza.arguments[1],
+            let salt = AgeBase64.decode(Array(stanza.arguments[2].utf8), padded: false), salt.count == saltSize,
+            stanza.body.count == AgeKeyWrap.bodySize
+        else {
+            throw ArborError.ageHeader("an arbor-tree stanza must hold a canonical path, an epoch, a 16-byte salt and a 32-byte body")
+        }
+        guard path == identity.path || identity.path.isStrictAncestor(of: path) else { return nil }
+        let storageKey = try identity.storageKey(of: path, epoch: epoch, purpose: purpose)
+        guard
+            let fileKey = AgeKeyWrap.open(stanza.body, with: try wrappingKey(storageKey: storageKey, salt: salt, path: path, epoch: epoch))
+        else {
+            throw ArborError(.authenticationFailed, "the arbor-tree stanza for \(path) does not authenticate: the header was altered")
+        }
+        return fileKey
+    }
+
+    static func wrappingKey(storageKey: SymmetricKey, salt: [UInt8], path: TreePath, epoch: UInt32) throws -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: storageKey, salt: salt, info: Array(domain.utf8) + [0] + path.encoded + epochBytes(epoch),
+            outputByteCount: 32)
+    }
+
+    private static func epochBytes(_ epoch: UInt32) -> [UInt8] { withUnsafeBytes(of: epoch.bigEndian, Array.init) }
+}

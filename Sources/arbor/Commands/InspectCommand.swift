@@ -1,0 +1,100 @@
+import ArborCore
+import ArborSeal
+import ArgumentParser
+import Foundation
+
+struct InspectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show the header of an age file or an arbor:v1: token without decrypting it.",
+        discussion: """
+            For an age file: its armor, recipient stanzas (type and public arguments; Arbor's stanzas decoded:
+            keyring, epoch, origin, time; tree path and epoch) and payload size. For a token: keyring, epoch,
+            cipher, time, origin and signer. Nothing secret is needed or shown.
+            """
+    )
+
+    @Argument(help: "The file or token to inspect (default: standard input).")
+    var input: String?
+
+    @OptionGroup var output: OutputOptions
+
+    struct Stanza: Encodable {
+        let type: String
+        let arguments: [String]
+        let bodyBytes: Int
+        let provenance: ProvenanceSummary?
+    }
+
+    struct ProvenanceSummary: Encodable {
+        let keyring: String
+        let epoch: UInt32
+        let cipher: String
+        let time: String
+        let origin: String
+        let signer: String?
+
+        init(_ provenance: Provenance, signer: TreePath?) {
+            keyring = Hex.encode(provenance.keyringID)
+            epoch = provenance.epoch
+            cipher = provenance.cipher.description
+            time = Timestamp.format(provenance.time / 1000)
+            origin = Hex.encode(provenance.originID)
+            self.signer = signer?.description
+        }
+
+        var text: String {
+            "keyring \(keyring), epoch \(epoch), \(cipher), sealed \(time), origin \(origin)" + (signer.map { ", signed by \($0)" } ?? "")
+        }
+    }
+
+    struct Result: Encodable {
+        let kind: String
+        let armored: Bool?
+        let stanzas: [Stanza]?
+        let payloadBytes: Int?
+        let token: ProvenanceSummary?
+        let tokenBytes: Int?
+    }
+
+    func run() async throws {
+        let data = [UInt8](try readInput(input, limit: 1 << 30))
+        let text = String(decoding: data.prefix(16), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.hasPrefix(MeshToken.textPrefix) {
+            let token = try MeshToken(text: String(decoding: data, as: UTF8.self))
+            let summary = ProvenanceSummary(token.provenance, signer: token.signature?.origin)
+            let result = Result(
+                kind: "arbor token", armored: nil, stanzas: nil, payloadBytes: nil, token: summary, tokenBytes: token.encoded.count)
+            return try output.emit(result, human: "arbor:v1 token, \(token.encoded.count) bytes: \(summary.text)")
+        }
+        let inspection = try AgeInspection(file: data)
+        let stanzas = inspection.header.stanzas.map { stanza in
+            let provenance =
+                stanza.type == "arbor-mesh"
+                ? (try? MeshKeyring.provenance(ofHeader: [UInt8](Data(base64Encoded: padded(stanza.arguments.first ?? "")) ?? Data())))
+                : nil
+            return Stanza(
+                type: stanza.type, arguments: stanza.arguments, bodyBytes: stanza.body.count,
+                provenance: provenance.map { ProvenanceSummary($0, signer: nil) })
+        }
+        let result = Result(
+            kind: "age v1 file", armored: inspection.armored, stanzas: stanzas, payloadBytes: inspection.payloadSize, token: nil,
+            tokenBytes: nil)
+        var lines = [
+            "age v1 file\(inspection.armored ? " (armored)" : ""), \(inspection.payloadSize) payload bytes, \(stanzas.count) recipient stanza(s):"
+        ]
+        for stanza in stanzas {
+            switch stanza.type {
+            case "arbor-mesh": lines.append("  arbor-mesh: \(stanza.provenance?.text ?? "unreadable provenance")")
+            case "arbor-tree":
+                lines.append(
+                    "  arbor-tree: storage key of \(stanza.arguments.first ?? "?") at epoch \(stanza.arguments.dropFirst().first ?? "?")")
+            case "scrypt": lines.append("  scrypt: passphrase, work factor 2^\(stanza.arguments.last ?? "?")")
+            default: lines.append("  \(stanza.type)")
+            }
+        }
+        try output.emit(result, human: lines.joined(separator: "\n"))
+    }
+
+    private func padded(_ base64: String) -> String { base64 + String(repeating: "=", count: (4 - base64.count % 4) % 4) }
+}

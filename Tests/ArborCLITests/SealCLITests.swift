@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+
+/// Arbor's own stanzas through the CLI: files sealed to a mesh keyring or to a node's storage key,
+/// opened by holders, ancestors and the root; `arbor inspect` on files and tokens.
+@Suite("arbor encrypt/decrypt with Arbor stanzas, and inspect", .serialized)
+struct SealCLITests {
+    let arbor: ArborExecutable
+
+    init() throws { arbor = try ArborExecutable() }
+
+    func prepare() throws {
+        try arbor.initRoot()
+        for path in ["eu", "eu/node-7", "eu/node-8"] {
+            let name = path.replacingOccurrences(of: "/", with: "_")
+            #expect(try arbor.run(["derive", path, "--root", "root.key", "--passphrase-file", "pass", "-o", "\(name).key"]).status == 0)
+        }
+        #expect(try arbor.run(["keyring", "create", "files", "--from", "eu.key"]).status == 0)
+    }
+
+    @Test("a mesh-keyring file opens on another holder; unknown epochs are named; nothing is left at -o on failure")
+    func meshFiles() throws {
+        defer { arbor.remove() }
+        try prepare()
+        let plaintext = Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0) })
+        try plaintext.write(to: URL(fileURLWithPath: arbor.path("data.bin")))
+        try FileManager.default.copyItem(atPath: arbor.path("keyrings/files.keyring"), toPath: arbor.path("holder.keyring"))
+        let sealed = try arbor.run(["encrypt", "--keyring", "files", "--origin", "eu/node-7", "-o", "data.age", "data.bin"])
+        #expect(sealed.status == 0, "\(sealed.stderr)")
+        let opened = try arbor.run(["decrypt", "--keyring", "holder.keyring", "-o", "out.bin", "data.age"])
+        #expect(opened.status == 0, "\(opened.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: arbor.path("out.bin"))) == plaintext)
+
+        let inspected = try arbor.run(["inspect", "data.age", "--json"])
+        #expect(inspected.status == 0, "\(inspected.stderr)")
+        let stanzas = try #require((try arbor.json(inspected) as? [String: Any])?["stanzas"] as? [[String: Any]])
+        #expect(stanzas.first?["type"] as? String == "arbor-mesh")
+        #expect((stanzas.first?["provenance"] as? [String: Any])?["epoch"] as? Int == 1)
+
+        #expect(try arbor.run(["keyring", "rotate", "files", "--from", "eu.key"]).status == 0)
+        #expect(try arbor.run(["encrypt", "--keyring", "files", "-o", "new.age", "data.bin"]).status == 0)
+        let unknown = try arbor.run(["decrypt", "--keyring", "holder.keyring", "-o", "fail.bin", "new.age"])
+        #expect(unknown.status == 3)
+        #expect(unknown.stderr.contains("does not hold epoch 2"))
+        #expect(!FileManager.default.fileExists(atPath: arbor.path("fail.bin")))
+    }
+
+    @Test("a node's storage-key file opens with the node, its parent and the root, not a sibling")
+    func treeFiles() throws {
+        defer { arbor.remove() }
+        try prepare()
+        let sealed = try arbor.run(["encrypt", "--tree-key", "eu_node-7.key", "-a", "-o", "node.age"], input: Data("node data".utf8))
+        #expect(sealed.status == 0, "\(sealed.stderr)")
+        for identity in [
+            ["--tree-key", "eu_node-7.key"], ["--tree-key", "eu.key"], ["--root", "root.key", "--root-passphrase-file", "pass"],
+        ] {
+            let opened = try arbor.run(["decrypt"] + identity + ["node.age"])
+            #expect(opened.status == 0, "\(identity): \(opened.stderr)")
+            #expect(opened.stdout == "node data")
+        }
+        let sibling = try arbor.run(["decrypt", "--tree-key", "eu_node-8.key", "node.age"])
+        #expect(sibling.status == 4)
+        #expect(sibling.stdout.isEmpty)
+        let inspected = try arbor.run(["inspect", "node.age"])
+        #expect(inspected.stdout.contains("arbor-tree: storage key of eu/node-7 at epoch 0"))
+    }
+
+    @Test("inspect shows a token's provenance and refuses garbage")
+    func inspectToken() throws {
+        defer { arbor.remove() }
+        try prepare()
+        let token = try arbor.run(
+            ["keyring", "seal", "files", "--origin", "eu/node-7", "--sign-with", "eu_node-7.key"], input: Data("x".utf8))
+        #expect(token.status == 0, "\(token.stderr)")
+        let inspected = try arbor.run(["inspect", "--json"], input: Data(token.stdout.utf8))
+        #expect(inspected.status == 0, "\(inspected.stderr)")
+        let summary = try #require((try arbor.json(inspected) as? [String: Any])?["token"] as? [String: Any])
+        #expect(summary["signer"] as? String == "eu/node-7")
+        #expect(summary["epoch"] as? Int == 1)
+        let garbage = try arbor.run(["inspect"], input: Data("hello world".utf8))
+        #expect(garbage.status != 0)
+        #expect(garbage.stderr.hasPrefix("arbor: error: "))
+    }
+}
