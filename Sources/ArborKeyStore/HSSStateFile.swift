@@ -31,11 +31,12 @@ public enum HSSStateFile {
     public static func withExclusiveLock<Result>(_ lockPath: String, _ body: () throws -> Result) throws -> Result {
         let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw ArborError(.ioFailure, "cannot open the lock file '\(lockPath)': \(errnoText()); check the directory's permissions")
+            throw ArborError(
+                .ioFailure, "cannot open the lock file '\(lockPath)': \(SecureFile.errnoText()); check the directory's permissions")
         }
         defer { close(descriptor) }
         while flock(descriptor, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw ArborError(.ioFailure, "cannot lock '\(lockPath)': \(errnoText())") }
+            guard errno == EINTR else { throw ArborError(.ioFailure, "cannot lock '\(lockPath)': \(SecureFile.errnoText())") }
         }
         defer { _ = flock(descriptor, LOCK_UN) }
         return try body()
@@ -55,89 +56,12 @@ public enum HSSStateFile {
 
     /// Writes a new state file; refuses to replace an existing one. Durable when it returns.
     public static func create(_ path: String, bytes: [UInt8]) throws {
-        try durableWrite(path, bytes: bytes, permissions: 0o600, replacing: false)
+        try SecureFile.write(bytes: bytes, to: path, mode: .secret)
     }
 
     /// Atomically replaces the state file; durable (file and directory fsynced) when it returns.
     public static func replace(_ path: String, bytes: [UInt8]) throws {
-        try durableWrite(path, bytes: bytes, permissions: 0o600, replacing: true)
+        try SecureFile.write(bytes: bytes, to: path, mode: .secret, overwrite: true)
     }
 
-    static func durableWrite(_ path: String, bytes: [UInt8], permissions: mode_t, replacing: Bool) throws {
-        let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
-        let temporary = directory + "/.arbor-state-\(UUID().uuidString)"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
-        guard descriptor >= 0 else {
-            throw ArborError(.ioFailure, "cannot create a file in '\(directory)': \(errnoText()); check that it exists and is writable")
-        }
-        var linked = false
-        defer { if !linked { unlink(temporary) } }
-        var failure: Int32 = 0
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                offset += written
-            }
-        }
-        if failure == 0, fchmod(descriptor, permissions) != 0 { failure = errno }
-        if failure == 0, fsync(descriptor) != 0 { failure = errno }
-        close(descriptor)
-        guard failure == 0 else {
-            throw ArborError(.ioFailure, "cannot write '\(path)': \(String(cString: strerror(failure)))")
-        }
-        if replacing {
-            guard rename(temporary, path) == 0 else {
-                throw ArborError(.ioFailure, "cannot replace '\(path)': \(errnoText())")
-            }
-            linked = true
-        } else {
-            guard link(temporary, path) == 0 else {
-                if errno == EEXIST {
-                    throw ArborError(
-                        .fileExists, "'\(path)' already exists; arbor will not overwrite it: move it away or choose another path")
-                }
-                throw ArborError(.ioFailure, "cannot write '\(path)': \(errnoText())")
-            }
-            unlink(temporary)
-            linked = true
-        }
-        try syncDirectory(directory)
-    }
-
-    /// fsync on the directory makes the rename itself durable.
-    private static func syncDirectory(_ directory: String) throws {
-        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw ArborError(.ioFailure, "cannot open '\(directory)' to sync it: \(errnoText())") }
-        defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else {
-            throw ArborError(.ioFailure, "cannot sync the directory '\(directory)': \(errnoText()); the state may not be durable")
-        }
-    }
-
-    private static func errnoText() -> String { String(cString: strerror(errno)) }
-}
-
-/// Binary files that are not leaf states (RFC 8554 public keys and signatures, delegations):
-/// written durably, never over an existing file.
-public enum BinaryFile {
-    public static func write(_ bytes: [UInt8], to path: String, mode: SecureFile.Mode) throws {
-        try HSSStateFile.durableWrite(path, bytes: bytes, permissions: mode == .secret ? 0o600 : 0o644, replacing: false)
-    }
-
-    public static func read(_ path: String) throws -> [UInt8] {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw ArborError(.fileNotFound, "'\(path)' does not exist; check the path")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ArborError(.ioFailure, "cannot read '\(path)'; check its permissions")
-        }
-        guard data.count <= 64 << 20 else { throw ArborError(.malformedInput, "'\(path)' is larger than any Arbor file") }
-        return Array(data)
-    }
 }

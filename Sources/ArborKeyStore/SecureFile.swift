@@ -10,8 +10,8 @@ import Foundation
 #endif
 
 /// Reads and writes Arbor's files. Writes go to a temporary file in the same directory, are
-/// fsynced, then linked into place, so a reader never sees half a file and a crash leaves nothing
-/// at the destination.
+/// fsynced, then linked (or renamed) into place and the directory fsynced, so a reader never sees
+/// half a file and a crash leaves nothing at the destination.
 public enum SecureFile {
     public enum Mode: Sendable {
         /// 0600: anything that holds a secret.
@@ -24,19 +24,22 @@ public enum SecureFile {
 
     /// Writes `text`; refuses to replace an existing file unless `overwrite` is set.
     public static func write(_ text: String, to path: String, mode: Mode, overwrite: Bool = false) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        let temporary = (directory.isEmpty ? "." : directory) + "/.arbor-tmp-\(UUID().uuidString)"
+        var bytes = Array(text.utf8)
+        defer { if mode == .secret { bytes.wipe() } }
+        try write(bytes: bytes, to: path, mode: mode, overwrite: overwrite)
+    }
+
+    /// Writes `bytes` durably: when this returns, the file and its directory entry are on disk.
+    public static func write(bytes: [UInt8], to path: String, mode: Mode, overwrite: Bool = false) throws {
+        let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let temporary = directory + "/.arbor-tmp-\(UUID().uuidString)"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode.permissions)
         guard descriptor >= 0 else {
             throw ArborError(
-                .ioFailure,
-                "cannot create a file in '\(directory.isEmpty ? "." : directory)': \(errnoText()); check that the directory exists and is writable"
-            )
+                .ioFailure, "cannot create a file in '\(directory)': \(errnoText()); check that the directory exists and is writable")
         }
         defer { unlink(temporary) }
         var failure: Int32 = 0
-        var bytes = Array(text.utf8)
-        defer { if mode == .secret { bytes.wipe() } }
         bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
@@ -67,10 +70,12 @@ public enum SecureFile {
                 throw ArborError(.ioFailure, "cannot write '\(path)': \(errnoText())")
             }
         }
-        syncDirectory(directory.isEmpty ? "." : directory)
+        try syncDirectory(directory)
     }
 
-    public static func read(_ path: String) throws -> String {
+    public static func read(_ path: String) throws -> String { String(decoding: try readBytes(path), as: UTF8.self) }
+
+    public static func readBytes(_ path: String) throws -> [UInt8] {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ArborError(.fileNotFound, "'\(path)' does not exist; check the path")
         }
@@ -78,14 +83,17 @@ public enum SecureFile {
             throw ArborError(.ioFailure, "cannot read '\(path)'; check its permissions")
         }
         guard data.count <= 64 << 20 else { throw ArborError(.malformedInput, "'\(path)' is larger than any Arbor file") }
-        return String(decoding: data, as: UTF8.self)
+        return [UInt8](data)
     }
 
-    private static func syncDirectory(_ directory: String) {
+    /// fsync on the directory makes the new name itself durable.
+    private static func syncDirectory(_ directory: String) throws {
         let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        _ = fsync(descriptor)
-        close(descriptor)
+        guard descriptor >= 0 else { throw ArborError(.ioFailure, "cannot open '\(directory)' to sync it: \(errnoText())") }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else {
+            throw ArborError(.ioFailure, "cannot sync the directory '\(directory)': \(errnoText()); the file may not be durable")
+        }
     }
 
     static func errnoText() -> String { String(cString: strerror(errno)) }

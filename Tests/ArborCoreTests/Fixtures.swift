@@ -42,6 +42,22 @@ enum Fixtures {
         return directory.appendingPathComponent(name)
     }
 
+    /// Reads a committed vector file (snake_case JSON).
+    static func loadVectors<File: Decodable>(_ type: File.Type, from name: String) throws -> File {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(type, from: Data(contentsOf: try vectorsURL(name)))
+    }
+
+    /// Rewrites a vector file in the source tree, only when ARBOR_WRITE_VECTORS=1.
+    static func writeVectorsIfAsked(_ make: () throws -> some Encodable, to name: String, file: StaticString = #filePath) throws {
+        guard ProcessInfo.processInfo.environment["ARBOR_WRITE_VECTORS"] == "1" else { return }
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(try make()).write(to: URL(fileURLWithPath: sourceVectorsPath(name, file: file)))
+    }
+
     /// The source copy of a vector file, for regenerating it with ARBOR_WRITE_VECTORS=1.
     static func sourceVectorsPath(_ name: String, file: StaticString = #filePath) -> String {
         URL(fileURLWithPath: "\(file)").deletingLastPathComponent().appendingPathComponent("Vectors/\(name)").path

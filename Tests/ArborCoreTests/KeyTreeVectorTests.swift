@@ -130,19 +130,11 @@ struct KeyTreeVectorTests {
         )
     }
 
-    static func load() throws -> File {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(File.self, from: Data(contentsOf: try Fixtures.vectorsURL(fileName)))
-    }
+    static func load() throws -> File { try Fixtures.loadVectors(File.self, from: fileName) }
 
     @Test("the vector file is current (ARBOR_WRITE_VECTORS=1 rewrites it)")
     func writeIfAsked() throws {
-        guard ProcessInfo.processInfo.environment["ARBOR_WRITE_VECTORS"] == "1" else { return }
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(try Self.expected()).write(to: URL(fileURLWithPath: Fixtures.sourceVectorsPath(Self.fileName)))
+        try Fixtures.writeVectorsIfAsked(Self.expected, to: Self.fileName)
     }
 
     @Test("every derivation vector re-derives exactly")

@@ -345,7 +345,7 @@ struct HSSSignCommand: AsyncParsableCommand {
                 if FileManagerProbe.exists(target) {
                     throw ArborError(.fileExists, "'\(target)' already exists; arbor will not overwrite it: move it away")
                 }
-                let (signature, leaf) = try sign(try BinaryFile.read(message))
+                let (signature, leaf) = try sign(try SecureFile.readBytes(message))
                 try writePublicBytes(signature.bytes, to: target, hex: hex)
                 signed.append(Signed(message: message, signature: target, leaf: leaf))
             }
@@ -411,7 +411,7 @@ struct HSSVerifyCommand: AsyncParsableCommand {
                 leaves.append(try check(signatureBytes, messageBytes, key: key, what: "\(batch) line \(offset + 1)"))
             }
         } else {
-            let messageBytes = try message.map { try BinaryFile.read($0) } ?? readStandardInput()
+            let messageBytes = try message.map { try SecureFile.readBytes($0) } ?? readStandardInput()
             leaves.append(try check(try readPublicBytes(signature!), messageBytes, key: key, what: "the signature \(signature!)"))
         }
         try output.emit(
@@ -468,7 +468,7 @@ struct HSSInfoCommand: AsyncParsableCommand {
     }
 
     private func describe() throws -> Info {
-        let raw = try BinaryFile.read(file)
+        let raw = try SecureFile.readBytes(file)
         if raw.starts(with: Array("-----BEGIN \(HSSKeyFile.armorLabel)-----".utf8)) {
             let paths = HSSKeyPaths(key: file)
             let key = try paths.load()

@@ -203,7 +203,7 @@ struct RootRecoverCommand: AsyncParsableCommand {
         let slip39Passphrase = try readSLIP39Passphrase(slip39PassphraseFile)
         var secret: [UInt8]
         if let sharesFile {
-            var input = try BinaryFile.read(sharesFile)
+            var input = try SecureFile.readBytes(sharesFile)
             defer { input.wipe() }
             let lines = shareLines(input)
             guard !lines.isEmpty else { throw ArborError(.invalidArgument, "'\(sharesFile)' holds no shares") }

@@ -84,7 +84,7 @@ enum ParsedShares {
 /// raw bytes or as hexadecimal text. The two cannot be confused: every one of these encodings
 /// starts with a zero byte, which is not a hex digit.
 func readPublicBytes(_ path: String) throws -> [UInt8] {
-    let bytes = try BinaryFile.read(path)
+    let bytes = try SecureFile.readBytes(path)
     let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     if !text.isEmpty, text.utf8.allSatisfy({ isHexDigit($0) }) {
         return try Hex.decode(text)
@@ -102,7 +102,7 @@ func writePublicBytes(_ bytes: [UInt8], to path: String, hex: Bool) throws {
     if hex {
         try SecureFile.write(Hex.encode(bytes) + "\n", to: path, mode: .public)
     } else {
-        try BinaryFile.write(bytes, to: path, mode: .public)
+        try SecureFile.write(bytes: bytes, to: path, mode: .public)
     }
 }
 
