@@ -31,8 +31,9 @@ public struct MeshKeyring: Sendable, CustomStringConvertible {
     public private(set) var minimumEpoch: UInt32
     private(set) var seeds: [UInt32: SymmetricKey]
 
-    /// The 4-byte identifier carried in every token: SHA-256 over the owner and the name.
-    public var identifier: [UInt8] { Self.identifier(owner: owner, name: name) }
+    /// The 4-byte identifier carried in every token: SHA-256 over the owner and the name
+    /// (computed once: every seal and open compares it).
+    public let identifier: [UInt8]
 
     public var heldEpochs: [UInt32] { seeds.keys.sorted() }
 
@@ -48,6 +49,7 @@ public struct MeshKeyring: Sendable, CustomStringConvertible {
     init(name: String, owner: TreePath, cipher: Cipher, activeEpoch: UInt32, minimumEpoch: UInt32, seeds: [UInt32: SymmetricKey]) {
         self.name = name
         self.owner = owner
+        identifier = Self.identifier(owner: owner, name: name)
         self.cipher = cipher
         self.activeEpoch = activeEpoch
         self.minimumEpoch = minimumEpoch

@@ -7,9 +7,6 @@ public enum Age {
     /// Plaintext bytes per STREAM chunk.
     public static let chunkSize = 64 << 10
 
-    /// Chunks sealed or opened concurrently: four per core.
-    public static var defaultChunksPerBatch: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) * 4 }
-
     /// Encrypts a whole buffer.
     public static func encrypt(_ plaintext: [UInt8], to recipients: [AgeRecipient], armored: Bool = false) throws -> [UInt8] {
         var encryptor = try AgeEncryptor(recipients: recipients, armored: armored)

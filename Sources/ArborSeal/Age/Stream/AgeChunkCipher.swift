@@ -19,11 +19,21 @@ enum AgeChunkCipher {
         HKDF<SHA256>.deriveKey(inputKeyMaterial: fileKey, salt: nonce, info: Array("payload".utf8), outputByteCount: 32)
     }
 
+    static let nonceSize = 12
+
     static func nonce(counter: UInt64, final: Bool) throws -> ChaChaPoly.Nonce {
-        var bytes = [UInt8](repeating: 0, count: 12)
-        for index in 0..<8 { bytes[10 - index] = UInt8(truncatingIfNeeded: counter >> UInt64(8 * index)) }
-        bytes[11] = final ? 1 : 0
+        var bytes = [UInt8](repeating: 0, count: nonceSize)
+        bytes.withUnsafeMutableBytes { writeNonce(counter: counter, final: final, into: $0.baseAddress!) }
         return try ChaChaPoly.Nonce(data: bytes)
+    }
+
+    /// Writes the 12-byte chunk nonce at `pointer`.
+    static func writeNonce(counter: UInt64, final: Bool, into pointer: UnsafeMutableRawPointer) {
+        for index in 0..<3 { pointer.storeBytes(of: 0, toByteOffset: index, as: UInt8.self) }
+        for index in 0..<8 {
+            pointer.storeBytes(of: UInt8(truncatingIfNeeded: counter >> UInt64(8 * index)), toByteOffset: 10 - index, as: UInt8.self)
+        }
+        pointer.storeBytes(of: final ? 1 : 0, toByteOffset: 11, as: UInt8.self)
     }
 
     /// Seals `plaintext` as consecutive chunks from `firstCounter`. All chunks are full except,
@@ -34,35 +44,45 @@ enum AgeChunkCipher {
         guard endsStream || plaintext.count % plaintextSize == 0 else {
             throw ArborError(.invalidArgument, "internal error: a non-final chunk must be full")
         }
-        var output = [UInt8](repeating: 0, count: plaintext.count + count * tagSize)
-        var failures = [UInt8](repeating: 0, count: count)
-        let total = plaintext.count
-        plaintext.withUnsafeBytes { input in
-            output.withUnsafeMutableBytes { out in
-                failures.withUnsafeMutableBufferPointer { failed in
-                    let source = SharedPointer(input.baseAddress.map { UnsafeMutableRawPointer(mutating: $0) })
-                    let destination = SharedPointer(out.baseAddress)
-                    let failedFlags = SharedPointer(failed.baseAddress.map { UnsafeMutableRawPointer($0) })
-                    forEachConcurrently(count) { index in
-                        let start = index * plaintextSize
-                        let length = min(plaintextSize, total - start)
-                        let chunk = UnsafeRawBufferPointer(start: source.pointer.map { $0 + start }, count: length)
-                        let isFinal = endsStream && index == count - 1
-                        do {
-                            let box = try ChaChaPoly.seal(
-                                chunk, using: key, nonce: try nonce(counter: firstCounter + UInt64(index), final: isFinal))
-                            let target = destination.pointer! + index * ciphertextSize
-                            box.ciphertext.copyBytes(to: UnsafeMutableRawBufferPointer(start: target, count: length))
-                            box.tag.copyBytes(to: UnsafeMutableRawBufferPointer(start: target + length, count: tagSize))
-                        } catch {
-                            failedFlags.pointer!.storeBytes(of: 1, toByteOffset: index, as: UInt8.self)
-                        }
-                    }
+        return try plaintext.withUnsafeBytes { input in
+            try [UInt8](unsafeUninitializedCapacity: plaintext.count + count * tagSize) { output, initialized in
+                let chunks = (0..<count).map { index in
+                    UnsafeRawBufferPointer(rebasing: input[index * plaintextSize..<min(input.count, (index + 1) * plaintextSize)])
                 }
+                try seal(chunks, firstCounter: firstCounter, lastIsFinal: endsStream, key: key, into: output.baseAddress!)
+                initialized = output.count
             }
         }
-        guard !failures.contains(1) else { throw ArborError(.invalidArgument, "ChaCha20-Poly1305 refused to seal a chunk") }
-        return output
+    }
+
+    /// Seals `chunks` on all cores, chunk `i` with counter `firstCounter + i`, and writes chunk
+    /// `i`'s ciphertext and tag at `destination + i * ciphertextSize`. Every chunk is full except
+    /// a last one that is final (`lastIsFinal`).
+    static func seal(
+        _ chunks: [UnsafeRawBufferPointer], firstCounter: UInt64, lastIsFinal: Bool, key: SymmetricKey,
+        into destination: UnsafeMutableRawPointer
+    ) throws {
+        guard chunks.dropLast(lastIsFinal ? 1 : 0).allSatisfy({ $0.count == plaintextSize }),
+            chunks.allSatisfy({ $0.count <= plaintextSize })
+        else { throw ArborError(.invalidArgument, "internal error: a non-final chunk must be full") }
+        let sources = SharedChunks(chunks)
+        let target = SharedPointer(destination)
+        let failures = FailureFlag()
+        forEachConcurrently(chunks.count) { index in
+            let chunk = sources.chunks[index]
+            let isFinal = lastIsFinal && index == sources.chunks.count - 1
+            do {
+                let box = try ChaChaPoly.seal(chunk, using: key, nonce: try nonce(counter: firstCounter + UInt64(index), final: isFinal))
+                // combined is nonce ‖ ciphertext ‖ tag: one copy of the last two.
+                box.combined.withUnsafeBytes { combined in
+                    (target.pointer! + index * ciphertextSize).copyMemory(
+                        from: combined.baseAddress! + nonceSize, byteCount: chunk.count + tagSize)
+                }
+            } catch {
+                failures.set()
+            }
+        }
+        guard !failures.isSet else { throw ArborError(.invalidArgument, "ChaCha20-Poly1305 refused to seal a chunk") }
     }
 
     enum ChunkStatus: UInt8 {
@@ -71,58 +91,44 @@ enum AgeChunkCipher {
         case final = 2
     }
 
-    struct OpenedBatch {
-        /// Chunk `i`'s plaintext starts at `i * plaintextSize`.
-        var plaintext: [UInt8]
-        var lengths: [Int]
-        var statuses: [ChunkStatus]
-    }
-
-    /// Opens consecutive chunks from `firstCounter`: every piece of `ciphertextSize` bytes, then
-    /// (if `ciphertext` does not divide evenly) a short last piece, which can only be final. A
-    /// full chunk is tried as non-final, then as a full final chunk, as age does. Nothing is
-    /// returned as plaintext unless its tag verified.
-    static func open(_ ciphertext: ArraySlice<UInt8>, firstCounter: UInt64, key: SymmetricKey) -> OpenedBatch {
-        let count = (ciphertext.count + ciphertextSize - 1) / ciphertextSize
-        let total = ciphertext.count
-        var plaintext = [UInt8](repeating: 0, count: count * plaintextSize)
-        var lengths = [Int](repeating: 0, count: count)
-        var statuses = [UInt8](repeating: 0, count: count)
-        ciphertext.withUnsafeBytes { input in
-            plaintext.withUnsafeMutableBytes { out in
-                lengths.withUnsafeMutableBytes { lengthsOut in
-                    statuses.withUnsafeMutableBytes { statusOut in
-                        let source = SharedPointer(input.baseAddress.map { UnsafeMutableRawPointer(mutating: $0) })
-                        let destination = SharedPointer(out.baseAddress)
-                        let lengthPointer = SharedPointer(lengthsOut.baseAddress)
-                        let statusPointer = SharedPointer(statusOut.baseAddress)
-                        forEachConcurrently(count) { index in
-                            let start = index * ciphertextSize
-                            let length = min(ciphertextSize, total - start)
-                            guard length >= tagSize, let base = source.pointer else { return }
-                            let counter = firstCounter + UInt64(index)
-                            let body = UnsafeRawBufferPointer(start: base + start, count: length - tagSize)
-                            let tag = UnsafeRawBufferPointer(start: base + start + length - tagSize, count: tagSize)
-                            let attempts: [ChunkStatus] = length == ciphertextSize ? [.nonFinal, .final] : [.final]
-                            for attempt in attempts {
-                                guard
-                                    let sealed = try? ChaChaPoly.SealedBox(
-                                        nonce: try nonce(counter: counter, final: attempt == .final), ciphertext: body, tag: tag),
-                                    let opened = try? ChaChaPoly.open(sealed, using: key)
-                                else { continue }
-                                let target = destination.pointer! + index * plaintextSize
-                                opened.copyBytes(to: UnsafeMutableRawBufferPointer(start: target, count: opened.count))
-                                lengthPointer.pointer!.storeBytes(
-                                    of: opened.count, toByteOffset: index * MemoryLayout<Int>.stride, as: Int.self)
-                                statusPointer.pointer!.storeBytes(of: attempt.rawValue, toByteOffset: index, as: UInt8.self)
-                                return
-                            }
+    /// Opens `chunks` (each ciphertext then tag) on all cores, chunk `i` with counter
+    /// `firstCounter + i`, writing its plaintext (`chunks[i].count - tagSize` bytes) at
+    /// `destination + i * plaintextSize`. A full chunk is tried as non-final, then as a full final
+    /// chunk, as age does; a short one only as final. Nothing is written for a chunk whose tag
+    /// does not verify: its status is `.failed`.
+    static func open(
+        _ chunks: [UnsafeRawBufferPointer], firstCounter: UInt64, key: SymmetricKey, into destination: UnsafeMutableRawPointer
+    ) -> [ChunkStatus] {
+        var statuses = [UInt8](repeating: ChunkStatus.failed.rawValue, count: chunks.count)
+        statuses.withUnsafeMutableBytes { statusBytes in
+            let sources = SharedChunks(chunks)
+            let target = SharedPointer(destination)
+            let statusOut = SharedPointer(statusBytes.baseAddress)
+            forEachConcurrently(chunks.count) { index in
+                let chunk = sources.chunks[index]
+                guard chunk.count >= tagSize, chunk.count <= ciphertextSize, let base = chunk.baseAddress else { return }
+                let attempts: [ChunkStatus] = chunk.count == ciphertextSize ? [.nonFinal, .final] : [.final]
+                // The box is built from nonce ‖ ciphertext ‖ tag in one buffer: SealedBox(nonce:ciphertext:tag:)
+                // copies a buffer pointer byte by byte, several times slower than this one copy.
+                withUnsafeTemporaryAllocation(byteCount: nonceSize + chunk.count, alignment: 16) { combined in
+                    writeNonce(counter: firstCounter + UInt64(index), final: false, into: combined.baseAddress!)
+                    (combined.baseAddress! + nonceSize).copyMemory(from: base, byteCount: chunk.count)
+                    for attempt in attempts {
+                        combined[nonceSize - 1] = attempt == .final ? 1 : 0
+                        guard let sealed = try? ChaChaPoly.SealedBox(combined: UnsafeRawBufferPointer(combined)),
+                            let opened = try? ChaChaPoly.open(sealed, using: key)
+                        else { continue }
+                        opened.withUnsafeBytes { plaintext in
+                            guard let source = plaintext.baseAddress else { return }
+                            (target.pointer! + index * plaintextSize).copyMemory(from: source, byteCount: plaintext.count)
                         }
+                        statusOut.pointer!.storeBytes(of: attempt.rawValue, toByteOffset: index, as: UInt8.self)
+                        return
                     }
                 }
             }
         }
-        return OpenedBatch(plaintext: plaintext, lengths: lengths, statuses: statuses.map { ChunkStatus(rawValue: $0) ?? .failed })
+        return statuses.map { ChunkStatus(rawValue: $0) ?? .failed }
     }
 
     /// Runs `body` for `0..<count` on all cores; inline for a single chunk.
@@ -133,6 +139,21 @@ enum AgeChunkCipher {
             DispatchQueue.concurrentPerform(iterations: count, execute: body)
         }
     }
+}
+
+/// Chunk buffers shared with the workers of one `concurrentPerform` call: read only, and alive
+/// until `concurrentPerform` returns.
+private struct SharedChunks: @unchecked Sendable {
+    let chunks: [UnsafeRawBufferPointer]
+    init(_ chunks: [UnsafeRawBufferPointer]) { self.chunks = chunks }
+}
+
+/// Set by any worker that failed; read after `concurrentPerform` returned.
+private final class FailureFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var failed = false
+    func set() { lock.withLock { failed = true } }
+    var isSet: Bool { lock.withLock { failed } }
 }
 
 /// A buffer pointer shared with the workers of one `concurrentPerform` call. Sound because each

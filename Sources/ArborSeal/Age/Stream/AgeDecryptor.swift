@@ -49,12 +49,12 @@ public struct AgeDecryptor {
     /// payload nonce was read: from here on, failures are payload failures.
     public var hasAuthenticatedHeader: Bool { payloadKey != nil }
 
-    public init(identities: [AgeIdentity], armor: ArmorHandling = .detect, chunksPerBatch: Int = Age.defaultChunksPerBatch) {
+    public init(identities: [AgeIdentity], armor: ArmorHandling = .detect, chunksPerBatch: Int = AgeEncryptor.defaultChunksPerBatch) {
         self.init(armor: armor, chunksPerBatch: chunksPerBatch) { _ in identities }
     }
 
     public init(
-        armor: ArmorHandling = .detect, chunksPerBatch: Int = Age.defaultChunksPerBatch, identities: @escaping IdentityProvider
+        armor: ArmorHandling = .detect, chunksPerBatch: Int = AgeEncryptor.defaultChunksPerBatch, identities: @escaping IdentityProvider
     ) {
         armorHandling = armor
         self.armor = armor == .armored ? AgeArmorDecoder() : nil
@@ -69,23 +69,35 @@ public struct AgeDecryptor {
     ) throws where Bytes.Element == UInt8 {
         try checkUsable()
         do {
-            var binary: [UInt8] = []
-            var armorError: (any Error)?
             if armorHandling == .detect {
                 detectionBuffer += input
                 guard try detect(atEnd: false) else { return }
                 let pending = detectionBuffer
                 detectionBuffer = []
-                armorError = unarmor(pending, into: &binary)
+                try take(pending, plaintext: plaintext)
             } else {
-                armorError = unarmor(input, into: &binary)
+                try take(input, plaintext: plaintext)
             }
-            try consume(binary, atEnd: false, plaintext: plaintext)
-            if let armorError { throw armorError }
         } catch {
             failure = error
             throw error
         }
+    }
+
+    /// Unarmors `input` if the file is armored, then consumes it; binary input is read in place.
+    private mutating func take<Bytes: Collection>(_ input: Bytes, plaintext: (ArraySlice<UInt8>) throws -> Void) throws
+    where Bytes.Element == UInt8 {
+        guard armor != nil else {
+            if try input.withContiguousStorageIfAvailable({ try consume($0, atEnd: false, plaintext: plaintext) }) == nil {
+                try Array(input).withUnsafeBufferPointer { try consume($0, atEnd: false, plaintext: plaintext) }
+            }
+            return
+        }
+        var binary: [UInt8] = []
+        let armorError = unarmor(input, into: &binary)
+        // What the armor yielded before an error is processed first, as a streaming reader would.
+        try binary.withUnsafeBufferPointer { try consume($0, atEnd: false, plaintext: plaintext) }
+        if let armorError { throw armorError }
     }
 
     /// Ends the input: verifies the final chunk and releases the rest of the plaintext.
@@ -104,7 +116,7 @@ public struct AgeDecryptor {
                 do { try armor!.finish(into: &binary) } catch { armorError = error }
             }
             // What the armor yielded before an error is processed first, as a streaming reader would.
-            try consume(binary, atEnd: armorError == nil, plaintext: plaintext)
+            try binary.withUnsafeBufferPointer { try consume($0, atEnd: armorError == nil, plaintext: plaintext) }
             if let armorError { throw armorError }
             finished = true
         } catch {
@@ -146,46 +158,66 @@ public struct AgeDecryptor {
         }
     }
 
-    private mutating func consume(_ bytes: [UInt8], atEnd: Bool, plaintext: (ArraySlice<UInt8>) throws -> Void) throws {
-        buffer += bytes
-        if payloadKey == nil {
-            guard try openHeader(atEnd: atEnd) else { return }
-        }
-        if sawFinalChunk, !buffer.isEmpty {
+    private mutating func consume(
+        _ input: UnsafeBufferPointer<UInt8>, atEnd: Bool, plaintext: (ArraySlice<UInt8>) throws -> Void
+    ) throws {
+        guard payloadKey == nil else { return try consumePayload(input, atEnd: atEnd, plaintext: plaintext) }
+        buffer.append(contentsOf: input)
+        guard try openHeader(atEnd: atEnd) else { return }
+        // The payload that arrived with the header.
+        let payload = buffer
+        buffer = []
+        try payload.withUnsafeBufferPointer { try consumePayload($0, atEnd: atEnd, plaintext: plaintext) }
+    }
+
+    /// Opens every whole chunk as soon as it is here, in place in `input` where it can (a full
+    /// chunk may still be the final one: both are tried); keeps the rest, less than a chunk, in
+    /// `buffer` until more data or the end arrives.
+    private mutating func consumePayload(
+        _ input: UnsafeBufferPointer<UInt8>, atEnd: Bool, plaintext release: (ArraySlice<UInt8>) throws -> Void
+    ) throws {
+        let size = AgeChunkCipher.ciphertextSize
+        if sawFinalChunk, !buffer.isEmpty || !input.isEmpty {
             throw ArborError.agePayload("data follows the final chunk (the file was extended)")
         }
-        let batchBytes = chunksPerBatch * AgeChunkCipher.ciphertextSize
-        var start = 0
-        // Full chunks are opened as soon as a whole batch is here; the rest waits for the end.
-        while buffer.count - start >= batchBytes {
-            defer { start += batchBytes }
-            try openChunks(buffer[start..<start + batchBytes], endsWithShortPiece: false, plaintext: plaintext)
-        }
-        if atEnd {
-            // Whole chunks first (a full chunk may be the final one), then the short tail.
-            let fullEnd = start + (buffer.count - start) / AgeChunkCipher.ciphertextSize * AgeChunkCipher.ciphertextSize
-            if fullEnd > start { try openChunks(buffer[start..<fullEnd], endsWithShortPiece: false, plaintext: plaintext) }
-            let tail = buffer[fullEnd...]
-            start = buffer.count
-            if !tail.isEmpty {
-                if sawFinalChunk { throw ArborError.agePayload("data follows the final chunk (the file was extended)") }
-                guard tail.count >= AgeChunkCipher.tagSize else {
-                    throw ArborError(.truncated, "the age file ends inside a chunk's authentication tag: it was truncated")
+        // Complete the chunk started by earlier calls (buffer.count < size), then take whole chunks from the input.
+        let taken = buffer.isEmpty ? 0 : min(size - buffer.count, input.count)
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: input[0..<taken]))
+        let fromInput = (input.count - taken) / size
+        var head: [UInt8] = []
+        if buffer.count == size { swap(&head, &buffer) }
+        if !head.isEmpty || fromInput > 0 {
+            try head.withUnsafeBytes { headBytes in
+                var chunks = head.isEmpty ? [] : [headBytes]
+                for index in 0..<fromInput {
+                    chunks.append(
+                        UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(input)[taken + index * size..<taken + (index + 1) * size]))
                 }
-                if tail.count == AgeChunkCipher.tagSize, counter > 0 {
-                    throw ArborError.agePayload("the final chunk is empty, which age allows only for an empty file")
-                }
-                try openChunks(tail, endsWithShortPiece: true, plaintext: plaintext)
-            }
-            guard sawFinalChunk else {
-                throw ArborError(
-                    .truncated,
-                    counter == 0
-                        ? "the age file has no payload: it was truncated after its header"
-                        : "the age file ends after chunk \(counter - 1) without its final chunk: it was truncated")
+                try openChunks(chunks, endsWithShortPiece: false, plaintext: release)
             }
         }
-        buffer.removeFirst(start)
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: input[(taken + fromInput * size)...]))
+        guard atEnd else { return }
+        // Whole chunks are all open (a full chunk may have been the final one); what is left is a short last piece.
+        let tail = buffer
+        buffer = []
+        if !tail.isEmpty {
+            if sawFinalChunk { throw ArborError.agePayload("data follows the final chunk (the file was extended)") }
+            guard tail.count >= AgeChunkCipher.tagSize else {
+                throw ArborError(.truncated, "the age file ends inside a chunk's authentication tag: it was truncated")
+            }
+            if tail.count == AgeChunkCipher.tagSize, counter > 0 {
+                throw ArborError.agePayload("the final chunk is empty, which age allows only for an empty file")
+            }
+            try tail.withUnsafeBytes { try openChunks([$0], endsWithShortPiece: true, plaintext: release) }
+        }
+        guard sawFinalChunk else {
+            throw ArborError(
+                .truncated,
+                counter == 0
+                    ? "the age file has no payload: it was truncated after its header"
+                    : "the age file ends after chunk \(counter - 1) without its final chunk: it was truncated")
+        }
     }
 
     /// Parses the header, unwraps the file key, checks the MAC and reads the nonce.
@@ -232,39 +264,51 @@ public struct AgeDecryptor {
         throw ArborError(.noMatchingKey, "no identity given matches a recipient of this file (its stanzas: \(list))")
     }
 
+    /// Opens `chunks` in order, `chunksPerBatch` at a time on all cores, and releases each
+    /// batch's verified run of chunks (one array, no copy) before reporting the first failure.
     private mutating func openChunks(
-        _ ciphertext: ArraySlice<UInt8>, endsWithShortPiece: Bool, plaintext release: (ArraySlice<UInt8>) throws -> Void
+        _ chunks: [UnsafeRawBufferPointer], endsWithShortPiece: Bool, plaintext release: (ArraySlice<UInt8>) throws -> Void
     ) throws {
         guard let payloadKey else { return }
-        let batch = AgeChunkCipher.open(ciphertext, firstCounter: counter, key: payloadKey)
-        var released = 0
-        var failure: ArborError?
-        for (index, status) in batch.statuses.enumerated() {
-            if sawFinalChunk {
-                failure = ArborError.agePayload("data follows the final chunk (the file was extended)")
-                break
+        let chunkSize = AgeChunkCipher.plaintextSize
+        var start = 0
+        while start < chunks.count {
+            let group = Array(chunks[start..<min(start + chunksPerBatch, chunks.count)])
+            let firstCounter = counter
+            var statuses: [AgeChunkCipher.ChunkStatus] = []
+            // Only the run of chunks that verified, from the first, is kept: it is contiguous, as only a last chunk is short.
+            let opened = [UInt8](unsafeUninitializedCapacity: group.count * chunkSize) { output, initialized in
+                statuses = AgeChunkCipher.open(group, firstCounter: firstCounter, key: payloadKey, into: output.baseAddress!)
+                initialized = 0
+                for (index, status) in statuses.enumerated() {
+                    guard status != .failed else { break }
+                    initialized = index * chunkSize + group[index].count - AgeChunkCipher.tagSize
+                }
             }
-            guard status != .failed else {
-                let isLastPiece = endsWithShortPiece && index == batch.statuses.count - 1
-                failure = ArborError(
-                    .authenticationFailed,
-                    isLastPiece
-                        ? "chunk \(counter) of the age payload does not authenticate: the file was modified, cut short or extended"
-                        : "chunk \(counter) of the age payload does not authenticate: the file was modified, or its chunks reordered")
-                break
+            var released = 0
+            var failure: ArborError?
+            for (index, status) in statuses.enumerated() {
+                if sawFinalChunk {
+                    failure = ArborError.agePayload("data follows the final chunk (the file was extended)")
+                    break
+                }
+                guard status != .failed else {
+                    let isLastPiece = endsWithShortPiece && start + index == chunks.count - 1
+                    failure = ArborError(
+                        .authenticationFailed,
+                        isLastPiece
+                            ? "chunk \(counter) of the age payload does not authenticate: the file was modified, cut short or extended"
+                            : "chunk \(counter) of the age payload does not authenticate: the file was modified, or its chunks reordered")
+                    break
+                }
+                released = index * chunkSize + group[index].count - AgeChunkCipher.tagSize
+                counter += 1
+                if status == .final { sawFinalChunk = true }
             }
-            released = index + 1
-            counter += 1
-            if status == .final { sawFinalChunk = true }
+            // Release the verified run in order, then report the first failure.
+            if released > 0 { try release(opened[0..<released]) }
+            if let failure { throw failure }
+            start += group.count
         }
-        // Release the verified run in order, then report the first failure.
-        var output: [UInt8] = []
-        output.reserveCapacity(released * AgeChunkCipher.plaintextSize)
-        for index in 0..<released {
-            let start = index * AgeChunkCipher.plaintextSize
-            output += batch.plaintext[start..<start + batch.lengths[index]]
-        }
-        if !output.isEmpty { try release(output[...]) }
-        if let failure { throw failure }
     }
 }
