@@ -234,7 +234,7 @@ struct BenchSealCommand: AsyncParsableCommand {
         var generator = PlaintextGenerator(total: bytes, pieceSize: pieceSize)
         var checker = PlaintextChecker(generator: generator)
         var times = StreamTimes()
-        var released: [ArraySlice<UInt8>] = []
+        var released: [Data] = []
         func check() throws {
             for slice in released where !checker.check(slice) {
                 throw ArborError(.invalidArgument, "the stream benchmark decrypted different bytes: report this bug")
@@ -308,7 +308,7 @@ struct BenchSealCommand: AsyncParsableCommand {
 
         init(generator: PlaintextGenerator) { self.generator = generator }
 
-        mutating func check(_ slice: ArraySlice<UInt8>) -> Bool {
+        mutating func check(_ slice: Data) -> Bool {
             var index = slice.startIndex
             while index < slice.endIndex {
                 guard position < generator.total else { return false }

@@ -91,44 +91,39 @@ enum AgeChunkCipher {
         case final = 2
     }
 
-    /// Opens `chunks` (each ciphertext then tag) on all cores, chunk `i` with counter
-    /// `firstCounter + i`, writing its plaintext (`chunks[i].count - tagSize` bytes) at
-    /// `destination + i * plaintextSize`. A full chunk is tried as non-final, then as a full final
-    /// chunk, as age does; a short one only as final. Nothing is written for a chunk whose tag
-    /// does not verify: its status is `.failed`.
-    static func open(
-        _ chunks: [UnsafeRawBufferPointer], firstCounter: UInt64, key: SymmetricKey, into destination: UnsafeMutableRawPointer
-    ) -> [ChunkStatus] {
-        var statuses = [UInt8](repeating: ChunkStatus.failed.rawValue, count: chunks.count)
-        statuses.withUnsafeMutableBytes { statusBytes in
-            let sources = SharedChunks(chunks)
-            let target = SharedPointer(destination)
-            let statusOut = SharedPointer(statusBytes.baseAddress)
-            forEachConcurrently(chunks.count) { index in
-                let chunk = sources.chunks[index]
-                guard chunk.count >= tagSize, chunk.count <= ciphertextSize, let base = chunk.baseAddress else { return }
-                let attempts: [ChunkStatus] = chunk.count == ciphertextSize ? [.nonFinal, .final] : [.final]
-                // The box is built from nonce ‖ ciphertext ‖ tag in one buffer: SealedBox(nonce:ciphertext:tag:)
-                // copies a buffer pointer byte by byte, several times slower than this one copy.
-                withUnsafeTemporaryAllocation(byteCount: nonceSize + chunk.count, alignment: 16) { combined in
-                    writeNonce(counter: firstCounter + UInt64(index), final: false, into: combined.baseAddress!)
-                    (combined.baseAddress! + nonceSize).copyMemory(from: base, byteCount: chunk.count)
-                    for attempt in attempts {
-                        combined[nonceSize - 1] = attempt == .final ? 1 : 0
-                        guard let sealed = try? ChaChaPoly.SealedBox(combined: UnsafeRawBufferPointer(combined)),
-                            let opened = try? ChaChaPoly.open(sealed, using: key)
-                        else { continue }
-                        opened.withUnsafeBytes { plaintext in
-                            guard let source = plaintext.baseAddress else { return }
-                            (target.pointer! + index * plaintextSize).copyMemory(from: source, byteCount: plaintext.count)
-                        }
-                        statusOut.pointer!.storeBytes(of: attempt.rawValue, toByteOffset: index, as: UInt8.self)
-                        return
-                    }
+    /// Opens `chunks` on all cores, chunk `i` with counter `firstCounter + i`. A full-size chunk is
+    /// tried as non-final, then as final; a shorter one only as final. Returns, per chunk, how it
+    /// opened and its plaintext, which the caller releases as is (no copy) after checking the order.
+    static func open(_ chunks: [UnsafeRawBufferPointer], firstCounter: UInt64, key: SymmetricKey) -> [(ChunkStatus, Data)] {
+        let results = UnsafeMutableBufferPointer<(ChunkStatus, Data)>.allocate(capacity: chunks.count)
+        results.initialize(repeating: (.failed, Data()))
+        defer {
+            _ = results.deinitialize()
+            results.deallocate()
+        }
+        let sources = SharedChunks(chunks)
+        let target = SharedResults(results)
+        forEachConcurrently(chunks.count) { index in
+            let chunk = sources.chunks[index]
+            guard chunk.count >= tagSize, chunk.count <= ciphertextSize, let base = chunk.baseAddress else { return }
+            let attempts: [ChunkStatus] = chunk.count == ciphertextSize ? [.nonFinal, .final] : [.final]
+            // The box is built from nonce ‖ ciphertext ‖ tag in one buffer: SealedBox(nonce:ciphertext:tag:)
+            // copies a buffer pointer byte by byte, several times slower than this one copy.
+            withUnsafeTemporaryAllocation(byteCount: nonceSize + chunk.count, alignment: 16) { combined in
+                writeNonce(counter: firstCounter + UInt64(index), final: false, into: combined.baseAddress!)
+                (combined.baseAddress! + nonceSize).copyMemory(from: base, byteCount: chunk.count)
+                for attempt in attempts {
+                    combined[nonceSize - 1] = attempt == .final ? 1 : 0
+                    guard let sealed = try? ChaChaPoly.SealedBox(combined: UnsafeRawBufferPointer(combined)),
+                        let opened = try? ChaChaPoly.open(sealed, using: key)
+                    else { continue }
+                    // Each worker writes only its own slot.
+                    target.results[index] = (attempt, opened)
+                    return
                 }
             }
         }
-        return statuses.map { ChunkStatus(rawValue: $0) ?? .failed }
+        return Array(results)
     }
 
     /// Runs `body` for `0..<count` on all cores; inline for a single chunk.
@@ -154,6 +149,13 @@ private final class FailureFlag: @unchecked Sendable {
     private var failed = false
     func set() { lock.withLock { failed = true } }
     var isSet: Bool { lock.withLock { failed } }
+}
+
+/// The result slots shared with the workers of one `concurrentPerform` call: each worker writes
+/// only its own index, and the slots are read after `concurrentPerform` returned.
+private struct SharedResults: @unchecked Sendable {
+    let results: UnsafeMutableBufferPointer<(AgeChunkCipher.ChunkStatus, Data)>
+    init(_ results: UnsafeMutableBufferPointer<(AgeChunkCipher.ChunkStatus, Data)>) { self.results = results }
 }
 
 /// A buffer pointer shared with the workers of one `concurrentPerform` call. Sound because each

@@ -1,5 +1,6 @@
 import ArborCore
 import Crypto
+import Foundation
 
 /// Decrypts an age v1 stream in constant memory, releasing plaintext only chunk by verified chunk.
 ///
@@ -65,7 +66,7 @@ public struct AgeDecryptor {
     /// Takes more of the file. Verified plaintext is passed to `plaintext`, in order, before any
     /// error is thrown.
     public mutating func update<Bytes: Collection>(
-        _ input: Bytes, plaintext: (ArraySlice<UInt8>) throws -> Void
+        _ input: Bytes, plaintext: (Data) throws -> Void
     ) throws where Bytes.Element == UInt8 {
         try checkUsable()
         do {
@@ -85,7 +86,7 @@ public struct AgeDecryptor {
     }
 
     /// Unarmors `input` if the file is armored, then consumes it; binary input is read in place.
-    private mutating func take<Bytes: Collection>(_ input: Bytes, plaintext: (ArraySlice<UInt8>) throws -> Void) throws
+    private mutating func take<Bytes: Collection>(_ input: Bytes, plaintext: (Data) throws -> Void) throws
     where Bytes.Element == UInt8 {
         guard armor != nil else {
             if try input.withContiguousStorageIfAvailable({ try consume($0, atEnd: false, plaintext: plaintext) }) == nil {
@@ -101,7 +102,7 @@ public struct AgeDecryptor {
     }
 
     /// Ends the input: verifies the final chunk and releases the rest of the plaintext.
-    public mutating func finish(plaintext: (ArraySlice<UInt8>) throws -> Void) throws {
+    public mutating func finish(plaintext: (Data) throws -> Void) throws {
         try checkUsable()
         do {
             var binary: [UInt8] = []
@@ -159,7 +160,7 @@ public struct AgeDecryptor {
     }
 
     private mutating func consume(
-        _ input: UnsafeBufferPointer<UInt8>, atEnd: Bool, plaintext: (ArraySlice<UInt8>) throws -> Void
+        _ input: UnsafeBufferPointer<UInt8>, atEnd: Bool, plaintext: (Data) throws -> Void
     ) throws {
         guard payloadKey == nil else { return try consumePayload(input, atEnd: atEnd, plaintext: plaintext) }
         buffer.append(contentsOf: input)
@@ -174,7 +175,7 @@ public struct AgeDecryptor {
     /// chunk may still be the final one: both are tried); keeps the rest, less than a chunk, in
     /// `buffer` until more data or the end arrives.
     private mutating func consumePayload(
-        _ input: UnsafeBufferPointer<UInt8>, atEnd: Bool, plaintext release: (ArraySlice<UInt8>) throws -> Void
+        _ input: UnsafeBufferPointer<UInt8>, atEnd: Bool, plaintext release: (Data) throws -> Void
     ) throws {
         let size = AgeChunkCipher.ciphertextSize
         if sawFinalChunk, !buffer.isEmpty || !input.isEmpty {
@@ -265,29 +266,19 @@ public struct AgeDecryptor {
     }
 
     /// Opens `chunks` in order, `chunksPerBatch` at a time on all cores, and releases each
-    /// batch's verified run of chunks (one array, no copy) before reporting the first failure.
+    /// verified chunk's plaintext in order (as `open` returned it, no copy) before reporting the
+    /// first failure.
     private mutating func openChunks(
-        _ chunks: [UnsafeRawBufferPointer], endsWithShortPiece: Bool, plaintext release: (ArraySlice<UInt8>) throws -> Void
+        _ chunks: [UnsafeRawBufferPointer], endsWithShortPiece: Bool, plaintext release: (Data) throws -> Void
     ) throws {
         guard let payloadKey else { return }
-        let chunkSize = AgeChunkCipher.plaintextSize
         var start = 0
         while start < chunks.count {
             let group = Array(chunks[start..<min(start + chunksPerBatch, chunks.count)])
-            let firstCounter = counter
-            var statuses: [AgeChunkCipher.ChunkStatus] = []
-            // Only the run of chunks that verified, from the first, is kept: it is contiguous, as only a last chunk is short.
-            let opened = [UInt8](unsafeUninitializedCapacity: group.count * chunkSize) { output, initialized in
-                statuses = AgeChunkCipher.open(group, firstCounter: firstCounter, key: payloadKey, into: output.baseAddress!)
-                initialized = 0
-                for (index, status) in statuses.enumerated() {
-                    guard status != .failed else { break }
-                    initialized = index * chunkSize + group[index].count - AgeChunkCipher.tagSize
-                }
-            }
-            var released = 0
+            let opened = AgeChunkCipher.open(group, firstCounter: counter, key: payloadKey)
             var failure: ArborError?
-            for (index, status) in statuses.enumerated() {
+            var verified = 0
+            for (index, (status, _)) in opened.enumerated() {
                 if sawFinalChunk {
                     failure = ArborError.agePayload("data follows the final chunk (the file was extended)")
                     break
@@ -301,12 +292,14 @@ public struct AgeDecryptor {
                             : "chunk \(counter) of the age payload does not authenticate: the file was modified, or its chunks reordered")
                     break
                 }
-                released = index * chunkSize + group[index].count - AgeChunkCipher.tagSize
+                verified += 1
                 counter += 1
                 if status == .final { sawFinalChunk = true }
             }
             // Release the verified run in order, then report the first failure.
-            if released > 0 { try release(opened[0..<released]) }
+            for (_, plaintext) in opened.prefix(verified) where !plaintext.isEmpty {
+                try release(plaintext)
+            }
             if let failure { throw failure }
             start += group.count
         }
