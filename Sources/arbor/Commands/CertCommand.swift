@@ -65,16 +65,7 @@ struct CertVerifyCommand: AsyncParsableCommand {
     @Argument(help: "The chain file to verify.")
     var chain: String
 
-    @Option(name: .long, help: ArgumentHelp("A trusted root certificate (repeatable).", valueName: "file"))
-    var anchor: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("A revocation list to honour (repeatable).", valueName: "file"))
-    var revocations: [String] = []
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp("The trust store directory (default: $ARBOR_TRUST_STORE or ~/.config/arbor/trust).", valueName: "dir"))
-    var trustStore: String?
+    @OptionGroup var trust: TrustOptions
 
     @Option(name: .long, help: ArgumentHelp("Verify at this time instead of now, e.g. 2027-01-01T00:00:00Z.", valueName: "time"))
     var at: String?
@@ -90,16 +81,8 @@ struct CertVerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let target = try readChain(chain)
-        let store = TrustStoreDirectory(path: trustStore ?? TrustStoreDirectory.defaultPath())
-        let bundles = try store.bundles()
-        var anchors = bundles.map(\.anchor)
-        for path in anchor {
-            let rootChain = try readChain(path)
-            anchors.append(try TrustAnchor(name: "local", rootCertificate: rootChain.root))
-        }
-        let lists = bundles.reduce(try readRevocations(revocations)) { $0.merging($1.revocations) }
         let time = try at.map(Timestamp.parse) ?? now()
-        let verified = try ChainVerifier(anchors: anchors, revocations: lists).verify(target, at: time)
+        let verified = try trust.verifier().verify(target, at: time)
         let result = Result(
             valid: true, anchor: verified.anchor.name, leaf: CertificateSummary(verified.leaf),
             chain: target.certificates.map(CertificateSummary.init)

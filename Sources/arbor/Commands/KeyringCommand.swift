@@ -215,11 +215,7 @@ struct KeyringOpenCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Require a signature by the node of this certificate chain (repeatable).", valueName: "file"))
     var signerChain: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("A trusted root certificate for --signer-chain (repeatable).", valueName: "file"))
-    var anchor: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("A revocation list to honour (repeatable).", valueName: "file"))
-    var revocations: [String] = []
+    @OptionGroup var trust: TrustOptions
 
     func run() async throws {
         let keyring = try location.load()
@@ -228,8 +224,7 @@ struct KeyringOpenCommand: AsyncParsableCommand {
         if signerChain.isEmpty {
             policy = .anyHolder
         } else {
-            let anchors = try anchor.map { try TrustAnchor(name: "local", rootCertificate: try readChain($0).root) }
-            let verifier = ChainVerifier(anchors: anchors, revocations: try readRevocations(revocations))
+            let verifier = try trust.verifier()
             var signers: [TreePath: ChainVerifier.VerifiedChain] = [:]
             for path in signerChain {
                 let verified = try verifier.verify(try readChain(path), at: now())

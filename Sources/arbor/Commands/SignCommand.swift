@@ -46,16 +46,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Argument(help: "The signed file (default: standard input).")
     var input: String?
 
-    @Option(name: .long, help: ArgumentHelp("A trusted root certificate (repeatable).", valueName: "file"))
-    var anchor: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("A revocation list to honour (repeatable).", valueName: "file"))
-    var revocations: [String] = []
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp("The trust store directory (default: $ARBOR_TRUST_STORE or ~/.config/arbor/trust).", valueName: "dir"))
-    var trustStore: String?
+    @OptionGroup var trust: TrustOptions
 
     @OptionGroup var output: OutputOptions
 
@@ -72,12 +63,8 @@ struct VerifyCommand: AsyncParsableCommand {
         let detached = try DetachedSignature(armored: try SecureFile.read(signature))
         var hasher = DetachedSignature.ContentHasher()
         try streamInput(input) { hasher.update($0) }
-        let bundles = try TrustStoreDirectory(path: trustStore ?? TrustStoreDirectory.defaultPath()).bundles()
-        var anchors = bundles.map(\.anchor)
-        for path in anchor { anchors.append(try TrustAnchor(name: "local", rootCertificate: try readChain(path).root)) }
-        let lists = bundles.reduce(try readRevocations(revocations)) { $0.merging($1.revocations) }
         let verified = try detached.verify(
-            digest: hasher.finalize(), verifier: ChainVerifier(anchors: anchors, revocations: lists), at: now())
+            digest: hasher.finalize(), verifier: try trust.verifier(), at: now())
         let result = Result(
             valid: true, signer: verified.leaf.path.description, signerKeyID: verified.leaf.keyID.hex,
             signedAt: Timestamp.format(detached.time), anchor: verified.anchor.name,
