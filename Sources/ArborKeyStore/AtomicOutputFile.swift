@@ -42,28 +42,15 @@ public final class AtomicOutputFile {
     public func write<Bytes: Collection>(_ bytes: Bytes) throws where Bytes.Element == UInt8 {
         guard !done else { throw ArborError(.ioFailure, "internal error: write after the file was closed") }
         var failure: Int32 = 0
-        let written: Void? = bytes.withContiguousStorageIfAvailable { writeAll($0, failure: &failure) }
+        let written: Void? = bytes.withContiguousStorageIfAvailable { failure = SecureFile.writeAll($0, to: descriptor) }
         if written == nil {
             var copy = Array(bytes)
-            copy.withUnsafeBufferPointer { writeAll($0, failure: &failure) }
+            copy.withUnsafeBufferPointer { failure = SecureFile.writeAll($0, to: descriptor) }
             if mode == .secret { copy.wipe() }
         }
         guard failure == 0 else {
             abandon()
             throw ArborError(.ioFailure, "cannot write '\(path)': \(String(cString: strerror(failure)))")
-        }
-    }
-
-    private func writeAll(_ buffer: UnsafeBufferPointer<UInt8>, failure: inout Int32) {
-        var offset = 0
-        while offset < buffer.count {
-            let result = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-            if result < 0 {
-                if errno == EINTR { continue }
-                failure = errno
-                return
-            }
-            offset += result
         }
     }
 

@@ -39,19 +39,7 @@ public enum SecureFile {
                 .ioFailure, "cannot create a file in '\(directory)': \(errnoText()); check that the directory exists and is writable")
         }
         defer { unlink(temporary) }
-        var failure: Int32 = 0
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                offset += written
-            }
-        }
+        var failure = bytes.withUnsafeBufferPointer { writeAll($0, to: descriptor) }
         // fchmod: the umask may have narrowed the mode given to open.
         if failure == 0, fchmod(descriptor, mode.permissions) != 0 { failure = errno }
         if failure == 0, fsync(descriptor) != 0 { failure = errno }
@@ -94,6 +82,20 @@ public enum SecureFile {
         guard fsync(descriptor) == 0 else {
             throw ArborError(.ioFailure, "cannot sync the directory '\(directory)': \(errnoText()); the file may not be durable")
         }
+    }
+
+    /// Writes the whole buffer, retrying after signals; returns 0 or the errno that stopped it.
+    static func writeAll(_ buffer: UnsafeBufferPointer<UInt8>, to descriptor: Int32) -> Int32 {
+        var offset = 0
+        while offset < buffer.count {
+            let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            offset += written
+        }
+        return 0
     }
 
     static func errnoText() -> String { String(cString: strerror(errno)) }
