@@ -1,13 +1,12 @@
 import ArborCore
 import Crypto
-import Dispatch
 import Foundation
 
 /// The STREAM payload of age v1: 64 KiB chunks, each sealed with ChaCha20-Poly1305 under the
 /// payload key with the nonce `counter (11 bytes, big-endian) ‖ final flag (1 byte)`.
 ///
 /// Chunks are independent given their counters, so a batch of them is sealed or opened on all
-/// cores at once (`DispatchQueue.concurrentPerform`); results land in place, so order is kept.
+/// cores at once (`ChunkWorkerPool`); results land in place, so order is kept.
 enum AgeChunkCipher {
     static let plaintextSize = 64 << 10
     static let tagSize = 16
@@ -126,24 +125,20 @@ enum AgeChunkCipher {
         return Array(results)
     }
 
-    /// Runs `body` for `0..<count` on all cores; inline for a single chunk.
-    private static func forEachConcurrently(_ count: Int, _ body: @Sendable (Int) -> Void) {
-        if count <= 1 {
-            for index in 0..<count { body(index) }
-        } else {
-            DispatchQueue.concurrentPerform(iterations: count, execute: body)
-        }
+    /// Runs `body` for `0..<count` on all cores.
+    private static func forEachConcurrently(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        ChunkWorkerPool.shared.forEach(count, body)
     }
 }
 
-/// Chunk buffers shared with the workers of one `concurrentPerform` call: read only, and alive
-/// until `concurrentPerform` returns.
+/// Chunk buffers shared with the workers of one batch: read only, and alive
+/// until the batch returns.
 private struct SharedChunks: @unchecked Sendable {
     let chunks: [UnsafeRawBufferPointer]
     init(_ chunks: [UnsafeRawBufferPointer]) { self.chunks = chunks }
 }
 
-/// Set by any worker that failed; read after `concurrentPerform` returned.
+/// Set by any worker that failed; read after the batch returned.
 private final class FailureFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var failed = false
@@ -151,15 +146,15 @@ private final class FailureFlag: @unchecked Sendable {
     var isSet: Bool { lock.withLock { failed } }
 }
 
-/// The result slots shared with the workers of one `concurrentPerform` call: each worker writes
-/// only its own index, and the slots are read after `concurrentPerform` returned.
+/// The result slots shared with the workers of one batch: each worker writes
+/// only its own index, and the slots are read after the batch returned.
 private struct SharedResults: @unchecked Sendable {
     let results: UnsafeMutableBufferPointer<(AgeChunkCipher.ChunkStatus, Data)>
     init(_ results: UnsafeMutableBufferPointer<(AgeChunkCipher.ChunkStatus, Data)>) { self.results = results }
 }
 
-/// A buffer pointer shared with the workers of one `concurrentPerform` call. Sound because each
-/// worker reads shared input and writes only its own disjoint range, and `concurrentPerform`
+/// A buffer pointer shared with the workers of one batch. Sound because each
+/// worker reads shared input and writes only its own disjoint range, and the batch
 /// returns only after every worker has finished, while the buffer is still alive.
 private struct SharedPointer: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer?

@@ -24,9 +24,9 @@ public struct AgeEncryptor {
     private var finished = false
 
     /// Chunks sealed or opened concurrently by default: sixteen per core, so that on two cores
-    /// a piece of up to 2 MiB is one batch. Each batch costs one wake-up and join of the workers
-    /// (tens of microseconds), so fewer, larger batches are faster; a decryptor holds one batch
-    /// of plaintext (1 MiB per core) before releasing it.
+    /// a piece of up to 2 MiB is one batch. Each batch ends with a join of the workers (the last
+    /// chunks finish on one core), so fewer, larger batches are faster; a decryptor holds one
+    /// batch of plaintext (1 MiB per core) before releasing it.
     public static var defaultChunksPerBatch: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) * 16 }
 
     /// The header written, with the recipient stanzas; available before any output is taken.
