@@ -45,6 +45,56 @@ struct SealCLITests {
         #expect(!FileManager.default.fileExists(atPath: arbor.path("fail.bin")))
     }
 
+    @Test("encrypt --to-node uses the verified chain's post-quantum key; only that node's key opens it; bad chains are refused")
+    func nodeRecipients() throws {
+        defer { arbor.remove() }
+        try prepare()
+        let issue = ["cert", "issue", "eu/node-7", "--root", "root.key", "--passphrase-file", "pass", "-o", "node-7.chain"]
+        #expect(try arbor.run(issue).status == 0)
+        let sealed = try arbor.run(
+            ["encrypt", "--to-node", "node-7.chain", "--anchor", "root.cert", "-o", "to-node.age"], input: Data("for node 7".utf8))
+        #expect(sealed.status == 0, "\(sealed.stderr)")
+
+        // The stanza is the standard post-quantum one, for the recipient that `cert show` prints.
+        let shown = try arbor.run(["cert", "show", "node-7.chain", "--json"])
+        let leaf = try #require((try arbor.json(shown) as? [[String: Any]])?.last)
+        let recipient = try #require(leaf["ageRecipient"] as? String)
+        #expect(recipient.hasPrefix("age1pq1"))
+        #expect((leaf["ageRecipientX25519"] as? String)?.hasPrefix("age1") == true)
+        let inspected = try arbor.run(["inspect", "to-node.age", "--json"])
+        let stanzas = try #require((try arbor.json(inspected) as? [String: Any])?["stanzas"] as? [[String: Any]])
+        #expect(stanzas.map { $0["type"] as? String } == ["mlkem768x25519"])
+        let byString = try arbor.run(["encrypt", "-r", recipient, "-o", "by-string.age"], input: Data("same key".utf8))
+        #expect(byString.status == 0, "\(byString.stderr)")
+
+        for file in ["to-node.age", "by-string.age"] {
+            let opened = try arbor.run(["decrypt", "--node-key", "eu_node-7.key", file])
+            #expect(opened.status == 0, "\(file): \(opened.stderr)")
+        }
+        #expect(try arbor.run(["decrypt", "--node-key", "eu_node-7.key", "to-node.age"]).stdout == "for node 7")
+        let sibling = try arbor.run(["decrypt", "--node-key", "eu_node-8.key", "-o", "fail.bin", "to-node.age"])
+        #expect(sibling.status == 4)
+        #expect(!FileManager.default.fileExists(atPath: arbor.path("fail.bin")))
+
+        // A chain from an untrusted root, or a revoked node, gets no ciphertext.
+        try arbor.initRoot("other.key")
+        let untrusted = try arbor.run(
+            ["encrypt", "--to-node", "node-7.chain", "--anchor", "other.cert", "-o", "no.age"], input: Data("x".utf8))
+        #expect(untrusted.status == 3)
+        #expect(untrusted.stderr.contains("not trusted"))
+        let revoke = try arbor.run([
+            "revoke", "--chain", "node-7.chain", "--root", "root.key", "--passphrase-file", "pass", "--reason", "key-compromise", "--list",
+            "crl",
+        ])
+        #expect(revoke.status == 0, "\(revoke.stderr)")
+        let revoked = try arbor.run(
+            ["encrypt", "--to-node", "node-7.chain", "--anchor", "root.cert", "--revocations", "crl", "-o", "no.age"], input: Data("x".utf8)
+        )
+        #expect(revoked.status == 3)
+        #expect(revoked.stderr.contains("revoked"))
+        #expect(!FileManager.default.fileExists(atPath: arbor.path("no.age")))
+    }
+
     @Test("a node's storage-key file opens with the node, its parent and the root, not a sibling")
     func treeFiles() throws {
         defer { arbor.remove() }

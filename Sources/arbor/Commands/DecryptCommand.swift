@@ -40,6 +40,13 @@ struct DecryptCommand: AsyncParsableCommand {
     var treeKey: [String] = []
 
     @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A node key file: opens files encrypted to that node's age1pq1… or age1… recipient (arbor encrypt --to-node).",
+            valueName: "file"))
+    var nodeKey: [String] = []
+
+    @Option(
         name: .long, help: ArgumentHelp("The encrypted root key file: opens files sealed to any node's storage key.", valueName: "file"))
     var root: String?
 
@@ -60,6 +67,10 @@ struct DecryptCommand: AsyncParsableCommand {
         }
         identities += try keyring.map { .meshKeyring(try KeyringFile(reference: $0).load()) }
         identities += try treeKey.map { .treeNode(try NodeKeyFile.decode(try SecureFile.read($0))) }
+        for file in nodeKey {
+            let node = try NodeKeyFile.decode(try SecureFile.read(file)).keySet()
+            identities += [.postQuantum(of: node), .x25519(of: node)]
+        }
         if let root {
             let source = rootPassphraseFile.map(PassphraseSource.file) ?? .terminal
             identities.append(.treeNode(try openRoot(root, passphrase: source).node))
@@ -72,7 +83,8 @@ struct DecryptCommand: AsyncParsableCommand {
             guard isPassphraseFile else {
                 guard !fromFiles.isEmpty else {
                     throw ArborError(
-                        .invalidArgument, "this file is encrypted to recipients: pass -i IDENTITY_FILE, --keyring, --tree-key or --root")
+                        .invalidArgument,
+                        "this file is encrypted to recipients: pass -i IDENTITY_FILE, --node-key, --keyring, --tree-key or --root")
                 }
                 return fromFiles
             }

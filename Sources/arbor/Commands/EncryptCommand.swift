@@ -19,7 +19,9 @@ struct EncryptCommand: AsyncParsableCommand {
         discussion: """
             The output is a standard age v1 file: 'age -d' decrypts it, and 'arbor decrypt' decrypts files made
             by age. Recipients are age1… (X25519) or age1pq1… (post-quantum ML-KEM-768 + X25519); the two kinds
-            are not mixed in one file. -p encrypts with a passphrase instead (scrypt), which must be alone.
+            are not mixed in one file. --to-node takes a node's certificate chain instead of a pasted recipient: the
+            chain is verified (trusted roots, revocations) and the node's post-quantum key is used.
+            -p encrypts with a passphrase instead (scrypt), which must be alone.
             Reads IN (default: standard input) and writes OUT (default: standard output) in constant memory.
             With -o, the file appears only when complete.
             """
@@ -61,6 +63,15 @@ struct EncryptCommand: AsyncParsableCommand {
         help: ArgumentHelp("Seal to the storage key of this node key file: the node and all its ancestors decrypt.", valueName: "file"))
     var treeKey: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Encrypt to the node of this certificate chain (repeatable): its post-quantum age1pq1… key, once the chain verifies.",
+            valueName: "chain"))
+    var toNode: [String] = []
+
+    @OptionGroup(title: "Trust (for --to-node)") var trust: TrustOptions
+
     @Option(name: .long, help: .hidden)
     var unsafeScryptLogN: Int?
 
@@ -94,8 +105,8 @@ struct EncryptCommand: AsyncParsableCommand {
                 throw ArborError(
                     .invalidArgument, "-p cannot be combined with -r or -R: a passphrase-encrypted file has no other recipient")
             }
-            guard keyring == nil, treeKey == nil else {
-                throw ArborError(.invalidArgument, "-p cannot be combined with --keyring or --tree-key")
+            guard keyring == nil, treeKey == nil, toNode.isEmpty else {
+                throw ArborError(.invalidArgument, "-p cannot be combined with --keyring, --tree-key or --to-node")
             }
             let source = passphraseFile.map(PassphraseSource.file) ?? .terminal
             let passphrase = try source.read(prompt: "Enter passphrase: ", confirm: true)
@@ -108,6 +119,7 @@ struct EncryptCommand: AsyncParsableCommand {
             list.append(.meshKeyring(try KeyringFile(reference: keyring).load(), origin: try parsePath(origin), time: nowMilliseconds()))
         }
         if let treeKey { list.append(.treeStorageKey(of: try NodeKeyFile.decode(try SecureFile.read(treeKey)))) }
+        list += try toNode.map(nodeRecipient)
         for file in recipientsFiles {
             do {
                 list += try AgeRecipient.parseFile(try SecureFile.read(file))
@@ -117,9 +129,20 @@ struct EncryptCommand: AsyncParsableCommand {
         }
         guard !list.isEmpty else {
             throw ArborError(
-                .invalidArgument, "name at least one recipient with -r, -R, --keyring or --tree-key, or use -p for a passphrase")
+                .invalidArgument, "name at least one recipient with -r, -R, --keyring, --tree-key or --to-node, or use -p for a passphrase")
         }
         return list
+    }
+
+    /// The post-quantum recipient of a node whose chain verifies now against the trusted roots and
+    /// revocations, and whose certificate allows key agreement.
+    private func nodeRecipient(_ chainFile: String) throws -> AgeRecipient {
+        let verified = try trust.verifier().verify(try readChain(chainFile), at: now())
+        guard verified.leaf.usage.contains(.keyAgreement) else {
+            throw ArborError(
+                .invalidArgument, "\(chainFile): the certificate of \(verified.leaf.path) does not allow key agreement (usage 'agree')")
+        }
+        return .postQuantum(of: verified.leaf.publicKeys)
     }
 }
 

@@ -1,4 +1,5 @@
 import ArborCore
+import ArborSeal
 import ArgumentParser
 import Foundation
 
@@ -28,6 +29,9 @@ struct CertificateSummary: Encodable {
     let usage: [String]
     let notBefore: String
     let notAfter: String
+    /// The node's age recipients, when its certificate allows key agreement.
+    let ageRecipient: String?
+    let ageRecipientX25519: String?
 
     init(_ certificate: KeyCertificate) {
         path = certificate.path.description
@@ -43,10 +47,21 @@ struct CertificateSummary: Encodable {
         usage = certificate.usage.names
         notBefore = Timestamp.format(certificate.validity.notBefore)
         notAfter = Timestamp.format(certificate.validity.notAfter)
+        let agrees = certificate.usage.contains(.keyAgreement)
+        ageRecipient = agrees ? AgeRecipient.postQuantum(of: certificate.publicKeys).encoded : nil
+        ageRecipientX25519 = agrees ? AgeRecipient.x25519(of: certificate.publicKeys).encoded : nil
     }
 
     var text: String {
-        "\(path)  epoch \(epoch)  \(kind)  key \(keyID)\n    usage \(usage.joined(separator: ","))  valid \(notBefore) .. \(notAfter)"
+        var lines = [
+            "\(path)  epoch \(epoch)  \(kind)  key \(keyID)",
+            "    usage \(usage.joined(separator: ","))  valid \(notBefore) .. \(notAfter)",
+        ]
+        if let ageRecipient, let ageRecipientX25519 {
+            lines.append("    age recipient \(ageRecipient)")
+            lines.append("    age recipient (X25519) \(ageRecipientX25519)")
+        }
+        return lines.joined(separator: "\n")
     }
 }
 
