@@ -25,8 +25,7 @@ public final class AtomicOutputFile {
         if !overwrite, FileManager.default.fileExists(atPath: path) {
             throw ArborError(.fileExists, "'\(path)' already exists; arbor will not overwrite it: move it away or choose another path")
         }
-        let directory = (path as NSString).deletingLastPathComponent
-        let parent = directory.isEmpty ? "." : directory
+        let parent = SecureFile.directory(of: path)
         temporary = parent + "/.arbor-tmp-\(UUID().uuidString)"
         descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode.permissions)
         guard descriptor >= 0 else {
@@ -79,8 +78,7 @@ public final class AtomicOutputFile {
                 throw ArborError(.ioFailure, "cannot write '\(path)': \(SecureFile.errnoText())")
             }
         }
-        let directory = (path as NSString).deletingLastPathComponent
-        let directoryDescriptor = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let directoryDescriptor = open(SecureFile.directory(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if directoryDescriptor >= 0 {
             _ = fsync(directoryDescriptor)
             close(directoryDescriptor)

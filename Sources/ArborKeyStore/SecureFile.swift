@@ -22,6 +22,18 @@ public enum SecureFile {
         var permissions: mode_t { self == .secret ? 0o600 : 0o644 }
     }
 
+    /// The directory a path's file is in: "." for a bare name, "/" for a file at the root.
+    /// (Foundation's `deletingLastPathComponent` traps on one-character paths on Linux.)
+    public static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// A path's last component: the file name.
+    public static func fileName(of path: String) -> String {
+        path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+    }
+
     /// Writes `text`; refuses to replace an existing file unless `overwrite` is set.
     public static func write(_ text: String, to path: String, mode: Mode, overwrite: Bool = false) throws {
         var bytes = Array(text.utf8)
@@ -31,7 +43,7 @@ public enum SecureFile {
 
     /// Writes `bytes` durably: when this returns, the file and its directory entry are on disk.
     public static func write(bytes: [UInt8], to path: String, mode: Mode, overwrite: Bool = false) throws {
-        let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let directory = directory(of: path)
         let temporary = directory + "/.arbor-tmp-\(UUID().uuidString)"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode.permissions)
         guard descriptor >= 0 else {
@@ -85,7 +97,7 @@ public enum SecureFile {
     }
 
     /// Writes the whole buffer, retrying after signals; returns 0 or the errno that stopped it.
-    static func writeAll(_ buffer: UnsafeBufferPointer<UInt8>, to descriptor: Int32) -> Int32 {
+    public static func writeAll(_ buffer: UnsafeBufferPointer<UInt8>, to descriptor: Int32) -> Int32 {
         var offset = 0
         while offset < buffer.count {
             let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)

@@ -43,9 +43,10 @@ struct ArborCommand: AsyncParsableCommand {
         switch code {
         case .invalidSignature, .wrongIssuer, .certificateExpired, .certificateNotYetValid, .usageNotAllowed,
             .revoked, .untrustedRoot, .invalidRekey, .fingerprintMismatch, .authenticationFailed, .truncated,
-            .wrongKeyring, .unknownEpoch, .retiredEpoch, .replayed:
+            .unknownEpoch, .retiredEpoch, .replayed:
             3
-        case .wrongPassphrase, .noMatchingKey: 4
+        // A token of another keyring is "no matching key", as an age file for other recipients is.
+        case .wrongPassphrase, .noMatchingKey, .wrongKeyring: 4
         case .corruptFile: 5
         case .fileExists, .fileNotFound, .ioFailure: 6
         default: 2

@@ -60,7 +60,7 @@ struct DecryptCommand: AsyncParsableCommand {
         var identities: [AgeIdentity] = []
         for file in identityFiles {
             do {
-                identities += try AgeIdentity.parseFile(try SecureFile.read(file))
+                identities += try AgeIdentity.parseFile(try AgeStreamIO.readKeyFile(file, input: input))
             } catch let error as ArborError where error.code == .malformedInput {
                 throw ArborError(.malformedInput, "\(file): \(error.message)")
             }

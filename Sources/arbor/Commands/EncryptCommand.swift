@@ -55,7 +55,7 @@ struct EncryptCommand: AsyncParsableCommand {
     var keyring: String?
 
     @Option(
-        name: .long, help: ArgumentHelp("With --keyring: the sealing node's path, recorded in the stanza (default /).", valueName: "path"))
+        name: .long, help: ArgumentHelp("With --keyring: the sealing node's path, recorded in the stanza.", valueName: "path"))
     var origin: String = "/"
 
     @Option(
@@ -122,7 +122,7 @@ struct EncryptCommand: AsyncParsableCommand {
         list += try toNode.map(nodeRecipient)
         for file in recipientsFiles {
             do {
-                list += try AgeRecipient.parseFile(try SecureFile.read(file))
+                list += try AgeRecipient.parseFile(try AgeStreamIO.readKeyFile(file, input: input))
             } catch let error as ArborError where error.code == .malformedInput {
                 throw ArborError(.malformedInput, "\(file): \(error.message)")
             }
@@ -151,8 +151,21 @@ struct EncryptCommand: AsyncParsableCommand {
 enum AgeStreamIO {
     static let pieceSize = 2 << 20
 
+    /// An identity or recipients file; "-" reads it from standard input, as in age, when the data
+    /// does not come from there too.
+    static func readKeyFile(_ path: String, input: String?) throws -> String {
+        guard path == "-" else { return try SecureFile.read(path) }
+        guard let input, input != "-" else {
+            throw ArborError(.invalidArgument, "standard input cannot hold both a key file ('-') and the data: give the data as a file")
+        }
+        return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    /// "-" names standard output, as in age.
+    static func isStandardOutput(_ path: String?) -> Bool { path == nil || path == "-" }
+
     static func refuseBinaryOnTerminal(output: String?, armored: Bool) throws {
-        if output == nil, !armored, isatty(STDOUT_FILENO) == 1 {
+        if isStandardOutput(output), !armored, isatty(STDOUT_FILENO) == 1 {
             throw ArborError(.invalidArgument, "refusing to write binary age data to a terminal: use -a for armor or -o FILE")
         }
     }
@@ -203,25 +216,21 @@ enum AgeStreamIO {
         func close() { if owned { _ = Glibc.close(descriptor) } }
     }
 
-    /// A file that appears only when complete, or standard output.
+    /// A file that appears only when complete, or standard output (no path, or "-").
     final class Output {
         private let file: AtomicOutputFile?
 
         init(path: String?, mode: SecureFile.Mode) throws {
-            file = try path.map { try AtomicOutputFile(path: $0, mode: mode) }
+            file = AgeStreamIO.isStandardOutput(path) ? nil : try AtomicOutputFile(path: path!, mode: mode)
         }
 
         func write(_ bytes: some Collection<UInt8>) throws {
             if let file { return try file.write(bytes) }
-            let array = Array(bytes)
-            var offset = 0
-            while offset < array.count {
-                let count = array.withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress! + offset, $0.count - offset) }
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw ArborError(.ioFailure, "cannot write to standard output: \(String(cString: strerror(errno)))")
-                }
-                offset += count
+            let failure =
+                bytes.withContiguousStorageIfAvailable { SecureFile.writeAll($0, to: STDOUT_FILENO) }
+                ?? Array(bytes).withUnsafeBufferPointer { SecureFile.writeAll($0, to: STDOUT_FILENO) }
+            guard failure == 0 else {
+                throw ArborError(.ioFailure, "cannot write to standard output: \(String(cString: strerror(failure)))")
             }
         }
 

@@ -58,7 +58,9 @@ struct InspectCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let data = [UInt8](try readInput(input, limit: 1 << 30))
+        // A token may be given on the command line itself.
+        let isTokenArgument = input.map { $0.hasPrefix(MeshToken.textPrefix) && !FileManager.default.fileExists(atPath: $0) } ?? false
+        let data = isTokenArgument ? Array(input!.utf8) : [UInt8](try readInput(input, limit: 1 << 30))
         let text = String(decoding: data.prefix(16), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if text.hasPrefix(MeshToken.textPrefix) {
             let token = try MeshToken(text: String(decoding: data, as: UTF8.self))

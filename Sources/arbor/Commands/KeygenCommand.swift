@@ -37,7 +37,7 @@ struct KeygenCommand: AsyncParsableCommand {
             throw ArborError(.invalidArgument, "internal error: a generated identity has no key")
         }
         let text = "# created: \(Timestamp.format(now()))\n# public key: \(recipient)\n\(secret)\n"
-        if let output {
+        if let output, output != "-" {
             try SecureFile.write(text, to: output, mode: .secret)
             FileHandle.standardError.write(Data("Public key: \(recipient)\n".utf8))
         } else {
@@ -54,7 +54,7 @@ struct KeygenCommand: AsyncParsableCommand {
         }
         let lines = try AgeIdentity.parseFile(text).compactMap { $0.recipient?.encoded }
         let result = lines.joined(separator: "\n") + "\n"
-        if let output {
+        if let output, output != "-" {
             try SecureFile.write(result, to: output, mode: .public)
         } else {
             print(result, terminator: "")

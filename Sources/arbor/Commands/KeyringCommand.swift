@@ -38,8 +38,8 @@ struct KeyringFile {
     func load() throws -> MeshKeyring { try MeshKeyringFile.decode(try SecureFile.read(path)) }
 
     func save(_ keyring: MeshKeyring, overwrite: Bool) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty, !FileManagerProbe.exists(directory) {
+        let directory = SecureFile.directory(of: path)
+        if !FileManagerProbe.exists(directory) {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
@@ -123,7 +123,8 @@ struct KeyringCreateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let location = KeyringFile(reference: keyring)
-        let name = ((keyring as NSString).lastPathComponent as NSString).deletingPathExtension
+        let fileName = SecureFile.fileName(of: keyring)
+        let name = fileName.hasSuffix(".keyring") ? String(fileName.dropLast(".keyring".count)) : fileName
         let created = try MeshKeyring.create(name: name, owner: try owner.load(), cipher: try MeshKeyring.Cipher(parsing: cipher))
         try location.save(created, overwrite: false)
         let summary = KeyringSummary(created, file: location.path)
@@ -162,8 +163,15 @@ struct KeyringRetireCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
+        guard below >= 1 else { throw ArborError(.invalidArgument, "--below must be at least 1: epochs start at 1") }
         var keyring = try location.load()
+        let previousMinimum = keyring.minimumEpoch
         try keyring.retire(below: below)
+        guard keyring.minimumEpoch != previousMinimum else {
+            let summary = KeyringSummary(keyring, file: location.path)
+            return try output.emit(
+                summary, human: "nothing to retire: epochs below \(previousMinimum) are already refused; " + summary.text)
+        }
         try location.save(keyring, overwrite: true)
         let summary = KeyringSummary(keyring, file: location.path)
         try output.emit(summary, human: "retired epochs below \(below): " + summary.text)
@@ -220,6 +228,9 @@ struct KeyringOpenCommand: AsyncParsableCommand {
     func run() async throws {
         let keyring = try location.load()
         let text = String(decoding: try readInput(nil, limit: 100 << 20), as: UTF8.self)
+        guard text.split(whereSeparator: \.isWhitespace).count <= 1 else {
+            throw ArborError(.invalidArgument, "standard input holds more than one token; 'keyring open' takes exactly one")
+        }
         let policy: MeshKeyring.OriginPolicy
         if signerChain.isEmpty {
             policy = .anyHolder

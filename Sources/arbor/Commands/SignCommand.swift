@@ -29,7 +29,11 @@ struct SignCommand: AsyncParsableCommand {
         var hasher = DetachedSignature.ContentHasher()
         try streamInput(input) { hasher.update($0) }
         let signature = try DetachedSignature(digest: hasher.finalize(), signer: signer, chain: try readChain(chain), time: now())
-        if let out { try SecureFile.write(signature.armored, to: out, mode: .public) } else { print(signature.armored, terminator: "") }
+        if let out, out != "-" {
+            try SecureFile.write(signature.armored, to: out, mode: .public)
+        } else {
+            print(signature.armored, terminator: "")
+        }
     }
 }
 

@@ -47,7 +47,8 @@ public struct AgeEncryptor {
         if recipients.contains(where: \.isPostQuantum), recipients.contains(where: { !$0.isPostQuantum }) {
             throw ArborError(
                 .invalidArgument,
-                "post-quantum (age1pq1…) and classical recipients cannot be mixed: the classical ones would make the file open to a quantum attacker"
+                "classical X25519 recipients (age1…) cannot be mixed with post-quantum ones (age1pq1…, a node's key, "
+                    + "a mesh keyring or a storage key): the classical ones would make the file open to a quantum attacker"
             )
         }
         guard chunksPerBatch >= 1 else { throw ArborError(.invalidArgument, "chunksPerBatch must be at least 1") }
