@@ -5,7 +5,7 @@ import PackageDescription
 //   ArborCore      pure keys, formats and cryptography: no file, network or clock access
 //   ArborCustody   pure root custody: Shamir over GF(256), SLIP-39, LMS/HSS (RFC 8554)
 //   ArborKeyStore  files on disk: 0600 key files, atomic writes, trust store, passphrase input
-//   arbor          the command-line tool
+//   arbor          the command-line tool (CArborSystem: allocator settings from C)
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -56,9 +56,12 @@ let package = Package(
             dependencies: ["ArborCore"],
             swiftSettings: strictSettings
         ),
+        // glibc's allocator thresholds for the streaming commands (malloc.h is not in Swift's Glibc).
+        .target(name: "CArborSystem"),
         .executableTarget(
             name: "arbor",
             dependencies: [
+                "CArborSystem",
                 "ArborCore",
                 "ArborCustody",
                 "ArborKeyStore",

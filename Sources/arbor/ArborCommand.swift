@@ -24,6 +24,7 @@ struct ArborCommand: AsyncParsableCommand {
 
     /// Turns every failure into one line on stderr and an exit status; no stack traces.
     static func main() async {
+        AllocatorTuning.keepStreamBuffersInHeap()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
