@@ -147,7 +147,7 @@ struct AgeVectorTests {
         }
         print(
             "age vectors: \(names.count) found, \(names.count - skipped.count) run (\(postQuantum) post-quantum, \(compressed) zlib-compressed), "
-                + "\(skipped.count) skipped\(skipped.isEmpty ? " (no vectors of unimplemented recipient types)" : ": \(skipped.joined(separator: ", "))")"
+                + "\(skipped.count) skipped\(skipped.isEmpty ? " (no vectors of unimplemented recipient types)" : " (their identity types, the hardware tag types, are not implemented): \(skipped.joined(separator: ", "))")"
         )
         #expect(names.count >= 143)
     }
