@@ -44,12 +44,12 @@ struct ArborCommand: AsyncParsableCommand {
         switch code {
         case .invalidSignature, .wrongIssuer, .certificateExpired, .certificateNotYetValid, .usageNotAllowed,
             .revoked, .untrustedRoot, .invalidRekey, .fingerprintMismatch, .authenticationFailed, .truncated,
-            .unknownEpoch, .retiredEpoch, .replayed:
+            .unknownEpoch, .retiredEpoch, .replayed, .limitExceeded, .wrongCluster, .conflict, .originNotVerified:
             3
         // A token of another keyring is "no matching key", as an age file for other recipients is.
         case .wrongPassphrase, .noMatchingKey, .wrongKeyring: 4
         case .corruptFile: 5
-        case .fileExists, .fileNotFound, .ioFailure: 6
+        case .fileExists, .fileNotFound, .ioFailure, .insecurePermissions: 6
         default: 2
         }
     }

@@ -32,6 +32,11 @@ public struct ArborError: Error, Hashable, Sendable, CustomStringConvertible {
             case unknownEpoch = "unknown epoch"
             case retiredEpoch = "retired epoch"
             case replayed = "replayed"
+            case limitExceeded = "limit exceeded"
+            case insecurePermissions = "insecure permissions"
+            case wrongCluster = "wrong cluster"
+            case conflict = "conflict"
+            case originNotVerified = "origin not verified"
         }
 
         fileprivate let backing: Backing
@@ -69,6 +74,17 @@ public struct ArborError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let retiredEpoch = Code(.retiredEpoch)
         /// A message seen before within the replay window, or outside it.
         public static let replayed = Code(.replayed)
+        /// An attacker-chosen count (epoch, tree height, work factor, share count) beyond what is
+        /// accepted before anything is authenticated.
+        public static let limitExceeded = Code(.limitExceeded)
+        /// A file holding a secret is readable or writable by other users.
+        public static let insecurePermissions = Code(.insecurePermissions)
+        /// A chain verified, but under a cluster or path the caller did not pin.
+        public static let wrongCluster = Code(.wrongCluster)
+        /// Two pieces of state that must agree do not (a keyring seed, a bundle, leaf state).
+        public static let conflict = Code(.conflict)
+        /// A token's origin signature is missing or does not verify where one is required.
+        public static let originNotVerified = Code(.originNotVerified)
     }
 
     public let code: Code
