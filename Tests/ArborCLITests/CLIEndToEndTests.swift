@@ -124,7 +124,14 @@ struct CLIEndToEndTests {
         #expect(try arbor.run(["cert", "verify", "moved.chain", "--anchor", "root.cert", "--revocations", "cluster.crl"]).status == 0)
         expectOneLineError(
             try arbor.run(["cert", "verify", "old.chain", "--anchor", "root.cert", "--revocations", "cluster.crl"]), status: 3,
-            mentioning: "superseded")
+            mentioning: "key-compromise")
+        // The old branch is revoked as a whole: a chain re-issued at its current epoch too.
+        try arbor.run([
+            "cert", "issue", "eu/node-7", "--epoch", "2", "--root", "root.key", "--passphrase-file", "pass", "-o", "short.chain",
+        ])
+        expectOneLineError(
+            try arbor.run(["cert", "verify", "short.chain", "--anchor", "root.cert", "--revocations", "cluster.crl"]), status: 3,
+            mentioning: "every epoch of eu/node-7")
     }
 
     @Test("trust export, import after the safety number matches, list, and foreign verification")
@@ -162,9 +169,12 @@ struct CLIEndToEndTests {
         #expect(imported.status == 0, "\(imported.stderr)")
         let listed = try arbor.run(["trust", "list", "--json"])
         #expect((try arbor.json(listed) as? [[String: Any]])?.first?["cluster"] as? String == "berlin")
-        let verified = try arbor.run(["cert", "verify", "foreign.chain", "--anchor", "home.cert"])
+        let verified = try arbor.run(["cert", "verify", "foreign.chain"])
         #expect(verified.status == 0, "\(verified.stderr)")
-        #expect(verified.stdout.contains("berlin"))
+        #expect(verified.stdout.contains("cluster 'berlin'"))
+        // --anchor trusts that root alone: the trust store's clusters do not count then.
+        expectOneLineError(
+            try arbor.run(["cert", "verify", "foreign.chain", "--anchor", "home.cert"]), status: 3, mentioning: "not trusted")
     }
 
     @Test("bad input ends with one line and the right exit status")

@@ -51,6 +51,9 @@ struct KeyTreeVectorTests {
         ("eu/node-7/db", 0),
     ]
     static let validity = try! KeyCertificate.Validity(notBefore: 1_790_000_000, notAfter: 1_900_000_000)
+    /// A second root (bytes 0x20…0x3f) for the untrusted-root and foreign-revoker cases.
+    static let otherRoot = RootKey(secret: SymmetricKey(data: (32..<64).map { UInt8($0) }))
+    static let chainCaseCount = 18
 
     static func node(_ path: String, epoch: UInt32) throws -> Node {
         let secret = try Fixtures.vectorRoot.node.descendant(orSelf: TreePath(parsing: path)).atEpoch(epoch)
@@ -95,12 +98,39 @@ struct KeyTreeVectorTests {
         let empty = Hex.encode(RevocationList().encoded)
         let anchor = rootKeys.keyID.hex
         func make(
-            _ description: String, _ chain: CertificateChain, revocations: String = empty, time: Int64 = 1_800_000_000, _ expected: String
+            _ description: String, _ chain: CertificateChain, revocations: String = empty, time: Int64 = 1_800_000_000,
+            anchor: String = anchor, _ expected: String
         ) -> ChainCase {
             ChainCase(
                 description: description, chain: Hex.encode(chain.encoded), anchorKeyId: anchor, revocationList: revocations, time: time,
                 expected: expected)
         }
+        func list(_ revocations: Revocation...) -> String { Hex.encode(RevocationList(revocations).encoded) }
+
+        // Failure cases a second implementation must refuse the same way.
+        let other = Self.otherRoot
+        let otherRootKeys = try other.node.keySet()
+        let regionKeys = try root.node.descendant(TreePath(parsing: "eu")).keySet()
+        let nodeKeys = try secret.keySet()
+        let nonCertifying = try KeyCertificate.issue(for: regionKeys, by: rootKeys, usage: [.sign, .keyAgreement], validity: validity)
+        let underNonCertifying = try CertificateChain([
+            rootCertificate, nonCertifying, try KeyCertificate.issue(for: nodeKeys, by: regionKeys, usage: .all, validity: validity),
+        ])
+        let skippedEpoch = try chain.appending(
+            KeyCertificate.signed(
+                kind: .selfRekey, subject: try secret.atEpoch(2).keySet(), usage: .all, validity: validity, issuer: nodeKeys))
+        var edFlipped = chain.leaf.encoded
+        edFlipped[edFlipped.count - HybridSignature.encodedSize] ^= 0x01
+        let rootRepeated = try CertificateChain([rootCertificate] + chain.certificates)
+
+        // Branch revocations: a key-compromise of eu/node-7 epoch 1 covers epoch 0 too; superseded does not.
+        let epoch1 = rekeyed.leaf
+        let compromise = try issuer.revoke(epoch1.keyID, at: epoch1.path, reason: .keyCompromise, time: 1_800_000_000)
+        let superseded = try issuer.revoke(epoch1.keyID, at: epoch1.path, reason: .superseded, time: 1_800_000_000)
+        let movedChain = try issuer.rekeyToNewBranch(TreePath(parsing: "eu/node-7"), usage: .all, validity: validity).chain
+        let otherRegion = try other.node.descendant(TreePath(parsing: "eu")).keySet()
+        let foreignCompromise = try Revocation(
+            revoking: chain.leaf.keyID, at: chain.leaf.path, by: otherRegion, reason: .keyCompromise, time: 1_800_000_000)
         return [
             make("root, eu, eu/node-7: valid", chain, "valid"),
             make("the same chain after it expired", chain, time: 1_900_000_001, "certificate expired"),
@@ -116,6 +146,26 @@ struct KeyTreeVectorTests {
             make(
                 "eu/node-7 at epoch 2 certified directly by its parent: valid",
                 try issuer.certify(TreePath(parsing: "eu/node-7"), epoch: 2, usage: .all, validity: validity).chain, "valid"),
+            make("a root that is not an anchor (the anchor is another root)", chain, anchor: otherRootKeys.keyID.hex, "untrusted root"),
+            make("eu certified without the certify usage, then certifying eu/node-7", underNonCertifying, "usage not allowed"),
+            make("a self-rekey from epoch 0 straight to epoch 2", skippedEpoch, "invalid rekey"),
+            make(
+                "the first byte of the Ed25519 half of the last signature flipped (ML-DSA-65 half intact)",
+                try CertificateChain(Array(chain.certificates.dropLast()) + [KeyCertificate(encoded: edFlipped)]), "invalid signature"),
+            make("the root certificate repeated inside the chain", rootRepeated, "wrong issuer"),
+            make(
+                "eu/node-7 epoch 0, with its epoch-1 key revoked for key-compromise: the whole branch", chain,
+                revocations: list(compromise), "revoked"),
+            make("eu/node-7 epoch 1, with its epoch-1 key revoked for key-compromise", rekeyed, revocations: list(compromise), "revoked"),
+            make(
+                "eu/node-7 epoch 0, with its epoch-1 key revoked as superseded: that key only", chain, revocations: list(superseded),
+                "valid"),
+            make(
+                "eu/node-7#1, with eu/node-7 revoked for key-compromise: another branch", movedChain, revocations: list(compromise), "valid"
+            ),
+            make(
+                "eu/node-7, with a key-compromise revocation signed by another cluster's eu: not honoured", chain,
+                revocations: list(foreignCompromise), "valid"),
         ]
     }
 
@@ -151,14 +201,17 @@ struct KeyTreeVectorTests {
     @Test("every certificate vector verifies to its expected outcome")
     func certificates() throws {
         let file = try Self.load()
-        #expect(file.chains.count >= 8)
+        #expect(file.chains.count == Self.chainCaseCount)
+        #expect(Set(file.chains.map(\.expected)).count == 9, "every outcome of docs/keys.md §15 has a case")
         let rootKeys = try PublicKeySet(encoded: Hex.decode(file.nodes[0].publicKeySet))
         for vector in file.chains {
             let chain = try CertificateChain(encoded: Hex.decode(vector.chain))
             #expect(chain.root.publicKeys == rootKeys)
-            let anchor = try TrustAnchor(name: "vectors", rootCertificate: chain.root)
-            #expect(anchor.keyID.hex == vector.anchorKeyId)
-            let verifier = ChainVerifier(anchors: [anchor], revocations: try RevocationList(encoded: Hex.decode(vector.revocationList)))
+            // The anchor is the vector root, except in the untrusted-root case, where it is another root.
+            let anchors = vector.anchorKeyId == rootKeys.keyID.hex ? [try TrustAnchor(name: "vectors", rootCertificate: chain.root)] : []
+            let otherRootID = try Self.otherRoot.node.keySet().keyID.hex
+            #expect(anchors.count == 1 || vector.anchorKeyId == otherRootID)
+            let verifier = ChainVerifier(anchors: anchors, revocations: try RevocationList(encoded: Hex.decode(vector.revocationList)))
             do {
                 _ = try verifier.verify(chain, at: vector.time)
                 #expect(vector.expected == "valid", "\(vector.description)")

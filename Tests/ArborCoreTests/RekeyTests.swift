@@ -61,7 +61,7 @@ struct RekeyTests {
         let genuine = try SelfRekey.advance(secret, chain: chain, validity: Fixtures.validity)
         var tampered = genuine.chain.leaf.encoded
         tampered[200] ^= 1
-        #expect(throws: ArborError.self) {
+        #expect(throws: ArborError(.invalidSignature, "")) {
             try verifier.verify(try chain.appending(try KeyCertificate(encoded: tampered)), at: Fixtures.now)
         }
         #expect(throws: ArborError(.invalidArgument, "")) {

@@ -45,7 +45,7 @@ struct TrustTests {
         let bundle = try TrustBundle(clusterName: "x", chain: try CertificateChain([cluster.rootCertificate]))
         var bytes = bundle.encoded
         bytes[bytes.count - 100] ^= 0x02
-        #expect(throws: ArborError.self) { try TrustBundle(encoded: bytes) }
+        #expect(throws: ArborError(.invalidSignature, "")) { try TrustBundle(encoded: bytes) }
         #expect(throws: ArborError(.invalidArgument, "")) {
             try TrustBundle(clusterName: "", chain: try CertificateChain([cluster.rootCertificate]))
         }
@@ -53,5 +53,33 @@ struct TrustTests {
         #expect(throws: ArborError(.invalidArgument, "")) {
             try TrustBundle(clusterName: "x", chain: try cluster.chain("eu").chain)
         }
+    }
+
+    @Test("a trusted partner cluster cannot speak for our paths once the caller pins the cluster and path")
+    func scopedTrust() throws {
+        let home = try Fixtures.Cluster()
+        let partner = try Fixtures.Cluster()
+        let partnerAnchor = try TrustAnchor(name: "partner", rootCertificate: partner.rootCertificate)
+        // The partner presents a chain for a path name of ours.
+        let impostor = try partner.chain("eu/node-7").chain
+        let ours = try home.chain("eu/node-7").chain
+        let open = ChainVerifier(anchors: [home.anchor, partnerAnchor])
+        #expect(try open.verify(impostor, at: Fixtures.now).cluster == "partner")
+        #expect(try open.verify(ours, at: Fixtures.now).cluster == "test")
+
+        let pinned = ChainVerifier(anchors: [home.anchor, partnerAnchor], scope: TrustScope(clusterRoot: home.anchor.keyID))
+        #expect(throws: ArborError(.wrongCluster, "")) { try pinned.verify(impostor, at: Fixtures.now) }
+        _ = try pinned.verify(ours, at: Fixtures.now)
+
+        let underEU = ChainVerifier(anchors: [home.anchor], scope: TrustScope(pathPrefix: Fixtures.path("eu")))
+        _ = try underEU.verify(ours, at: Fixtures.now)
+        _ = try underEU.verify(try home.chain("eu").chain, at: Fixtures.now)
+        #expect(throws: ArborError(.wrongCluster, "")) { try underEU.verify(try home.chain("us/node-1").chain, at: Fixtures.now) }
+        // A prefix is a path, not a string: eu-west is not below eu, nor is eu#1.
+        #expect(throws: ArborError(.wrongCluster, "")) { try underEU.verify(try home.chain("eu-west/node-1").chain, at: Fixtures.now) }
+        #expect(throws: ArborError(.wrongCluster, "")) { try underEU.verify(try home.chain("eu#1/node-1").chain, at: Fixtures.now) }
+        // The scope is checked after everything else: an invalid chain still fails for its own reason.
+        let stranger = try Fixtures.Cluster().chain("eu/node-7").chain
+        #expect(throws: ArborError(.untrustedRoot, "")) { try pinned.verify(stranger, at: Fixtures.now) }
     }
 }

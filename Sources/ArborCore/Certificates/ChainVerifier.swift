@@ -3,15 +3,19 @@
 /// A chain verifies when: its first certificate is a root certificate, self-signed, whose key is a
 /// trust anchor; each later certificate is signed (both algorithms) by the one before it, which is
 /// either its parent holding the `certify` usage or the same node one epoch earlier (self-rekey);
-/// every certificate is valid at the given time; and no key in it is revoked by an ancestor that
-/// also stands in the chain. Revoking a key therefore breaks the chains of everything below it.
+/// every certificate is valid at the given time; no key in it is revoked by an ancestor that
+/// also stands in the chain (a `key-compromise` revocation covers every epoch of the revoked
+/// node's branch); and the chain is within the caller's `TrustScope`. Revoking a key therefore
+/// breaks the chains of everything below it.
 public struct ChainVerifier: Sendable {
     public let anchors: [KeyID: TrustAnchor]
     public let revocations: RevocationList
+    public let scope: TrustScope
 
-    public init(anchors: [TrustAnchor], revocations: RevocationList = RevocationList()) {
+    public init(anchors: [TrustAnchor], revocations: RevocationList = RevocationList(), scope: TrustScope = .any) {
         self.anchors = Dictionary(anchors.map { ($0.keyID, $0) }, uniquingKeysWith: { first, _ in first })
         self.revocations = revocations
+        self.scope = scope
     }
 
     /// The outcome of a successful verification.
@@ -19,6 +23,8 @@ public struct ChainVerifier: Sendable {
         public let chain: CertificateChain
         public let anchor: TrustAnchor
         public var leaf: KeyCertificate { chain.leaf }
+        /// The cluster the chain belongs to, as its trust anchor names it.
+        public var cluster: String { anchor.name }
     }
 
     /// - Parameter time: Unix seconds; the caller reads the clock.
@@ -41,6 +47,7 @@ public struct ChainVerifier: Sendable {
             try checkValidity(subject, at: time)
             try checkRevocation(of: subject, ancestors: chain.certificates[..<index])
         }
+        try scope.check(chain.leaf, anchor: anchor)
         return VerifiedChain(chain: chain, anchor: anchor)
     }
 
@@ -90,15 +97,19 @@ public struct ChainVerifier: Sendable {
     }
 
     private func checkRevocation(of subject: KeyCertificate, ancestors: ArraySlice<KeyCertificate>) throws {
-        for revocation in revocations.revocations(of: subject.keyID) {
+        for revocation in revocations.revocations(covering: subject) {
             let byAncestor = ancestors.contains { ancestor in
                 ancestor.keyID == revocation.revokerKeyID && ancestor.path.isStrictAncestor(of: subject.path)
                     && ancestor.usage.contains(.certify)
             }
             if byAncestor {
+                let what =
+                    revocation.revokedKeyID == subject.keyID
+                    ? "the key of \(subject.path) (\(subject.keyID.shortHex))"
+                    : "every epoch of \(subject.path), including this one (epoch \(subject.epoch), key \(subject.keyID.shortHex)),"
                 throw ArborError(
                     .revoked,
-                    "the key of \(subject.path) (\(subject.keyID.shortHex)) was revoked by \(revocation.revokerPath) at \(Timestamp.format(revocation.time)): \(revocation.reason)"
+                    "\(what) was revoked by \(revocation.revokerPath) at \(Timestamp.format(revocation.time)): \(revocation.reason)"
                 )
             }
         }

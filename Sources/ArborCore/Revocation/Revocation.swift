@@ -43,6 +43,16 @@ public struct Revocation: Sendable, Equatable, CustomStringConvertible {
 
     public var revokerKeyID: KeyID { revokerKeys.keyID }
 
+    /// A compromised node's key file holds its branch secret, from which every epoch of the branch
+    /// follows; so a `key-compromise` revocation covers the branch (every epoch at exactly the
+    /// revoked path, branch numbers included), and any other reason covers the one key.
+    public var coversBranch: Bool { reason == .keyCompromise }
+
+    /// Whether this revocation names the certificate's key or, for a compromise, its branch.
+    public func covers(_ certificate: KeyCertificate) -> Bool {
+        certificate.keyID == revokedKeyID || (coversBranch && certificate.path == revokedPath)
+    }
+
     var toBeSigned: [UInt8] {
         Self.toBeSigned(
             revokedKeyID: revokedKeyID, revokedPath: revokedPath, reason: reason, time: time,

@@ -26,6 +26,12 @@ public struct RevocationList: Sendable, Equatable {
 
     public func revocations(of keyID: KeyID) -> [Revocation] { revocations.filter { $0.revokedKeyID == keyID } }
 
+    /// The entries that apply to a certificate: those naming its key, and the `key-compromise`
+    /// entries for its exact path (which cover every epoch of that branch).
+    public func revocations(covering certificate: KeyCertificate) -> [Revocation] {
+        revocations.filter { $0.covers(certificate) }
+    }
+
     public var encoded: [UInt8] {
         var writer = ByteWriter()
         writer.append(raw: Self.magic)

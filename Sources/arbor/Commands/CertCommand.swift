@@ -57,8 +57,10 @@ struct CertVerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Verify a chain up to a trusted root: signatures, validity, usages, revocations.",
         discussion: """
-            Trusted roots are the --anchor certificates (your own cluster's root.cert) and the bundles in the
-            trust store (imported with 'arbor trust import'). Exit status 3 when the chain does not verify.
+            Trusted roots are the --anchor certificates (your own cluster's root.cert) if given, else the
+            clusters in the trust store (imported with 'arbor trust import'). --cluster and --path-prefix pin
+            which cluster and which part of its tree the chain must come from. Exit status 3 when the chain
+            does not verify.
             """
     )
 
@@ -75,6 +77,8 @@ struct CertVerifyCommand: AsyncParsableCommand {
     struct Result: Encodable {
         let valid: Bool
         let anchor: String
+        let cluster: String
+        let rootKeyID: String
         let leaf: CertificateSummary
         let chain: [CertificateSummary]
     }
@@ -84,13 +88,14 @@ struct CertVerifyCommand: AsyncParsableCommand {
         let time = try at.map(Timestamp.parse) ?? now()
         let verified = try trust.verifier().verify(target, at: time)
         let result = Result(
-            valid: true, anchor: verified.anchor.name, leaf: CertificateSummary(verified.leaf),
+            valid: true, anchor: verified.anchor.name, cluster: verified.cluster, rootKeyID: verified.anchor.keyID.hex,
+            leaf: CertificateSummary(verified.leaf),
             chain: target.certificates.map(CertificateSummary.init)
         )
         try output.emit(
             result,
             human:
-                "valid: \(verified.leaf.path) epoch \(verified.leaf.epoch) chains to root \(verified.chain.root.keyID.shortHex) (\(verified.anchor.name))"
+                "valid: \(verified.leaf.path) epoch \(verified.leaf.epoch) chains to cluster '\(verified.cluster)' (root \(verified.anchor.keyID.shortHex))"
         )
     }
 }

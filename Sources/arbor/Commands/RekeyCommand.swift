@@ -11,7 +11,9 @@ struct RekeyCommand: AsyncParsableCommand {
             keys with its current ones; the key file and the chain are replaced.
               arbor rekey --node node-7.key --chain node-7.chain
             Parent-ordered: an ancestor moves the node to the next branch (eu/node-7 -> eu/node-7#1), certifies
-            it, and revokes the old key as superseded when --list is given.
+            it and, when --list is given, revokes the old branch: with the default reason key-compromise every
+            epoch of eu/node-7 stops verifying (the old key file holds the branch secret, so a thief of it has
+            them all); --reason superseded revokes the old key alone, for a move without a compromise.
               arbor rekey --parent-ordered eu/node-7 --root root.key -o node-7.key --chain-out node-7.chain
             """
     )
@@ -32,8 +34,11 @@ struct RekeyCommand: AsyncParsableCommand {
     var chainOut: String?
 
     @Option(
-        name: .long, help: ArgumentHelp("Parent-ordered: a revocation list that receives the old key as superseded.", valueName: "file"))
+        name: .long, help: ArgumentHelp("Parent-ordered: a revocation list that receives the old branch's revocation.", valueName: "file"))
     var list: String?
+
+    @Option(name: .long, help: "Parent-ordered: why the old branch is revoked: key-compromise (every epoch) or superseded (the old key).")
+    var reason: String = Revocation.Reason.keyCompromise.description
 
     @Option(name: .long, help: ArgumentHelp("Parent-ordered: the chain of the old key, to revoke it.", valueName: "file"))
     var oldChain: String?
@@ -55,6 +60,7 @@ struct RekeyCommand: AsyncParsableCommand {
         let keyFile: String
         let chainFile: String
         let revokedOldKeyID: String?
+        let revocationReason: String?
     }
 
     /// Checked in `run` rather than `validate`, so a mistake is one line with exit status 2.
@@ -70,6 +76,7 @@ struct RekeyCommand: AsyncParsableCommand {
                 throw ArborError(.invalidArgument, "--parent-ordered needs -o NEW.key and --chain-out NEW.chain")
             }
             guard (list == nil) == (oldChain == nil) else { throw ArborError(.invalidArgument, "--list and --old-chain go together") }
+            _ = try Revocation.Reason(parsing: reason)
         }
     }
 
@@ -90,32 +97,40 @@ struct RekeyCommand: AsyncParsableCommand {
 
     private func runParentOrdered(_ current: String) async throws {
         let issuer = try self.issuer.load()
+        let currentPath = try parsePath(current)
         let moved = try issuer.rekeyToNewBranch(
-            try parsePath(current), usage: try KeyUsage(parsing: usage), validity: try validity(days: validityDays))
-        var revoked: KeyID?
+            currentPath, usage: try KeyUsage(parsing: usage), validity: try validity(days: validityDays))
+        var revoked: Revocation?
         if let list, let oldChain {
             let old = try readChain(oldChain).leaf
-            guard old.path.segments.map(\.label) == moved.secret.path.segments.map(\.label) else {
-                throw ArborError(.invalidArgument, "--old-chain is the chain of \(old.path), not of the node being moved")
+            guard old.path == currentPath else {
+                throw ArborError(.invalidArgument, "--old-chain is the chain of \(old.path), not of \(currentPath), the node being moved")
             }
             var existing = FileManagerProbe.exists(list) ? try readRevocations([list]) : RevocationList()
-            existing.merge([try issuer.revoke(old.keyID, at: old.path, reason: .superseded, time: now())])
+            let revocation = try issuer.revoke(old.keyID, at: old.path, reason: try Revocation.Reason(parsing: reason), time: now())
+            existing.merge([revocation])
             try SecureFile.write(existing.armored, to: list, mode: .public, overwrite: true)
-            revoked = old.keyID
+            revoked = revocation
         }
         try SecureFile.write(NodeKeyFile.encode(moved.secret), to: out!, mode: .secret)
         try SecureFile.write(moved.chain.armored, to: chainOut!, mode: .public)
         try report(mode: "parent-ordered", chain: moved.chain, keyFile: out!, chainFile: chainOut!, revoked: revoked)
     }
 
-    private func report(mode: String, chain: CertificateChain, keyFile: String, chainFile: String, revoked: KeyID?) throws {
+    private func report(mode: String, chain: CertificateChain, keyFile: String, chainFile: String, revoked: Revocation?) throws {
         let leaf = chain.leaf
         let result = Result(
             mode: mode, path: leaf.path.description, epoch: leaf.epoch, keyID: leaf.keyID.hex,
-            keyFile: keyFile, chainFile: chainFile, revokedOldKeyID: revoked?.hex
+            keyFile: keyFile, chainFile: chainFile, revokedOldKeyID: revoked?.revokedKeyID.hex,
+            revocationReason: revoked?.reason.description
         )
         var text = "\(mode) rekey: \(leaf.path) epoch \(leaf.epoch), new key \(leaf.keyID.shortHex)\nwrote \(keyFile) and \(chainFile)"
-        if let revoked { text += "\nrevoked the old key \(revoked.shortHex) as superseded" }
+        if let revoked {
+            text +=
+                revoked.coversBranch
+                ? "\nrevoked every epoch of \(revoked.revokedPath) (\(revoked.reason))"
+                : "\nrevoked the old key \(revoked.revokedKeyID.shortHex) of \(revoked.revokedPath) (\(revoked.reason))"
+        }
         try output.emit(result, human: text)
     }
 }

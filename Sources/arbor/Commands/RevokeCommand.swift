@@ -8,7 +8,9 @@ struct RevokeCommand: AsyncParsableCommand {
         abstract: "Revoke a descendant's key, adding a signed entry to a revocation list.",
         discussion: """
             Any ancestor may revoke: the root, or a node key with its chain. Chains through the revoked key,
-            and everything below it, stop verifying wherever the list is honoured.
+            and everything below it, stop verifying wherever the list is honoured. A key-compromise revocation
+            covers the node's whole branch: every epoch at that exact path (eu/node-7, not eu/node-7#1),
+            because a stolen key file holds the branch secret from which every epoch follows.
             Example: arbor revoke --chain node-7.chain --root root.key --reason key-compromise --list cluster.crl
             """
     )
@@ -36,6 +38,7 @@ struct RevokeCommand: AsyncParsableCommand {
         let revokedKeyID: String
         let revokerPath: String
         let reason: String
+        let coversBranch: Bool
         let time: String
         let listEntries: Int
     }
@@ -62,10 +65,15 @@ struct RevokeCommand: AsyncParsableCommand {
         try SecureFile.write(existing.armored, to: list, mode: .public, overwrite: true)
         let result = Result(
             revokedPath: targetPath.description, revokedKeyID: targetKey.hex, revokerPath: revocation.revokerPath.description,
-            reason: reason.description, time: Timestamp.format(revocation.time), listEntries: existing.revocations.count
+            reason: reason.description, coversBranch: revocation.coversBranch, time: Timestamp.format(revocation.time),
+            listEntries: existing.revocations.count
         )
         try output.emit(
-            result, human: "revoked \(targetPath) key \(targetKey.shortHex) (\(reason)); \(list) now holds \(result.listEntries) entries")
+            result,
+            human: """
+                revoked \(revocation.coversBranch ? "every epoch of \(targetPath)" : "\(targetPath) key \(targetKey.shortHex)") (\(reason)); \
+                \(list) now holds \(result.listEntries) entries
+                """)
     }
 }
 

@@ -78,6 +78,16 @@ struct TrustImportCommand: AsyncParsableCommand {
         help: ArgumentHelp("The expected safety number (60 digits or 12 words), checked instead of asking.", valueName: "number"))
     var safetyNumber: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The name to trust the cluster under (default: the name the bundle suggests; the safety number does not cover names).",
+            valueName: "name"))
+    var name: String?
+
+    @Flag(name: .long, help: "Rename a cluster that is already trusted under another name.")
+    var rename = false
+
     @OptionGroup var store: TrustStoreOption
     @OptionGroup var output: OutputOptions
 
@@ -85,6 +95,8 @@ struct TrustImportCommand: AsyncParsableCommand {
         let imported: Bool
         let cluster: String
         let rootKeyID: String
+        let newCluster: Bool
+        let addedRevocations: Int
         let revocations: Int
         let store: String
     }
@@ -102,13 +114,18 @@ struct TrustImportCommand: AsyncParsableCommand {
         } else {
             try confirmInteractively(bundle)
         }
-        try store.directory.add(bundle)
+        let cluster = name ?? bundle.clusterName
+        let outcome = try store.directory.add(bundle, name: cluster, rename: rename)
         let result = Result(
-            imported: true, cluster: bundle.clusterName, rootKeyID: bundle.anchor.keyID.hex,
-            revocations: bundle.revocations.revocations.count, store: store.directory.path
+            imported: true, cluster: cluster, rootKeyID: bundle.anchor.keyID.hex, newCluster: outcome.isNew,
+            addedRevocations: outcome.addedRevocations, revocations: outcome.totalRevocations, store: store.directory.path
         )
+        let verb = outcome.isNew ? "imported" : "refreshed"
         try output.emit(
-            result, human: "imported cluster '\(bundle.clusterName)' (root \(bundle.anchor.keyID.shortHex)) into \(result.store)")
+            result,
+            human:
+                "\(verb) cluster '\(cluster)' (root \(bundle.anchor.keyID.shortHex)) in \(result.store): \(outcome.addedRevocations) new revocations, \(outcome.totalRevocations) in all"
+        )
     }
 
     private func confirmInteractively(_ bundle: TrustBundle) throws {
@@ -119,7 +136,7 @@ struct TrustImportCommand: AsyncParsableCommand {
         let summary = SafetyNumberSummary(bundle.safetyNumber)
         tty.write(
             Data(
-                "cluster '\(bundle.clusterName)', root \(bundle.anchor.keyID.shortHex)\n\(summary.text)\nDoes this match what the other side shows? Type 'yes' to import: "
+                "root \(bundle.anchor.keyID.shortHex), to be trusted as '\(name ?? bundle.clusterName)' (a name you can change with --name; the safety number covers the root keys only)\n\(summary.text)\nDoes this match what the other side shows? Type 'yes' to import: "
                     .utf8))
         var answer: [UInt8] = []
         while let byte = try tty.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") { answer.append(byte) }
