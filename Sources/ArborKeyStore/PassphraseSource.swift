@@ -19,20 +19,17 @@ public enum PassphraseSource: Sendable {
     public func read(prompt: String, confirm: Bool = false) throws -> SecretBytes {
         switch self {
         case .file(let path):
-            guard FileManager.default.fileExists(atPath: path), var data = FileManager.default.contents(atPath: path) else {
-                throw ArborError(.fileNotFound, "cannot read the passphrase file '\(path)'; check the path and its permissions")
+            // The first line, taken from wiped memory; the file is refused if others may read it.
+            let contents = try SecureFile.readSecret(path)
+            let lineLength = contents.withUnsafeBytes { bytes in
+                var end = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+                if end > 0, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+                return end
             }
-            var bytes = [UInt8](data)
-            data.resetBytes(in: 0..<data.count)
-            if let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) {
-                bytes.withUnsafeMutableBytes { SecretBytes.wipe(UnsafeMutableRawBufferPointer(rebasing: $0[newline...])) }
-                bytes.removeSubrange(newline...)
-            }
-            if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
-            guard !bytes.isEmpty else {
+            guard lineLength > 0 else {
                 throw ArborError(.invalidArgument, "the passphrase file '\(path)' is empty; put the passphrase on its first line")
             }
-            return SecretBytes(consuming: &bytes)
+            return contents.prefix(lineLength)
         case .terminal:
             let first = try Self.readFromTerminal(prompt: prompt)
             if confirm {

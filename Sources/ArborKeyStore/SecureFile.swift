@@ -41,8 +41,17 @@ public enum SecureFile {
         try write(bytes: bytes, to: path, mode: mode, overwrite: overwrite)
     }
 
+    /// Writes a secret (0600) from wiped-on-release memory.
+    public static func write(secret: SecretBytes, to path: String, overwrite: Bool = false) throws {
+        try secret.withUnsafeBytes { try write(buffer: $0.bindMemory(to: UInt8.self), to: path, mode: .secret, overwrite: overwrite) }
+    }
+
     /// Writes `bytes` durably: when this returns, the file and its directory entry are on disk.
     public static func write(bytes: [UInt8], to path: String, mode: Mode, overwrite: Bool = false) throws {
+        try bytes.withUnsafeBufferPointer { try write(buffer: $0, to: path, mode: mode, overwrite: overwrite) }
+    }
+
+    private static func write(buffer: UnsafeBufferPointer<UInt8>, to path: String, mode: Mode, overwrite: Bool) throws {
         let directory = directory(of: path)
         let temporary = directory + "/.arbor-tmp-\(UUID().uuidString)"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode.permissions)
@@ -51,7 +60,7 @@ public enum SecureFile {
                 .ioFailure, "cannot create a file in '\(directory)': \(errnoText()); check that the directory exists and is writable")
         }
         defer { unlink(temporary) }
-        var failure = bytes.withUnsafeBufferPointer { writeAll($0, to: descriptor) }
+        var failure = writeAll(buffer, to: descriptor)
         // fchmod: the umask may have narrowed the mode given to open.
         if failure == 0, fchmod(descriptor, mode.permissions) != 0 { failure = errno }
         if failure == 0, fsync(descriptor) != 0 { failure = errno }
@@ -84,6 +93,42 @@ public enum SecureFile {
         }
         guard data.count <= 64 << 20 else { throw ArborError(.malformedInput, "'\(path)' is larger than any Arbor file") }
         return [UInt8](data)
+    }
+
+    /// The most a file holding a secret may hold: key files are a few kilobytes.
+    public static let secretFileLimit = 1 << 20
+
+    /// Reads a file that holds a secret into wiped-on-release memory, as ssh reads a private key: a
+    /// regular file that other users may read or write is refused (`insecure permissions`), since
+    /// its secret must be taken as exposed. Pipes and terminals (`-`, `/dev/stdin`, `<(…)`) have no
+    /// such bits to check and are read as they are.
+    public static func readSecret(_ path: String) throws -> SecretBytes {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            if errno == ENOENT { throw ArborError(.fileNotFound, "'\(path)' does not exist; check the path") }
+            throw ArborError(.ioFailure, "cannot read '\(path)': \(errnoText())")
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw ArborError(.ioFailure, "cannot read '\(path)': \(errnoText())") }
+        if status.st_mode & S_IFMT == S_IFREG, status.st_mode & 0o077 != 0 {
+            throw ArborError(
+                .insecurePermissions,
+                "'\(path)' holds a secret but other users may access it (mode \(String(status.st_mode & 0o777, radix: 8))); run 'chmod 600 \(path)', and replace the key if others could have read it"
+            )
+        }
+        var total = 0
+        let buffer = try SecretBytes(count: secretFileLimit + 1) { buffer in
+            while total < buffer.count {
+                let count = Glibc.read(descriptor, buffer.baseAddress! + total, buffer.count - total)
+                if count < 0, errno == EINTR { continue }
+                guard count >= 0 else { throw ArborError(.ioFailure, "cannot read '\(path)': \(errnoText())") }
+                if count == 0 { break }
+                total += count
+            }
+        }
+        guard total <= secretFileLimit else { throw ArborError(.malformedInput, "'\(path)' is larger than any Arbor key file") }
+        return buffer.prefix(total)
     }
 
     /// fsync on the directory makes the new name itself durable.

@@ -20,11 +20,18 @@ struct ArborExecutable {
         }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("arbor-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try Data("test passphrase\n".utf8).write(to: directory.appendingPathComponent("pass"))
-        try Data("another passphrase\n".utf8).write(to: directory.appendingPathComponent("wrong-pass"))
+        try writeSecret("test passphrase\n", to: "pass")
+        try writeSecret("another passphrase\n", to: "wrong-pass")
     }
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    /// A file holding a secret, readable by its owner only (arbor refuses others, as ssh does).
+    func writeSecret(_ text: String, to name: String) throws {
+        guard FileManager.default.createFile(atPath: path(name), contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path(name)])
+        }
+    }
 
     @discardableResult
     func run(_ arguments: [String], input: Data? = nil, environment extra: [String: String] = [:]) throws -> Outcome {

@@ -189,13 +189,13 @@ struct CLIEndToEndTests {
 
         var bytes = try String(contentsOfFile: arbor.path("root.key"), encoding: .utf8)
         let truncated = String(bytes.prefix(120))
-        try truncated.write(toFile: arbor.path("truncated.key"), atomically: true, encoding: .utf8)
+        try arbor.writeSecret(truncated, to: "truncated.key")
         expectOneLineError(
             try arbor.run(["derive", "eu", "--root", "truncated.key", "--passphrase-file", "pass", "-o", "x.key"]), status: 5,
             mentioning: "root key file")
         let index = bytes.index(bytes.startIndex, offsetBy: 60)
         bytes.replaceSubrange(index...index, with: bytes[index] == "A" ? "B" : "A")
-        try bytes.write(toFile: arbor.path("corrupt.key"), atomically: true, encoding: .utf8)
+        try arbor.writeSecret(bytes, to: "corrupt.key")
         expectOneLineError(
             try arbor.run(["derive", "eu", "--root", "corrupt.key", "--passphrase-file", "pass", "-o", "x.key"]), status: 5,
             mentioning: "damaged")

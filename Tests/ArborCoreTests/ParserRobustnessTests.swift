@@ -14,7 +14,10 @@ struct ParserRobustnessTests {
         ("revocation list", { _ = try RevocationList(encoded: $0) }),
         ("trust bundle", { _ = try TrustBundle(encoded: $0) }),
         ("public key set", { _ = try PublicKeySet(encoded: $0) }),
-        ("node key file", { _ = try NodeKeyFile.decode(Armor.encode($0, label: NodeKeyFile.armorLabel)) }),
+        (
+            "node key file",
+            { _ = try NodeKeyFile.decode(SecretBytes(copying: Array(Armor.encode($0, label: NodeKeyFile.armorLabel).utf8))) }
+        ),
         (
             "root key file",
             {
@@ -32,7 +35,7 @@ struct ParserRobustnessTests {
         let bundle = try TrustBundle(clusterName: "x", chain: try CertificateChain([chain.root]), revocations: RevocationList([revocation]))
         let seeds: [[UInt8]] = [
             chain.leaf.encoded, chain.encoded, revocation.encoded, RevocationList([revocation]).encoded, bundle.encoded,
-            try Armor.decode(NodeKeyFile.encode(secret), label: NodeKeyFile.armorLabel),
+            try Armor.decode(secret: NodeKeyFile.encode(secret), label: NodeKeyFile.armorLabel).withUnsafeBytes { Array($0) },
         ]
         var generator = SystemRandomNumberGenerator()
         var inputs: [[UInt8]] = (0..<40).map { _ in

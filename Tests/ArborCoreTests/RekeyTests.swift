@@ -91,6 +91,11 @@ struct RekeyTests {
         #expect(decoded.path == next.path)
         #expect(decoded.epoch == 1)
         #expect(try decoded.keySet().keyID == next.keySet().keyID)
-        #expect(throws: ArborError(.corruptFile, "")) { try NodeKeyFile.decode(String(NodeKeyFile.encode(next).dropLast(40))) }
+        let encoded = NodeKeyFile.encode(next)
+        #expect(throws: ArborError(.corruptFile, "")) { try NodeKeyFile.decode(encoded.prefix(encoded.count - 40)) }
+        // The armored file is what Armor.encode makes of the same bytes (docs/keys.md §11).
+        let text = encoded.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        #expect(text.hasPrefix("-----BEGIN ARBOR NODE KEY-----\n"))
+        #expect(try Armor.encode(Armor.decode(text, label: NodeKeyFile.armorLabel), label: NodeKeyFile.armorLabel) == text)
     }
 }

@@ -1,6 +1,8 @@
+import Crypto
+
 /// Reads what `ByteWriter` wrote, checking every bound: malformed input throws, never traps.
 struct ByteReader {
-    private let bytes: [UInt8]
+    private var bytes: [UInt8]
     private(set) var offset = 0
     /// Names the structure being read, for error messages.
     let context: String
@@ -20,6 +22,18 @@ struct ByteReader {
         defer { offset += count }
         return Array(bytes[offset..<offset + count])
     }
+
+    /// A secret field, copied straight into a key (no intermediate array).
+    mutating func readSecret(count: Int) throws -> SymmetricKey {
+        guard count >= 0, count <= remaining else {
+            throw ArborError.malformed("\(context) is truncated: it ends before a field of \(count) bytes")
+        }
+        defer { offset += count }
+        return SymmetricKey(data: bytes[offset..<offset + count])
+    }
+
+    /// Zeroes the reader's copy of its input, for inputs that held a secret.
+    mutating func wipe() { bytes.wipe() }
 
     mutating func readUInt8() throws -> UInt8 { try read(count: 1)[0] }
 

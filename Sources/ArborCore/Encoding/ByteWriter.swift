@@ -5,6 +5,9 @@ struct ByteWriter {
 
     init() {}
 
+    /// Reserves the whole encoding at once: growing would leave copies of a secret in freed memory.
+    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+
     mutating func append(_ value: UInt8) { bytes.append(value) }
 
     mutating func append(_ value: UInt16) {

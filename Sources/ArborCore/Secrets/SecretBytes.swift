@@ -32,10 +32,22 @@ public struct SecretBytes: Sendable, Equatable, CustomStringConvertible, CustomD
 
     private let storage: Storage
 
-    public init<Bytes: Sequence>(copying bytes: Bytes) where Bytes.Element == UInt8 {
-        let array = Array(bytes)
-        storage = Storage(count: array.count)
-        for (index, byte) in array.enumerated() { storage.pointer[index] = byte }
+    /// Copies the bytes straight into wiped-on-release memory (no intermediate array, which would
+    /// leave a copy in freed memory).
+    public init<Bytes: Collection>(copying bytes: Bytes) where Bytes.Element == UInt8 {
+        storage = Storage(count: bytes.count)
+        for (index, byte) in zip(0..<storage.count, bytes) { storage.pointer[index] = byte }
+    }
+
+    /// Lets `body` fill `count` fresh bytes in place; if it throws, the bytes are wiped.
+    public init(count: Int, initializingWith body: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+        storage = Storage(count: count)
+        try body(UnsafeMutableRawBufferPointer(rebasing: storage.pointer[0..<count]))
+    }
+
+    /// The first `count` bytes, as a new secret.
+    public func prefix(_ count: Int) -> SecretBytes {
+        withUnsafeBytes { SecretBytes(copying: $0.prefix(count)) }
     }
 
     /// Takes the bytes and wipes the caller's array.

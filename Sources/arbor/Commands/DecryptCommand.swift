@@ -66,9 +66,9 @@ struct DecryptCommand: AsyncParsableCommand {
             }
         }
         identities += try keyring.map { .meshKeyring(try KeyringFile(reference: $0).load()) }
-        identities += try treeKey.map { .treeNode(try NodeKeyFile.decode(try SecureFile.read($0))) }
+        identities += try treeKey.map { .treeNode(try readNodeKey($0)) }
         for file in nodeKey {
-            let node = try NodeKeyFile.decode(try SecureFile.read(file)).keySet()
+            let node = try readNodeKey(file).keySet()
             identities += [.postQuantum(of: node), .x25519(of: node)]
         }
         if let root {

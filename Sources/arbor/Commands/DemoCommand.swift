@@ -55,7 +55,7 @@ struct DemoCommand: AsyncParsableCommand {
             let path = try TreePath(parsing: text)
             let issued = try issuer.certify(path, usage: .all, validity: try validity(days: 365))
             let name = text.replacingOccurrences(of: "/", with: "_")
-            try SecureFile.write(NodeKeyFile.encode(issued.secret), to: "\(directory)/\(name).key", mode: .secret)
+            try writeNodeKey(issued.secret, to: "\(directory)/\(name).key")
             try SecureFile.write(issued.chain.armored, to: "\(directory)/\(name).chain", mode: .public)
             chains[path] = issued.chain
             record(

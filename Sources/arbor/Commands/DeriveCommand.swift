@@ -47,11 +47,11 @@ struct DeriveCommand: AsyncParsableCommand {
         let target = try parsePath(path)
         let ancestor =
             if let root { try openRoot(root, passphrase: passphrase.source).node } else {
-                try NodeKeyFile.decode(try SecureFile.read(from!))
+                try readNodeKey(from!)
             }
         let secret = try ancestor.descendant(target)
         let keys = try secret.keySet()
-        try SecureFile.write(NodeKeyFile.encode(secret), to: out, mode: .secret)
+        try writeNodeKey(secret, to: out)
         let result = Result(
             path: target.description, keyFile: out, epoch: secret.epoch, keyID: keys.keyID.hex
         )

@@ -118,7 +118,7 @@ struct EncryptCommand: AsyncParsableCommand {
         if let keyring {
             list.append(.meshKeyring(try KeyringFile(reference: keyring).load(), origin: try parsePath(origin), time: nowMilliseconds()))
         }
-        if let treeKey { list.append(.treeStorageKey(of: try NodeKeyFile.decode(try SecureFile.read(treeKey)))) }
+        if let treeKey { list.append(.treeStorageKey(of: try readNodeKey(treeKey))) }
         list += try toNode.map(nodeRecipient)
         for file in recipientsFiles {
             do {

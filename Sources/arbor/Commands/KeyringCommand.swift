@@ -76,7 +76,7 @@ struct KeyringOwnerOptions: ParsableArguments {
         }
         let secret =
             if let root { try openRoot(root, passphrase: passphrase.source).node } else {
-                try NodeKeyFile.decode(try SecureFile.read(from!))
+                try readNodeKey(from!)
             }
         guard let owner, try parsePath(owner) != secret.path else { return secret }
         return try secret.descendant(try parsePath(owner))
@@ -203,7 +203,7 @@ struct KeyringSealCommand: AsyncParsableCommand {
         let keyring = try location.load()
         var plaintext = [UInt8](try readInput(nil))
         defer { plaintext.wipe() }
-        let signer = try signWith.map { try NodeKeyFile.decode(try SecureFile.read($0)).keySet() }
+        let signer = try signWith.map { try readNodeKey($0).keySet() }
         let sealed = try keyring.seal(
             plaintext, context: token.contextBytes, origin: try parsePath(origin), time: nowMilliseconds(), signer: signer)
         print(sealed.text)

@@ -86,12 +86,12 @@ struct RekeyCommand: AsyncParsableCommand {
     }
 
     private func runSelf() throws {
-        let secret = try NodeKeyFile.decode(try SecureFile.read(node!))
+        let secret = try readNodeKey(node!)
         let next = try SelfRekey.advance(secret, chain: try readChain(chain!), validity: try validity(days: validityDays))
         // The chain first: a crash between the two writes leaves the old key with a chain that
         // already names the new epoch, which 'rekey' reports instead of silently forking.
         try SecureFile.write(next.chain.armored, to: chain!, mode: .public, overwrite: true)
-        try SecureFile.write(NodeKeyFile.encode(next.secret), to: node!, mode: .secret, overwrite: true)
+        try writeNodeKey(next.secret, to: node!, overwrite: true)
         try report(mode: "self", chain: next.chain, keyFile: node!, chainFile: chain!, revoked: nil)
     }
 
@@ -112,7 +112,7 @@ struct RekeyCommand: AsyncParsableCommand {
             try SecureFile.write(existing.armored, to: list, mode: .public, overwrite: true)
             revoked = revocation
         }
-        try SecureFile.write(NodeKeyFile.encode(moved.secret), to: out!, mode: .secret)
+        try writeNodeKey(moved.secret, to: out!)
         try SecureFile.write(moved.chain.armored, to: chainOut!, mode: .public)
         try report(mode: "parent-ordered", chain: moved.chain, keyFile: out!, chainFile: chainOut!, revoked: revoked)
     }

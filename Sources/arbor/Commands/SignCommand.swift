@@ -25,7 +25,7 @@ struct SignCommand: AsyncParsableCommand {
     var input: String?
 
     func run() async throws {
-        let signer = try NodeKeyFile.decode(try SecureFile.read(key)).keySet()
+        let signer = try readNodeKey(key).keySet()
         var hasher = DetachedSignature.ContentHasher()
         try streamInput(input) { hasher.update($0) }
         let signature = try DetachedSignature(digest: hasher.finalize(), signer: signer, chain: try readChain(chain), time: now())

@@ -41,19 +41,28 @@ struct IssuerOptions: ParsableArguments {
             }
             return try Issuer(root: rootKey, rootCertificate: chain.root)
         }
-        let secret = try NodeKeyFile.decode(try SecureFile.read(key!))
+        let secret = try readNodeKey(key!)
         return try Issuer(secret: secret, chain: try CertificateChain(armored: try SecureFile.read(keyChain!)))
     }
 }
 
 func openRoot(_ path: String, passphrase: PassphraseSource) throws -> RootKey {
-    let text = try SecureFile.read(path)
+    // Encrypted, so a String is fine; still refused if others may read it, as ssh refuses such keys.
+    let text = try SecureFile.readSecret(path).withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
     return try EncryptedRootKeyFile.open(text, passphrase: try passphrase.read(prompt: "Passphrase for \(path): "))
 }
 
 /// `root.key` → `root.cert`; any other name gets `.cert` appended.
 func rootCertificatePath(for keyPath: String) -> String {
     keyPath.hasSuffix(".key") ? String(keyPath.dropLast(4)) + ".cert" : keyPath + ".cert"
+}
+
+/// A node key file, read as a secret (never a `String`) and refused if others may read it.
+func readNodeKey(_ path: String) throws -> NodeSecret { try NodeKeyFile.decode(try SecureFile.readSecret(path)) }
+
+/// Writes a node key file (0600) from wiped-on-release memory.
+func writeNodeKey(_ secret: NodeSecret, to path: String, overwrite: Bool = false) throws {
+    try SecureFile.write(secret: NodeKeyFile.encode(secret), to: path, overwrite: overwrite)
 }
 
 func readChain(_ path: String) throws -> CertificateChain { try CertificateChain(armored: try SecureFile.read(path)) }
