@@ -45,10 +45,35 @@ struct DetachedSignatureTests {
         #expect(throws: ArborError(.usageNotAllowed, "")) {
             try DetachedSignature(digest: digest, signer: try agreeOnly.secret.keySet(), chain: agreeOnly.chain, time: Fixtures.now)
         }
-        var bytes = signature.encoded
-        bytes[bytes.count - 5] ^= 0x20
-        #expect(throws: ArborError.self) {
-            try DetachedSignature(encoded: bytes).verify(digest: digest, verifier: cluster.verifier(), at: Fixtures.now)
+        // One byte of the ML-DSA half, then of the Ed25519 half, flipped.
+        for offset in [5, HybridSignature.encodedSize - 5] {
+            var bytes = signature.encoded
+            bytes[bytes.count - offset] ^= 0x20
+            #expect(throws: ArborError(.invalidSignature, "")) {
+                try DetachedSignature(encoded: bytes).verify(digest: digest, verifier: cluster.verifier(), at: Fixtures.now)
+            }
         }
+    }
+
+    @Test("a valid signature re-encoded with an agree-only chain for the same key is refused at verification")
+    func usageCheckedAtVerification() throws {
+        let (secret, chain) = try cluster.chain("eu/node-7")
+        let digest = DetachedSignature.digest(of: Array("release 1.0".utf8))
+        let signature = try DetachedSignature(digest: digest, signer: try secret.keySet(), chain: chain, time: Fixtures.now)
+        // The same path and epoch give the same keys: only the usage differs.
+        let agreeOnly = try cluster.chain("eu/node-7", usage: [.keyAgreement]).chain
+        #expect(agreeOnly.leaf.keyID == chain.leaf.keyID)
+        var writer = ByteWriter()
+        writer.append(raw: DetachedSignature.magic)
+        writer.append(DetachedSignature.version)
+        writer.append(signature.time)
+        writer.append(long: agreeOnly.encoded)
+        signature.signature.encode(into: &writer)
+        let reencoded = try DetachedSignature(encoded: writer.bytes)
+        #expect(reencoded.signerChain == agreeOnly)
+        #expect(throws: ArborError(.usageNotAllowed, "")) {
+            try reencoded.verify(digest: digest, verifier: cluster.verifier(), at: Fixtures.now)
+        }
+        #expect(try signature.verify(digest: digest, verifier: cluster.verifier(), at: Fixtures.now).leaf.path == chain.leaf.path)
     }
 }

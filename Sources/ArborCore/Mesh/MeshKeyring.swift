@@ -76,10 +76,25 @@ public struct MeshKeyring: Sendable, CustomStringConvertible {
         seeds = seeds.filter { $0.key >= minimumEpoch }
     }
 
-    /// Adds epoch seeds received from the owner (e.g. after a rotation elsewhere).
+    /// Adds epoch seeds received from the owner (e.g. after a rotation elsewhere). All or nothing:
+    /// another keyring is `wrongKeyring`; another cipher, or a seed that differs from the one held
+    /// for the same epoch, is `conflict` and changes nothing. The active epoch moves up only to one
+    /// whose seed the other keyring holds; retired epochs stay retired. Keyring files carry no
+    /// signature: merge only what came from the owner over an authenticated channel.
     public mutating func merge(_ other: MeshKeyring) throws {
-        guard other.identifier == identifier, other.cipher == cipher else {
-            throw ArborError(.invalidArgument, "these are two different keyrings")
+        guard other.owner == owner, other.name == name else {
+            throw ArborError(.wrongKeyring, "keyring '\(other.name)' of \(other.owner) is not '\(name)' of \(owner)")
+        }
+        guard other.cipher == cipher else {
+            throw ArborError(.conflict, "the other copy of keyring '\(name)' uses \(other.cipher), this one \(cipher)")
+        }
+        // SymmetricKey compares in constant time.
+        for (epoch, seed) in other.seeds where seeds[epoch].map({ $0 != seed }) ?? false {
+            throw ArborError(
+                .conflict, "the other copy of keyring '\(name)' holds a different seed for epoch \(epoch); it is not from the owner")
+        }
+        guard other.seeds[other.activeEpoch] != nil else {
+            throw ArborError(.conflict, "the other copy of keyring '\(name)' does not hold its own active epoch \(other.activeEpoch)")
         }
         for (epoch, seed) in other.seeds where epoch >= minimumEpoch { seeds[epoch] = seed }
         activeEpoch = max(activeEpoch, other.activeEpoch)

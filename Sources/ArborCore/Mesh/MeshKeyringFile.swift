@@ -49,14 +49,21 @@ public enum MeshKeyringFile {
             let active = try reader.readUInt32()
             let minimum = try reader.readUInt32()
             var seeds: [UInt32: SymmetricKey] = [:]
+            var previous: UInt32?
             for _ in 0..<Int(try reader.readUInt16()) {
                 let epoch = try reader.readUInt32()
+                // Strictly ascending: a repeated epoch would let one seed silently replace another.
+                guard previous.map({ epoch > $0 }) ?? true else {
+                    throw ArborError.malformed("the keyring file's epochs are not strictly ascending")
+                }
+                previous = epoch
                 var seed = try reader.read(count: 32)
                 seeds[epoch] = SymmetricKey(data: seed)
                 seed.wipe()
             }
             try reader.expectEnd()
-            guard minimum <= active, seeds.keys.allSatisfy({ $0 >= minimum && $0 <= active }) else {
+            guard minimum >= 1, minimum <= active, seeds[active] != nil, seeds.keys.allSatisfy({ $0 >= minimum && $0 <= active })
+            else {
                 throw ArborError.malformed("the keyring file's epochs are inconsistent")
             }
             return MeshKeyring(name: name, owner: owner, cipher: cipher, activeEpoch: active, minimumEpoch: minimum, seeds: seeds)

@@ -11,17 +11,15 @@ public struct MeshToken: Sendable, Equatable {
     public static let tagSize = 16
     public static let textPrefix = "arbor:v1:"
     static let signedFlag: UInt8 = 0x80
+    static let hybridFlag: UInt8 = 0x40
+    static let rewrapFlag: UInt8 = 0x20
+    static let cipherMask: UInt8 = 0x1f
 
     public let provenance: Provenance
     /// AEAD ciphertext followed by its 16-byte tag.
     let sealed: [UInt8]
-    /// The origin's path and Ed25519 signature, when the origin signed.
+    /// The origin signature, when the token is signed.
     public let signature: OriginSignature?
-
-    public struct OriginSignature: Sendable, Equatable {
-        public let origin: TreePath
-        let bytes: [UInt8]
-    }
 
     init(provenance: Provenance, sealed: [UInt8], signature: OriginSignature?) {
         self.provenance = provenance
@@ -29,29 +27,26 @@ public struct MeshToken: Sendable, Equatable {
         self.signature = signature
     }
 
-    /// version, flags (bit 7 signed; low bits the cipher), keyring id (4), epoch (u32),
-    /// nonce (16), time (u48 milliseconds), origin id (8).
-    var header: [UInt8] {
+    /// version, flags, keyring id (4), epoch (u32), nonce (16), time (u48 milliseconds), origin id (8).
+    var header: [UInt8] { Self.header(provenance: provenance, signature: signature.map { ($0.kind, $0.isRewrapAttestation) }) }
+
+    /// Flags: bit 7 signed, bit 6 hybrid signature, bit 5 rewrap attestation, bits 0–4 the cipher.
+    static func header(provenance: Provenance, signature: (kind: OriginSignature.Kind, rewrap: Bool)?) -> [UInt8] {
+        var flags = provenance.cipher.rawValue
+        if let signature {
+            flags |= signedFlag
+            if signature.kind == .hybrid { flags |= hybridFlag }
+            if signature.rewrap { flags |= rewrapFlag }
+        }
         var writer = ByteWriter()
         writer.append(Self.version)
-        writer.append(provenance.cipher.rawValue | (signature == nil ? 0 : Self.signedFlag))
+        writer.append(flags)
         writer.append(raw: provenance.keyringID)
         writer.append(provenance.epoch)
         writer.append(raw: provenance.nonce)
         let time = UInt64(provenance.time)
         for shift in stride(from: 40, through: 0, by: -8) { writer.append(UInt8(truncatingIfNeeded: time >> UInt64(shift))) }
         writer.append(raw: provenance.originID)
-        return writer.bytes
-    }
-
-    /// The bytes the origin signs: domain ‖ 0x00 ‖ header ‖ ciphertext and tag ‖ origin path.
-    static func signedMessage(header: [UInt8], sealed: [UInt8], origin: TreePath) -> [UInt8] {
-        var writer = ByteWriter()
-        writer.append(raw: Array("arbor/v1/mesh-token".utf8))
-        writer.append(UInt8(0))
-        writer.append(raw: header)
-        writer.append(long: sealed)
-        origin.encode(into: &writer)
         return writer.bytes
     }
 
@@ -62,6 +57,7 @@ public struct MeshToken: Sendable, Equatable {
             writer.append(UInt32(sealed.count))
             writer.append(raw: sealed)
             signature.origin.encode(into: &writer)
+            if signature.isRewrapAttestation { signature.signer.encode(into: &writer) }
             writer.append(raw: signature.bytes)
         } else {
             writer.append(raw: sealed)
@@ -77,8 +73,14 @@ public struct MeshToken: Sendable, Equatable {
         let version = try reader.readUInt8()
         guard version == Self.version else { throw ArborError(.unsupportedVersion, "mesh token version \(version) is not supported") }
         let flags = try reader.readUInt8()
-        guard let cipher = MeshKeyring.Cipher(rawValue: flags & ~Self.signedFlag) else {
+        guard let cipher = MeshKeyring.Cipher(rawValue: flags & Self.cipherMask) else {
             throw ArborError.malformed("the mesh token names an unknown cipher")
+        }
+        let signed = flags & Self.signedFlag != 0
+        let hybrid = flags & Self.hybridFlag != 0
+        let rewrap = flags & Self.rewrapFlag != 0
+        guard signed || !hybrid, hybrid || !rewrap else {
+            throw ArborError.malformed("the mesh token's flags are inconsistent (a hybrid or rewrap flag without a signature)")
         }
         let keyringID = try reader.read(count: 4)
         let epoch = try reader.readUInt32()
@@ -86,13 +88,15 @@ public struct MeshToken: Sendable, Equatable {
         let time = Int64(try reader.read(count: 6).reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
         let originID = try reader.read(count: Provenance.originIDSize)
         provenance = Provenance(keyringID: keyringID, epoch: epoch, cipher: cipher, nonce: nonce, time: time, originID: originID)
-        if flags & Self.signedFlag != 0 {
+        if signed {
             sealed = try reader.readLongField(maximum: reader.remaining)
             guard sealed.count >= Self.tagSize else { throw ArborError(.truncated, "the mesh token's ciphertext is shorter than its tag") }
             let origin = try TreePath.decode(from: &reader)
-            let signatureBytes = try reader.read(count: 64)
+            let signer = rewrap ? try TreePath.decode(from: &reader) : origin
+            let kind: OriginSignature.Kind = hybrid ? .hybrid : .ed25519
+            let signatureBytes = try reader.read(count: kind.size)
             try reader.expectEnd()
-            signature = OriginSignature(origin: origin, bytes: signatureBytes)
+            signature = OriginSignature(kind: kind, origin: origin, signer: signer, isRewrapAttestation: rewrap, bytes: signatureBytes)
         } else {
             sealed = try reader.read(count: reader.remaining)
             signature = nil

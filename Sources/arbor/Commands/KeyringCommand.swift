@@ -11,7 +11,7 @@ struct KeyringCommand: AsyncParsableCommand {
             A keyring's epoch seeds derive from its owner node's secret, so the owner and the root can always
             re-create it. Every holder can decrypt and also seal, so keep keyrings narrow and require origin
             signatures where authenticity matters. A keyring is named by a file path, or by a name looked up as
-            $ARBOR_KEYRINGS/NAME.keyring (default ~/.config/arbor/keyrings).
+            $ARBOR_KEYRINGS/NAME.keyring (default ~/.config/arbor/keyrings). Token rules: docs/formats.md.
               arbor keyring create payments --from eu.key
               echo -n 'card 4111' | arbor keyring seal payments --origin eu/node-7 --context order-42
               arbor keyring open payments --context order-42 <<< 'arbor:v1:...'
@@ -197,16 +197,56 @@ struct KeyringSealCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Sign the token with this node key (its path must be --origin).", valueName: "file"))
     var signWith: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --sign-with: hybrid (Ed25519 + ML-DSA-65 over the token and its context, about 3.4 kB) or ed25519 (64 bytes, the first format: not post-quantum, does not cover the context).",
+            valueName: "kind"))
+    var signature: String = "hybrid"
+
     @OptionGroup var token: TokenOptions
 
     func run() async throws {
         let keyring = try location.load()
+        let kind = try MeshToken.OriginSignature.Kind(parsing: signature)
         var plaintext = [UInt8](try readInput(nil))
         defer { plaintext.wipe() }
         let signer = try signWith.map { try readNodeKey($0).keySet() }
         let sealed = try keyring.seal(
-            plaintext, context: token.contextBytes, origin: try parsePath(origin), time: nowMilliseconds(), signer: signer)
+            plaintext, context: token.contextBytes, origin: try parsePath(origin), time: nowMilliseconds(), signer: signer,
+            signature: kind)
         print(sealed.text)
+    }
+}
+
+/// The nodes whose origin signatures a command accepts: each `--signer-chain` verified against the
+/// trust options, and allowed to sign.
+struct SignerChainOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Require a signature by the node of this certificate chain (repeatable).", valueName: "file"))
+    var signerChain: [String] = []
+
+    @Flag(
+        name: .long,
+        help:
+            "Also accept origin signatures made with Ed25519 alone (the first token format: not post-quantum, does not cover the context).")
+    var acceptEd25519 = false
+
+    @OptionGroup var trust: TrustOptions
+
+    /// `.requireSignature` over the verified signers, or `.anyHolder` without --signer-chain.
+    func policy() throws -> MeshKeyring.OriginPolicy {
+        guard !signerChain.isEmpty else { return .anyHolder }
+        let verifier = try trust.verifier()
+        var trusted: [TreePath: PublicKeySet] = [:]
+        for path in signerChain {
+            let verified = try verifier.verify(try readChain(path), at: now())
+            guard verified.leaf.usage.contains(.sign) else {
+                throw ArborError(
+                    .usageNotAllowed, "\(verified.leaf.path) (\(path)) may not sign: its certificate lacks the sign usage")
+            }
+            trusted[verified.leaf.path] = verified.leaf.publicKeys
+        }
+        return .requireSignature(minimum: acceptEd25519 ? .ed25519 : .hybrid) { [trusted] in trusted[$0] }
     }
 }
 
@@ -214,38 +254,50 @@ struct KeyringOpenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "open",
         abstract: "Open an arbor:v1: token from standard input; the plaintext goes to standard output.",
-        discussion: "With --signer-chain, the token must be signed by one of those nodes, each chain verified against --anchor."
+        discussion: """
+            With --signer-chain, the token must carry a hybrid signature by one of those nodes, each chain verified
+            against --anchor and the trust store (--accept-ed25519 also accepts the first, Ed25519-only format).
+            With --replay-state, a token already opened within the window, or dated outside it, is refused; the
+            file remembers opened tokens across runs (one file per service; a lock serialises concurrent runs).
+            Without it nothing is remembered: a token at rest may be opened any number of times.
+            """
     )
 
     @OptionGroup var location: KeyringLocation
     @OptionGroup var token: TokenOptions
+    @OptionGroup var signers: SignerChainOptions
 
-    @Option(name: .long, help: ArgumentHelp("Require a signature by the node of this certificate chain (repeatable).", valueName: "file"))
-    var signerChain: [String] = []
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Refuse replays: remember opened tokens in this file (0600, created if missing).", valueName: "file"))
+    var replayState: String?
 
-    @OptionGroup var trust: TrustOptions
+    @Option(name: .long, help: "With --replay-state: how far a token's time may be from now, in seconds, either way.")
+    var replayWindow: Int64 = 300
 
     func run() async throws {
+        guard replayWindow > 0, replayWindow <= 31 * 86_400 else {
+            throw ArborError(.invalidArgument, "--replay-window is between 1 second and 31 days")
+        }
         let keyring = try location.load()
         let text = String(decoding: try readInput(nil, limit: 100 << 20), as: UTF8.self)
         guard text.split(whereSeparator: \.isWhitespace).count <= 1 else {
             throw ArborError(.invalidArgument, "standard input holds more than one token; 'keyring open' takes exactly one")
         }
-        let policy: MeshKeyring.OriginPolicy
-        if signerChain.isEmpty {
-            policy = .anyHolder
-        } else {
-            let verifier = try trust.verifier()
-            var signers: [TreePath: ChainVerifier.VerifiedChain] = [:]
-            for path in signerChain {
-                let verified = try verifier.verify(try readChain(path), at: now())
-                signers[verified.leaf.path] = verified
-            }
-            let trusted = signers.compactMapValues { $0.leaf.usage.contains(.sign) ? $0.leaf.publicKeys.signing : nil }
-            policy = .requireSignature { trusted[$0] }
-        }
-        var plaintext = try keyring.open(try MeshToken(text: text), context: token.contextBytes, origin: policy)
+        let sealed = try MeshToken(text: text)
+        var plaintext = try keyring.open(sealed, context: token.contextBytes, origin: try signers.policy())
         defer { plaintext.wipe() }
+        if let replayState {
+            // Only authenticated tokens reach the guard, and it is saved before any plaintext leaves.
+            try HSSStateFile.withExclusiveLock(replayState + ".lock") {
+                var replayGuard =
+                    FileManagerProbe.exists(replayState)
+                    ? try ReplayGuard(windowMilliseconds: replayWindow * 1000, state: try SecureFile.read(replayState))
+                    : ReplayGuard(windowMilliseconds: replayWindow * 1000)
+                try replayGuard.admit(sealed.provenance, now: nowMilliseconds())
+                try SecureFile.write(replayGuard.state, to: replayState, mode: .secret, overwrite: true)
+            }
+        }
         writeStandardOutput(plaintext)
     }
 }
@@ -254,31 +306,57 @@ struct KeyringRewrapCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rewrap",
         abstract: "Move tokens (one per line on standard input) to the active epoch without showing their plaintext.",
-        discussion: "Writes one new token per line, in order. A line that fails stops the batch with its line number."
+        discussion: """
+            Writes one new token per line, in order. A line that fails stops the batch with its line number.
+            With --origin, the new tokens name the rewrapping node as origin and are not signed: their origin was
+            not checked. With --attest-with and --signer-chain, each token's origin signature must verify, and the
+            new token keeps that origin, with a hybrid rewrap attestation by the --attest-with node.
+            """
     )
 
     @OptionGroup var location: KeyringLocation
 
-    @Option(name: .long, help: "The rewrapping node's path, recorded in the new tokens.")
-    var origin: String
+    @Option(name: .long, help: "The rewrapping node's path, recorded in the new tokens (without --attest-with).")
+    var origin: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Keep each token's verified origin, attested by this node key (needs --signer-chain).", valueName: "file"))
+    var attestWith: String?
+
+    @OptionGroup var signers: SignerChainOptions
     @OptionGroup var token: TokenOptions
 
     func run() async throws {
+        guard (origin == nil) != (attestWith == nil) else {
+            throw ArborError(.invalidArgument, "give either --origin (unsigned rewrap) or --attest-with (keep a verified origin)")
+        }
+        guard attestWith != nil || signers.signerChain.isEmpty else {
+            throw ArborError(.invalidArgument, "--signer-chain checks the origins that --attest-with keeps; --origin drops them")
+        }
         let keyring = try location.load()
-        let origin = try parsePath(origin)
+        let policy = try signers.policy()
+        let attester = try attestWith.map { try NodeKeyFile.decode(try SecureFile.read($0)).keySet() }
+        // One of the two is set (checked above); the unsigned form records this node.
+        let newOrigin = try parsePath(origin ?? "/")
         let lines = String(decoding: try readInput(nil, limit: 1 << 30), as: UTF8.self).split(whereSeparator: \.isNewline)
         for (index, line) in lines.enumerated() {
             do {
-                print(
-                    try keyring.rewrap(
-                        try MeshToken(text: String(line)), context: token.contextBytes, origin: origin, time: nowMilliseconds()
-                    ).text)
+                let old = try MeshToken(text: String(line))
+                let new =
+                    if let attester {
+                        try keyring.rewrap(
+                            old, context: token.contextBytes, verifying: policy, attestedBy: attester, time: nowMilliseconds())
+                    } else {
+                        try keyring.rewrap(old, context: token.contextBytes, origin: newOrigin, time: nowMilliseconds())
+                    }
+                print(new.text)
             } catch let error as ArborError {
                 throw ArborError(error.code, "line \(index + 1): \(error.message)")
             }
         }
     }
+
 }
 
 struct KeyringShowCommand: AsyncParsableCommand {

@@ -24,14 +24,30 @@ struct SignCommand: AsyncParsableCommand {
     @Argument(help: "The file to sign (default: standard input).")
     var input: String?
 
+    /// --json: what was signed, with the signature itself when there is no -o.
+    @OptionGroup var output: OutputOptions
+
+    struct Result: Encodable {
+        let signer: String
+        let signerKeyID: String
+        let signedAt: String
+        let file: String?
+        let signature: String?
+    }
+
     func run() async throws {
         let signer = try readNodeKey(key).keySet()
         var hasher = DetachedSignature.ContentHasher()
         try streamInput(input) { hasher.update($0) }
         let signature = try DetachedSignature(digest: hasher.finalize(), signer: signer, chain: try readChain(chain), time: now())
-        if let out, out != "-" {
-            try SecureFile.write(signature.armored, to: out, mode: .public)
-        } else {
+        let file = out.flatMap { $0 == "-" ? nil : $0 }
+        if let file { try SecureFile.write(signature.armored, to: file, mode: .public) }
+        if output.json {
+            let result = Result(
+                signer: signer.path.description, signerKeyID: signer.keyID.hex, signedAt: Timestamp.format(signature.time), file: file,
+                signature: file == nil ? signature.armored : nil)
+            try output.emit(result, human: "")
+        } else if file == nil {
             print(signature.armored, terminator: "")
         }
     }
