@@ -336,7 +336,7 @@ struct KeyringRewrapCommand: AsyncParsableCommand {
         }
         let keyring = try location.load()
         let policy = try signers.policy()
-        let attester = try attestWith.map { try NodeKeyFile.decode(try SecureFile.read($0)).keySet() }
+        let attester = try attestWith.map { try readNodeKey($0).keySet() }
         // One of the two is set (checked above); the unsigned form records this node.
         let newOrigin = try parsePath(origin ?? "/")
         let lines = String(decoding: try readInput(nil, limit: 1 << 30), as: UTF8.self).split(whereSeparator: \.isNewline)
