@@ -106,14 +106,23 @@ struct KeyringCLITests {
         #expect(try arbor.run(["keyring", "create", "payments", "--from", "eu.key"]).status == 0)
         let exists = try arbor.run(["keyring", "create", "payments", "--from", "eu.key"])
         #expect(exists.status == 6)
-        for garbage in ["", "arbor:v1:", "arbor:v1:@@@", "vault:v1:abcd", "arbor:v1:AAAA"] {
+        // Not a token: 2 (bad input); a token cut short: 3 (truncated), as a cut ciphertext is.
+        for (garbage, status) in [("", 2), ("arbor:v1:", 3), ("arbor:v1:@@@", 2), ("vault:v1:abcd", 2), ("arbor:v1:AAAA", 3)]
+            as [(String, Int32)]
+        {
             let outcome = try arbor.run(["keyring", "open", "payments"], input: Data(garbage.utf8))
-            #expect(outcome.status != 0)
+            #expect(outcome.status == status, "'\(garbage)': \(outcome.stderr)")
             #expect(outcome.stderr.split(separator: "\n").count == 1, "\(outcome.stderr)")
             #expect(outcome.stdout.isEmpty)
         }
-        try "not a keyring".write(toFile: arbor.path("bad.keyring"), atomically: true, encoding: .utf8)
+        try arbor.writeSecret("not a keyring", to: "bad.keyring")
         #expect(try arbor.run(["keyring", "show", "bad.keyring"]).status == 5)
+        // A keyring file others may read is refused, as ssh refuses such a private key.
+        try "not a keyring".write(toFile: arbor.path("open.keyring"), atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: arbor.path("open.keyring"))
+        let exposed = try arbor.run(["keyring", "show", "open.keyring"])
+        #expect(exposed.status == 6)
+        #expect(exposed.stderr.contains("chmod 600"), "\(exposed.stderr)")
         #expect(try arbor.run(["keyring", "show", "missing"]).status == 6)
     }
 
@@ -159,7 +168,8 @@ struct KeyringCLITests {
         let keyring = try MeshKeyring.create(name: "expired", owner: root.node)
         let token = try keyring.seal(
             Array("late".utf8), origin: secret.path, time: now * 1000, signer: try secret.keySet())
-        try MeshKeyringFile.encode(keyring).write(toFile: arbor.path("expired.keyring"), atomically: true, encoding: .utf8)
+        try arbor.writeSecret(
+            MeshKeyringFile.encode(keyring).withUnsafeBytes { String(decoding: $0, as: UTF8.self) }, to: "expired.keyring")
         try chain.armored.write(toFile: arbor.path("expired.chain"), atomically: true, encoding: .utf8)
         try CertificateChain([rootCertificate]).armored.write(toFile: arbor.path("expired-root.cert"), atomically: true, encoding: .utf8)
         let anyHolder = try arbor.run(["keyring", "open", "expired.keyring"], input: Data(token.text.utf8))
@@ -219,7 +229,8 @@ struct KeyringCLITests {
         // Without the state file nothing is remembered: a token at rest opens again.
         #expect(try arbor.run(["keyring", "open", "payments"], input: Data(sealed.stdout.utf8)).stdout == "once")
 
-        let keyring = try MeshKeyringFile.decode(try String(contentsOfFile: arbor.path("keyrings/payments.keyring"), encoding: .utf8))
+        let keyring = try MeshKeyringFile.decode(
+            SecretBytes(copying: try Data(contentsOf: URL(fileURLWithPath: arbor.path("keyrings/payments.keyring")))))
         let future = try keyring.seal(
             Array("later".utf8), origin: try TreePath(parsing: "eu/node-7"),
             time: Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000)

@@ -320,12 +320,12 @@ struct MeshKeyringTests {
         #expect(decoded.identifier == ring.identifier && decoded.cipher == .aes256GCM && decoded.heldEpochs == [1])
         let seedHex = Hex.encode(try ring.seed(for: 1).bytesForEncoding)
         #expect(!"\(ring)".contains(seedHex))
-        #expect(throws: ArborError(.corruptFile, "")) { try MeshKeyringFile.decode(String(text.dropLast(30))) }
+        #expect(throws: ArborError(.corruptFile, "")) { try MeshKeyringFile.decode(text.prefix(text.count - 30)) }
         #expect(throws: ArborError(.invalidPath, "")) { try MeshKeyring.create(name: "Bad Name", owner: root) }
     }
 
     /// A keyring file body with the given epochs, for the consistency checks.
-    func keyringFile(active: UInt32, minimum: UInt32, epochs: [UInt32]) -> String {
+    func keyringFile(active: UInt32, minimum: UInt32, epochs: [UInt32]) -> SecretBytes {
         var writer = ByteWriter()
         writer.append(raw: MeshKeyringFile.magic)
         writer.append(MeshKeyringFile.version)
@@ -339,7 +339,7 @@ struct MeshKeyringTests {
             writer.append(epoch)
             writer.append(raw: [UInt8](repeating: UInt8(truncatingIfNeeded: epoch), count: 32))
         }
-        return Armor.encode(writer.bytes, label: MeshKeyringFile.armorLabel)
+        return SecretBytes(copying: Array(Armor.encode(writer.bytes, label: MeshKeyringFile.armorLabel).utf8))
     }
 
     @Test(

@@ -1,18 +1,21 @@
 import Crypto
 
 /// A keyring at rest: name, owner, cipher, active and minimum epochs, and the epoch seeds it
-/// holds. Written 0600. Byte layout in docs/formats.md, "Keyring file".
+/// holds. Written 0600. Byte layout in docs/formats.md, "Keyring file". Made and read as
+/// `SecretBytes` (the armored text carries the seeds), never as a `String`.
 public enum MeshKeyringFile {
     public static let armorLabel = "ARBOR KEYRING"
     static let magic = Array("ARKR".utf8)
     static let version: UInt8 = 1
 
-    public static func encode(_ keyring: MeshKeyring) -> String {
-        var writer = ByteWriter()
+    public static func encode(_ keyring: MeshKeyring) -> SecretBytes {
+        let name = Array(keyring.name.utf8)
+        let owner = keyring.owner.encoded
+        var writer = ByteWriter(capacity: 4 + 1 + 1 + name.count + owner.count + 1 + 4 + 4 + 2 + keyring.seeds.count * 36)
         writer.append(raw: magic)
         writer.append(version)
-        writer.append(short: Array(keyring.name.utf8))
-        keyring.owner.encode(into: &writer)
+        writer.append(short: name)
+        writer.append(raw: owner)
         writer.append(keyring.cipher.rawValue)
         writer.append(keyring.activeEpoch)
         writer.append(keyring.minimumEpoch)
@@ -22,18 +25,18 @@ public enum MeshKeyringFile {
             keyring.seeds[epoch]!.withUnsafeBytes { writer.append(raw: $0) }
         }
         defer { writer.wipe() }
-        return Armor.encode(writer.bytes, label: armorLabel)
+        return writer.bytes.withUnsafeBytes { Armor.encode(secret: $0, label: armorLabel) }
     }
 
-    public static func decode(_ text: String) throws -> MeshKeyring {
-        var bytes: [UInt8]
+    public static func decode(_ armored: SecretBytes) throws -> MeshKeyring {
+        let bytes: SecretBytes
         do {
-            bytes = try Armor.decode(text, label: armorLabel)
+            bytes = try Armor.decode(secret: armored, label: armorLabel)
         } catch let error as ArborError {
             throw ArborError(.corruptFile, "not a readable keyring file (\(error.message)); fetch it again from its owner")
         }
-        defer { bytes.wipe() }
-        var reader = ByteReader(bytes, context: "the keyring file")
+        var reader = bytes.withUnsafeBytes { ByteReader($0, context: "the keyring file") }
+        defer { reader.wipe() }
         do {
             guard try reader.read(count: 4) == magic else { throw ArborError.malformed("this is not an Arbor keyring file") }
             let fileVersion = try reader.readUInt8()
@@ -57,9 +60,7 @@ public enum MeshKeyringFile {
                     throw ArborError.malformed("the keyring file's epochs are not strictly ascending")
                 }
                 previous = epoch
-                var seed = try reader.read(count: 32)
-                seeds[epoch] = SymmetricKey(data: seed)
-                seed.wipe()
+                seeds[epoch] = try reader.readSecret(count: 32)
             }
             try reader.expectEnd()
             guard minimum >= 1, minimum <= active, seeds[active] != nil, seeds.keys.allSatisfy({ $0 >= minimum && $0 <= active })

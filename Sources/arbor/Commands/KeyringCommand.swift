@@ -35,7 +35,7 @@ struct KeyringFile {
         return "\(directory)/\(reference).keyring"
     }
 
-    func load() throws -> MeshKeyring { try MeshKeyringFile.decode(try SecureFile.read(path)) }
+    func load() throws -> MeshKeyring { try MeshKeyringFile.decode(try SecureFile.readSecret(path)) }
 
     func save(_ keyring: MeshKeyring, overwrite: Bool) throws {
         let directory = SecureFile.directory(of: path)
@@ -43,7 +43,7 @@ struct KeyringFile {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        try SecureFile.write(MeshKeyringFile.encode(keyring), to: path, mode: .secret, overwrite: overwrite)
+        try SecureFile.write(secret: MeshKeyringFile.encode(keyring), to: path, overwrite: overwrite)
     }
 }
 
