@@ -61,14 +61,16 @@ public enum TemporaryFiles {
     }
 
     /// On SIGINT, SIGTERM and SIGHUP: removes the temporary files, then ends the process by the
-    /// same signal, as if it had not been caught. Call it before creating the files; calling it
-    /// again is harmless.
+    /// same signal, as if it had not been caught. Signals the process ignores (started under
+    /// `nohup`, say) are left alone. Call it before creating the files; calling it again is harmless.
     public static func removeOnTermination(signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]) {
         sources.withLock { sources in
             let registered = DispatchGroup()
             for signalNumber in signals where sources[signalNumber] == nil {
-                // Dispatch receives the signal only once its default action (terminate) is off.
-                signal(signalNumber, SIG_IGN)
+                // Dispatch receives the signal only once its default action (terminate) is off. A
+                // signal the process was started ignoring (nohup) stays ignored: it ends nothing.
+                let previous = signal(signalNumber, SIG_IGN)
+                if let previous, unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { continue }
                 let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
                 source.setEventHandler {
                     removeAll()
