@@ -10,8 +10,9 @@ import Foundation
 #endif
 
 /// A file written as a stream that appears at its path only when complete: bytes go to a
-/// temporary file in the same directory, which `commit()` fsyncs and links into place. Until then,
-/// and on any failure or `abandon()`, nothing exists at the path; the temporary file is removed.
+/// temporary file `.arbor-tmp-*` in the same directory, which `commit()` fsyncs and links into
+/// place. Until then, and on any failure or `abandon()`, nothing exists at the path; the temporary
+/// file is removed, also when the process is ended by a signal it handles (`TemporaryFiles`).
 public final class AtomicOutputFile {
     public let path: String
     private let temporary: String
@@ -26,8 +27,8 @@ public final class AtomicOutputFile {
             throw ArborError(.fileExists, "'\(path)' already exists; arbor will not overwrite it: move it away or choose another path")
         }
         let parent = SecureFile.directory(of: path)
-        temporary = parent + "/.arbor-tmp-\(UUID().uuidString)"
-        descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode.permissions)
+        temporary = parent + "/" + TemporaryFiles.prefix + UUID().uuidString
+        descriptor = TemporaryFiles.create(temporary, permissions: mode.permissions)
         guard descriptor >= 0 else {
             throw ArborError(
                 .ioFailure,
@@ -66,7 +67,7 @@ public final class AtomicOutputFile {
         }
         close(descriptor)
         done = true
-        defer { unlink(temporary) }
+        defer { removeTemporary() }
         if overwrite {
             guard rename(temporary, path) == 0 else { throw ArborError(.ioFailure, "cannot write '\(path)': \(SecureFile.errnoText())") }
         } else {
@@ -90,7 +91,12 @@ public final class AtomicOutputFile {
         guard !done else { return }
         done = true
         close(descriptor)
+        removeTemporary()
+    }
+
+    private func removeTemporary() {
         unlink(temporary)
+        TemporaryFiles.forget(temporary)
     }
 
     deinit { abandon() }

@@ -93,6 +93,20 @@ struct SealCLITests {
         #expect(revoked.status == 3)
         #expect(revoked.stderr.contains("revoked"))
         #expect(!FileManager.default.fileExists(atPath: arbor.path("no.age")))
+
+        // The usage gate: a valid chain whose certificate allows signing only gets no ciphertext.
+        let signOnly = ["cert", "issue", "eu/node-8", "--usage", "sign", "--root", "root.key", "--passphrase-file", "pass"]
+        #expect(try arbor.run(signOnly + ["-o", "node-8-sign.chain"]).status == 0)
+        let refused = try arbor.run(
+            ["encrypt", "--to-node", "node-8-sign.chain", "--anchor", "root.cert", "-o", "no.age"], input: Data("x".utf8))
+        #expect(refused.status == 3, "\(refused.stderr)")
+        #expect(refused.stderr.contains("does not allow key agreement"))
+        #expect(!FileManager.default.fileExists(atPath: arbor.path("no.age")))
+        // The same node with the agree usage is accepted: the refusal above is the usage's.
+        #expect(try arbor.run(signOnly.map { $0 == "sign" ? "sign,agree" : $0 } + ["-o", "node-8.chain"]).status == 0)
+        let accepted = try arbor.run(
+            ["encrypt", "--to-node", "node-8.chain", "--anchor", "root.cert", "-o", "yes.age"], input: Data("x".utf8))
+        #expect(accepted.status == 0, "\(accepted.stderr)")
     }
 
     @Test("a node's storage-key file opens with the node, its parent and the root, not a sibling")
@@ -115,6 +129,28 @@ struct SealCLITests {
         #expect(inspected.stdout.contains("arbor-tree: storage key of eu/node-7 at epoch 0"))
     }
 
+    @Test("an arbor-tree stanza naming a huge epoch is refused at once (exit 3), not ratcheted for hours")
+    func hugeTreeEpoch() throws {
+        defer { arbor.remove() }
+        try prepare()
+        #expect(try arbor.run(["encrypt", "--tree-key", "eu_node-7.key", "-o", "node.age"], input: Data("node data".utf8)).status == 0)
+        // No key is needed: rewrite the epoch argument of the stanza line; the MAC is never reached.
+        let file = try Data(contentsOf: URL(fileURLWithPath: arbor.path("node.age")))
+        let marker = Data("-> arbor-tree eu/node-7 0 ".utf8)
+        let range = try #require(file.range(of: marker))
+        for epoch in ["4294967295", "1000000"] {
+            var forged = file
+            forged.replaceSubrange(range, with: Data("-> arbor-tree eu/node-7 \(epoch) ".utf8))
+            try forged.write(to: URL(fileURLWithPath: arbor.path("forged.age")))
+            for identity in [["--tree-key", "eu_node-7.key"], ["--root", "root.key", "--root-passphrase-file", "pass"]] {
+                let refused = try arbor.run(["decrypt"] + identity + ["-o", "out", "forged.age"])
+                #expect(refused.status == 3, "\(identity): \(refused.stderr)")
+                #expect(refused.stderr.contains("names epoch \(epoch), above the limit"), "\(refused.stderr)")
+                #expect(!FileManager.default.fileExists(atPath: arbor.path("out")))
+            }
+        }
+    }
+
     @Test("inspect shows a token's provenance and refuses garbage")
     func inspectToken() throws {
         defer { arbor.remove() }
@@ -128,7 +164,7 @@ struct SealCLITests {
         #expect(summary["signer"] as? String == "eu/node-7")
         #expect(summary["epoch"] as? Int == 1)
         let garbage = try arbor.run(["inspect"], input: Data("hello world".utf8))
-        #expect(garbage.status != 0)
+        #expect(garbage.status == 5, "\(garbage.stderr)")
         #expect(garbage.stderr.hasPrefix("arbor: error: "))
     }
 }

@@ -185,7 +185,7 @@ struct AgeStreamTests {
         }
         #expect(throws: ArborError(.noMatchingKey, "")) { try Age.decrypt(sealed, identities: [Self.identity]) }
         // A work factor above the reader's limit is refused before any scrypt work.
-        #expect(throws: ArborError(.corruptFile, "")) {
+        #expect(throws: ArborError(.limitExceeded, "")) {
             try Age.decrypt(sealed, identities: [try .scrypt(passphrase: passphrase, maximumWorkFactor: 9)])
         }
 

@@ -40,7 +40,10 @@ struct AgeVectorTests {
         case .malformedInput: return "armor failure"
         case .noMatchingKey, .wrongPassphrase: return "no match"
         case .authenticationFailed where !authenticatedHeader: return "HMAC failure"
-        case .corruptFile where !authenticatedHeader, .unsupportedVersion where !authenticatedHeader: return "header failure"
+        // A work factor above the limit is refused before any work, as age does (age calls it a header failure).
+        case .corruptFile where !authenticatedHeader, .unsupportedVersion where !authenticatedHeader,
+            .limitExceeded where !authenticatedHeader:
+            return "header failure"
         case .truncated, .authenticationFailed, .corruptFile: return "payload failure"
         default: return "unexpected error \(error)"
         }

@@ -15,6 +15,19 @@ struct ArborStanzaVectorTests {
         var description: String
         var rootKey: String
         var cases: [Case]
+        /// Files an attacker made: each must be refused with `expect`, an `ArborError` code as
+        /// docs/formats.md names it, before any plaintext is released.
+        var failures: [Failure]
+    }
+
+    struct Failure: Codable {
+        var description: String
+        var keyringOwner: String?
+        var keyringName: String?
+        var keyringEpoch: UInt32?
+        var decryptingNode: String?
+        var expect: String
+        var file: String
     }
 
     struct Case: Codable {
@@ -43,10 +56,18 @@ struct ArborStanzaVectorTests {
     }
 
     static func identity(for vector: Case) throws -> AgeIdentity {
-        if let owner = vector.keyringOwner, let name = vector.keyringName, let epoch = vector.keyringEpoch {
+        try identity(
+            keyringOwner: vector.keyringOwner, keyringName: vector.keyringName, keyringEpoch: vector.keyringEpoch,
+            decryptingNode: vector.decryptingNode)
+    }
+
+    static func identity(
+        keyringOwner: String?, keyringName: String?, keyringEpoch: UInt32?, decryptingNode: String?
+    ) throws -> AgeIdentity {
+        if let owner = keyringOwner, let name = keyringName, let epoch = keyringEpoch {
             return .meshKeyring(try keyring(owner: owner, name: name, epoch: epoch))
         }
-        let path = try TreePath(parsing: try #require(vector.decryptingNode))
+        let path = try TreePath(parsing: try #require(decryptingNode))
         return .treeNode(path.isRoot ? root : try root.descendant(path))
     }
 
@@ -82,6 +103,96 @@ struct ArborStanzaVectorTests {
         return vector
     }
 
+    /// An age file around `stanza` whose MAC and payload use a fixed file key and nonce: well formed
+    /// and deterministic, so only the stanza can stop it.
+    static func forgedFile(_ type: String, _ arguments: [String], body: [UInt8]) throws -> String {
+        let fileKey = SymmetricKey(data: [UInt8](repeating: 0x42, count: 16))
+        let header = AgeHeader.seal(stanzas: [try AgeStanza(type: type, arguments: arguments, body: body)], fileKey: fileKey)
+        let nonce = [UInt8](repeating: 0x24, count: AgeChunkCipher.payloadNonceSize)
+        let payload = try AgeChunkCipher.seal(
+            Array("forged".utf8)[...], firstCounter: 0, endsStream: true,
+            key: AgeChunkCipher.payloadKey(fileKey: fileKey, nonce: nonce))
+        return Data(header.encoded + nonce + payload).base64EncodedString()
+    }
+
+    /// `vector`'s file with its stanza's arguments or body changed, the rest as is.
+    static func tamperedFile(_ vector: Case, arguments change: ([String]) -> [String], body flip: Int?) throws -> String {
+        let bytes = [UInt8](try #require(Data(base64Encoded: vector.file)))
+        let header = try AgeHeader(parsing: bytes)
+        let stanza = try #require(header.stanzas.first)
+        var body = stanza.body
+        if let flip { body[flip] ^= 0x01 }
+        let start = AgeHeader.versionLine.count + 1
+        let replaced = try AgeStanza(type: stanza.type, arguments: change(stanza.arguments), body: body)
+        return Data(bytes[..<start] + replaced.encoded + bytes[(start + stanza.encoded.count)...]).base64EncodedString()
+    }
+
+    /// The refusals, made deterministically from the success cases (the first is arbor-mesh, the
+    /// second arbor-tree).
+    static func failures(from cases: [Case]) throws -> [Failure] {
+        let (mesh, tree) = (cases[0], cases[1])
+        func meshFailure(_ description: String, _ expect: ArborError.Code, _ file: String) -> Failure {
+            Failure(
+                description: description, keyringOwner: mesh.keyringOwner, keyringName: mesh.keyringName,
+                keyringEpoch: mesh.keyringEpoch, expect: expect.description, file: file)
+        }
+        func treeFailure(_ description: String, _ expect: ArborError.Code, _ file: String) -> Failure {
+            Failure(description: description, decryptingNode: "/", expect: expect.description, file: file)
+        }
+        let salt = AgeBase64.encodeString([UInt8](repeating: 0x11, count: 16))
+        let body = [UInt8](repeating: 0x22, count: 32)
+        func provenance(_ change: @escaping (inout [UInt8]) -> Void) -> ([String]) -> [String] {
+            { arguments in
+                var bytes = AgeBase64.decode(Array(arguments[0].utf8), padded: false) ?? []
+                change(&bytes)
+                return [AgeBase64.encodeString(bytes)]
+            }
+        }
+        return [
+            treeFailure(
+                "arbor-tree at epoch 2^32-1, made without any key: refused before the epoch ratchet runs", .limitExceeded,
+                try forgedFile("arbor-tree", ["eu/node-7", "4294967295", salt], body: body)),
+            treeFailure(
+                "arbor-tree at epoch 65537, one past the root's limit for a node below it (0 + 65536)", .limitExceeded,
+                try forgedFile("arbor-tree", ["eu/node-7", "65537", salt], body: body)),
+            treeFailure(
+                "arbor-tree at epoch 65536, the limit: derived, and the forged body does not authenticate", .authenticationFailed,
+                try forgedFile("arbor-tree", ["eu/node-7", "65536", salt], body: body)),
+            treeFailure(
+                "arbor-tree with an epoch written with a leading zero", .corruptFile,
+                try forgedFile("arbor-tree", ["eu/node-7", "02", salt], body: body)),
+            treeFailure(
+                "arbor-tree with a 15-byte salt", .corruptFile,
+                try forgedFile("arbor-tree", ["eu/node-7", "2", AgeBase64.encodeString([UInt8](repeating: 0x11, count: 15))], body: body)),
+            treeFailure(
+                "the arbor-tree case with one bit of its body flipped", .authenticationFailed,
+                try tamperedFile(tree, arguments: { $0 }, body: 0)),
+            treeFailure(
+                "the arbor-tree case moved to epoch 3", .authenticationFailed,
+                try tamperedFile(tree, arguments: { [$0[0], "3", $0[2]] }, body: nil)),
+            meshFailure(
+                "the arbor-mesh case with one bit of its provenance nonce flipped", .authenticationFailed,
+                try tamperedFile(mesh, arguments: provenance { $0[10] ^= 0x01 }, body: nil)),
+            meshFailure(
+                "the arbor-mesh case at epoch 3, which the keyring does not hold", .unknownEpoch,
+                try tamperedFile(mesh, arguments: provenance { $0[9] = 3 }, body: nil)),
+            meshFailure(
+                "the arbor-mesh case with a 39-byte provenance", .corruptFile,
+                try tamperedFile(mesh, arguments: provenance { $0.removeLast() }, body: nil)),
+            meshFailure(
+                "the arbor-mesh case with one bit of its body flipped", .authenticationFailed,
+                try tamperedFile(mesh, arguments: { $0 }, body: 31)),
+        ]
+    }
+
+    /// The success cases are randomised: kept from the committed file when there is one, so that
+    /// adding a failure does not churn them.
+    static func generate(keeping existing: File?) throws -> File {
+        var file = try existing ?? generate()
+        file.failures = try failures(from: file.cases)
+        return file
+    }
+
     static func generate() throws -> File {
         let empty = Case(description: "", stanza: "", wrappingKey: "", fileKey: "", plaintext: "", file: "")
         var mesh = empty
@@ -104,7 +215,8 @@ struct ArborStanzaVectorTests {
                     "arbor-tree: storage key of eu/node-7 at epoch 2, opened by the root",
                     recipient: .treeStorageKey(of: try root.descendant(TreePath(parsing: "eu/node-7")).atEpoch(2)), base: tree,
                     plaintext: "sealed to a node's storage key"),
-            ]
+            ],
+            failures: []
         )
     }
 
@@ -121,7 +233,16 @@ struct ArborStanzaVectorTests {
     func writeIfAsked() throws {
         guard ProcessInfo.processInfo.environment["ARBOR_WRITE_VECTORS"] == "1" else { return }
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Vectors/\(Self.fileName)")
-        try Self.codec().0.encode(try Self.generate()).write(to: url)
+        /// The committed file's success cases (written before there were failures, too).
+        struct Cases: Decodable {
+            var description: String
+            var rootKey: String
+            var cases: [Case]
+        }
+        let existing = (try? Self.codec().1.decode(Cases.self, from: Data(contentsOf: url))).map {
+            File(description: $0.description, rootKey: $0.rootKey, cases: $0.cases, failures: [])
+        }
+        try Self.codec().0.encode(try Self.generate(keeping: existing)).write(to: url)
     }
 
     @Test("every stanza vector opens to its plaintext with the stated file key and wrapping key")
@@ -144,5 +265,30 @@ struct ArborStanzaVectorTests {
                 Hex.encode(try Self.wrappingKey(for: vector, stanza: header.stanzas[0]).withUnsafeBytes { Array($0) }) == vector.wrappingKey
             )
         }
+    }
+
+    @Test("every failure vector is refused with its stated error, releasing nothing; they are the ones generated")
+    func failureVectors() throws {
+        let url = try #require(Bundle.module.resourceURL).appendingPathComponent("Vectors/\(Self.fileName)")
+        let file = try Self.codec().1.decode(File.self, from: Data(contentsOf: url))
+        #expect(file.failures.count == 11)
+        for vector in file.failures {
+            let identity = try Self.identity(
+                keyringOwner: vector.keyringOwner, keyringName: vector.keyringName, keyringEpoch: vector.keyringEpoch,
+                decryptingNode: vector.decryptingNode)
+            var decryptor = AgeDecryptor(identities: [identity])
+            var released = 0
+            do {
+                try decryptor.update([UInt8](try #require(Data(base64Encoded: vector.file)))) { released += $0.count }
+                try decryptor.finish { released += $0.count }
+                Issue.record("\(vector.description): decrypted")
+            } catch let error as ArborError {
+                #expect(error.code.description == vector.expect, "\(vector.description): \(error)")
+            }
+            #expect(released == 0, "\(vector.description)")
+        }
+        // The committed failures are exactly what the generator makes from the committed cases.
+        let regenerated = try Self.failures(from: file.cases)
+        #expect(regenerated.map(\.file) == file.failures.map(\.file))
     }
 }

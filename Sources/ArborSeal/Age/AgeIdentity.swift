@@ -10,7 +10,7 @@ public struct AgeIdentity: Sendable, CustomStringConvertible {
         case mlkem768x25519(XWingMLKEM768X25519.PrivateKey)
         case scrypt(SecretBytes, maximumWorkFactor: Int)
         case meshKeyring(MeshKeyring)
-        case treeNode(NodeSecret)
+        case treeNode(NodeSecret, epochsAhead: UInt32)
     }
 
     static let x25519Prefix = "age-secret-key-"
@@ -55,7 +55,19 @@ public struct AgeIdentity: Sendable, CustomStringConvertible {
     public static func meshKeyring(_ keyring: MeshKeyring) -> AgeIdentity { AgeIdentity(.meshKeyring(keyring)) }
 
     /// Opens files sealed to the storage key of this node or of any node below it (`arbor-tree`).
-    public static func treeNode(_ node: NodeSecret) -> AgeIdentity { AgeIdentity(.treeNode(node)) }
+    /// A stanza may name an epoch at most `maximumEpochsAhead` past the node's own epoch (past 0
+    /// for a node below it): deriving an epoch costs one HMAC per epoch before the stanza is
+    /// authenticated, so a larger one is refused (`limitExceeded`) rather than run for hours.
+    public static func treeNode(
+        _ node: NodeSecret, maximumEpochsAhead: UInt32 = defaultMaximumEpochsAhead
+    ) -> AgeIdentity {
+        AgeIdentity(.treeNode(node, epochsAhead: maximumEpochsAhead))
+    }
+
+    /// How many epochs past what a tree identity knows an `arbor-tree` stanza may name by default.
+    /// Each epoch is one HMAC of the ratchet, run before the stanza is authenticated: 65,536 take
+    /// about 0.2 s, where an attacker's 2^32 − 1 would take hours.
+    public static let defaultMaximumEpochsAhead: UInt32 = 1 << 16
 
     public static func generateX25519() -> AgeIdentity { .x25519(Curve25519.KeyAgreement.PrivateKey()) }
 
@@ -108,7 +120,7 @@ public struct AgeIdentity: Sendable, CustomStringConvertible {
         case .mlkem768x25519: "AgeIdentity(mlkem768x25519, redacted)"
         case .scrypt: "AgeIdentity(scrypt, redacted)"
         case .meshKeyring(let keyring): "AgeIdentity(mesh keyring \(keyring.name), redacted)"
-        case .treeNode(let node): "AgeIdentity(tree node \(node.path), redacted)"
+        case .treeNode(let node, _): "AgeIdentity(tree node \(node.path), redacted)"
         }
     }
 
@@ -136,8 +148,8 @@ public struct AgeIdentity: Sendable, CustomStringConvertible {
                 }
             case .meshKeyring(let keyring):
                 if let fileKey = try MeshKeyringStanza.unwrap(stanza, with: keyring) { return .fileKey(fileKey) }
-            case .treeNode(let node):
-                if let fileKey = try TreeStorageKeyStanza.unwrap(stanza, with: node) { return .fileKey(fileKey) }
+            case .treeNode(let node, let epochsAhead):
+                if let fileKey = try TreeStorageKeyStanza.unwrap(stanza, with: node, epochsAhead: epochsAhead) { return .fileKey(fileKey) }
             }
         }
         return sawScrypt ? .wrongPassphrase : .notAddressed

@@ -11,9 +11,12 @@ struct DecryptCommand: AsyncParsableCommand {
             Identity files hold AGE-SECRET-KEY-1… (X25519) or AGE-SECRET-KEY-PQ-1… (post-quantum) lines, as written
             by 'arbor keygen' or age-keygen. Without -i, a passphrase-encrypted file asks for its passphrase.
             Plaintext is released chunk by chunk, each only after its tag verified. With -o, the file appears only
-            when the whole input verified; on standard output, an error can come after some verified plaintext.
-            Errors: a modified or reordered file (exit 3), a truncated file (exit 3), no matching identity or a
-            wrong passphrase (exit 4), a malformed file (exit 5).
+            when the whole input verified; until then it is a hidden .arbor-tmp-* file in the same directory,
+            removed on any error and on Ctrl-C, SIGTERM or SIGHUP (not after SIGKILL). On standard output, an
+            error can come after some verified plaintext.
+            Errors: a modified or reordered file (exit 3), a truncated file (exit 3), a file asking for more work
+            than allowed before it is authenticated (scrypt above 2^22, an arbor-tree epoch too far ahead: exit 3),
+            no matching identity or a wrong passphrase (exit 4), a malformed file (exit 5).
             """
     )
 

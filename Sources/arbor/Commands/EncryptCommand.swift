@@ -140,7 +140,7 @@ struct EncryptCommand: AsyncParsableCommand {
         let verified = try trust.verifier().verify(try readChain(chainFile), at: now())
         guard verified.leaf.usage.contains(.keyAgreement) else {
             throw ArborError(
-                .invalidArgument, "\(chainFile): the certificate of \(verified.leaf.path) does not allow key agreement (usage 'agree')")
+                .usageNotAllowed, "\(chainFile): the certificate of \(verified.leaf.path) does not allow key agreement (usage 'agree')")
         }
         return .postQuantum(of: verified.leaf.publicKeys)
     }
@@ -221,7 +221,13 @@ enum AgeStreamIO {
         private let file: AtomicOutputFile?
 
         init(path: String?, mode: SecureFile.Mode) throws {
-            file = AgeStreamIO.isStandardOutput(path) ? nil : try AtomicOutputFile(path: path!, mode: mode)
+            guard !AgeStreamIO.isStandardOutput(path) else {
+                file = nil
+                return
+            }
+            // Ctrl-C or a kill must not leave the temporary file (decrypted plaintext) behind.
+            TemporaryFiles.removeOnTermination()
+            file = try AtomicOutputFile(path: path!, mode: mode)
         }
 
         func write(_ bytes: some Collection<UInt8>) throws {

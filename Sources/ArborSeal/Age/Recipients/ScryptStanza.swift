@@ -37,17 +37,20 @@ enum ScryptStanza {
             throw ArborError.ageHeader("an scrypt stanza's salt is not canonical base64 of 16 bytes")
         }
         let digits = Array(stanza.arguments[1].utf8)
-        guard let first = digits.first, first != UInt8(ascii: "0"), digits.count <= 2,
-            digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
-            let workFactor = Int(stanza.arguments[1])
+        guard let first = digits.first, first != UInt8(ascii: "0"),
+            digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
         else {
-            throw ArborError.ageHeader("an scrypt stanza's work factor is not a decimal number without leading zeroes, or is too large")
-        }
-        guard workFactor <= maximumWorkFactor else {
-            throw ArborError.ageHeader(
-                "the scrypt work factor 2^\(workFactor) is above the limit 2^\(maximumWorkFactor); decrypting would take too long")
+            throw ArborError.ageHeader("an scrypt stanza's work factor is not a decimal number without leading zeroes")
         }
         guard stanza.body.count == AgeKeyWrap.bodySize else { throw ArborError.ageHeader("an scrypt stanza's body is not 32 bytes") }
+        // The work factor is the attacker's choice, and scrypt runs before anything is authenticated.
+        guard digits.count <= 2, let workFactor = Int(stanza.arguments[1]), workFactor <= maximumWorkFactor else {
+            throw ArborError(
+                .limitExceeded,
+                "the file asks for scrypt work factor 2^\(digits.count <= 2 ? stanza.arguments[1] : "(more than 99)"), above the limit "
+                    + "2^\(maximumWorkFactor); "
+                    + "decrypting would take too long")
+        }
         let wrapKey = try deriveKey(passphrase: passphrase, salt: salt, workFactor: workFactor)
         guard let fileKey = AgeKeyWrap.open(stanza.body, with: wrapKey) else { return .wrongPassphrase }
         return .fileKey(fileKey)

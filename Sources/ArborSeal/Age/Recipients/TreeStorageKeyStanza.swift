@@ -24,8 +24,17 @@ enum TreeStorageKeyStanza {
             body: try AgeKeyWrap.seal(fileKey, with: wrappingKey))
     }
 
-    /// nil for other stanza types and for nodes outside this identity's subtree.
-    static func unwrap(_ stanza: AgeStanza, with identity: NodeSecret) throws -> SymmetricKey? {
+    /// The highest epoch `identity` accepts in a stanza for `path`: its own epoch for its own path,
+    /// epoch 0 for a descendant (whose epoch it does not know), plus `epochsAhead`.
+    static func maximumEpoch(for path: TreePath, identity: NodeSecret, epochsAhead: UInt32) -> UInt32 {
+        let known = path == identity.path ? identity.epoch : 0
+        let (sum, overflow) = known.addingReportingOverflow(epochsAhead)
+        return overflow ? UInt32.max : sum
+    }
+
+    /// nil for other stanza types and for nodes outside this identity's subtree. An epoch more than
+    /// `epochsAhead` past what the identity knows is `limitExceeded`, refused before the ratchet runs.
+    static func unwrap(_ stanza: AgeStanza, with identity: NodeSecret, epochsAhead: UInt32) throws -> SymmetricKey? {
         guard stanza.type == type else { return nil }
         guard stanza.arguments.count == 3, let path = try? TreePath(parsing: stanza.arguments[0]),
             path.description == stanza.arguments[0],
@@ -36,6 +45,13 @@ enum TreeStorageKeyStanza {
             throw ArborError.ageHeader("an arbor-tree stanza must hold a canonical path, an epoch, a 16-byte salt and a 32-byte body")
         }
         guard path == identity.path || identity.path.isStrictAncestor(of: path) else { return nil }
+        let maximumEpoch = maximumEpoch(for: path, identity: identity, epochsAhead: epochsAhead)
+        guard epoch <= maximumEpoch else {
+            throw ArborError(
+                .limitExceeded,
+                "the arbor-tree stanza for \(path) names epoch \(epoch), above the limit \(maximumEpoch) for this identity; "
+                    + "deriving it would take too long before the stanza is authenticated")
+        }
         let storageKey = try identity.storageKey(of: path, epoch: epoch, purpose: purpose)
         guard
             let fileKey = AgeKeyWrap.open(stanza.body, with: try wrappingKey(storageKey: storageKey, salt: salt, path: path, epoch: epoch))
