@@ -1,5 +1,6 @@
 import ArborCore
 import Crypto
+import Foundation
 
 /// Something that opens files: an X25519 secret key (`AGE-SECRET-KEY-1…`), a post-quantum X-Wing
 /// secret key (`AGE-SECRET-KEY-PQ-1…`, the 32-byte seed), or a passphrase (scrypt). Its
@@ -22,18 +23,22 @@ public struct AgeIdentity: Sendable, CustomStringConvertible {
 
     /// Parses `AGE-SECRET-KEY-1…` or `AGE-SECRET-KEY-PQ-1…` (either case, never mixed).
     public init(parsing text: String) throws {
-        let (prefix, data) = try Bech32.decode(text.trimmingASCIIWhitespace(), what: "the identity")
-        var secret = data
-        defer { secret.wipe() }
+        try self.init(parsing: SecretBytes(copying: Array(text.trimmingASCIIWhitespace().utf8)))
+    }
+
+    /// Parses one identity held in wiped-on-release memory (no surrounding whitespace).
+    public init(parsing text: SecretBytes) throws {
+        let (prefix, secret) = try text.withUnsafeBytes { try Bech32.decode($0, what: "the identity") }
         switch prefix {
         case Self.x25519Prefix:
-            guard secret.count == 32, let key = try? Curve25519.KeyAgreement.PrivateKey(rawRepresentation: secret) else {
+            guard secret.count == 32, let key = try? secret.withUnsafeBytes({ try Curve25519.KeyAgreement.PrivateKey(rawRepresentation: $0) })
+            else {
                 throw ArborError(.malformedInput, "the X25519 identity does not hold a 32-byte key")
             }
             kind = .x25519(key)
         case Self.postQuantumPrefix:
             guard secret.count == MLKEM768X25519Stanza.seedSize,
-                let key = try? XWingMLKEM768X25519.PrivateKey(seedRepresentation: secret, publicKey: nil)
+                let key = try? secret.withUnsafeBytes({ try XWingMLKEM768X25519.PrivateKey(seedRepresentation: $0, publicKey: nil) })
             else {
                 throw ArborError(.malformedInput, "the post-quantum identity does not hold a 32-byte X-Wing seed")
             }
@@ -100,16 +105,16 @@ public struct AgeIdentity: Sendable, CustomStringConvertible {
 
     /// The secret key in age's text form, uppercase. This is the secret itself: write it only to
     /// a 0600 file. Nil for a passphrase.
-    public func encodedSecretKey() -> String? {
+    public func encodedSecretKey() -> SecretBytes? {
         switch kind {
         case .x25519(let key):
-            var raw = Array(key.rawRepresentation)
-            defer { raw.wipe() }
-            return Bech32.encode(hrp: Self.x25519Prefix, data: raw, uppercase: true)
+            var raw = key.rawRepresentation
+            defer { raw.resetBytes(in: 0..<raw.count) }
+            return raw.withUnsafeBytes { Bech32.encode(hrp: Self.x25519Prefix, data: $0, uppercase: true) }
         case .mlkem768x25519(let key):
-            var seed = Array(key.seedRepresentation)
-            defer { seed.wipe() }
-            return Bech32.encode(hrp: Self.postQuantumPrefix, data: seed, uppercase: true)
+            var seed = key.seedRepresentation
+            defer { seed.resetBytes(in: 0..<seed.count) }
+            return seed.withUnsafeBytes { Bech32.encode(hrp: Self.postQuantumPrefix, data: $0, uppercase: true) }
         case .scrypt, .meshKeyring, .treeNode: return nil
         }
     }
@@ -158,17 +163,39 @@ public struct AgeIdentity: Sendable, CustomStringConvertible {
     /// Parses an identity file as age's `-i` reads it: one identity per line; empty lines and
     /// lines starting with `#` are ignored. Messages name the line, never its content.
     public static func parseFile(_ text: String) throws -> [AgeIdentity] {
+        try parseFile(SecretBytes(copying: Array(text.utf8)))
+    }
+
+    /// The same, for a file read into wiped-on-release memory: each line is cut out as `SecretBytes`.
+    public static func parseFile(_ file: SecretBytes) throws -> [AgeIdentity] {
         var identities: [AgeIdentity] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let content = String(line).trimmingASCIIWhitespace()
-            if content.isEmpty || content.hasPrefix("#") { continue }
+        let lines: [Range<Int>] = file.withUnsafeBytes { bytes in
+            var ranges: [Range<Int>] = []
+            var start = 0
+            for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: "\n") {
+                var lower = start
+                var upper = index
+                while lower < upper, isASCIIWhitespace(bytes[lower]) { lower += 1 }
+                while lower < upper, isASCIIWhitespace(bytes[upper - 1]) { upper -= 1 }
+                ranges.append(lower..<upper)
+                start = index + 1
+            }
+            return ranges
+        }
+        for (number, range) in lines.enumerated() {
+            let isComment = file.withUnsafeBytes { range.isEmpty || $0[range.lowerBound] == UInt8(ascii: "#") }
+            if isComment { continue }
             do {
-                identities.append(try AgeIdentity(parsing: content))
+                identities.append(try AgeIdentity(parsing: file.withUnsafeBytes { SecretBytes(copying: $0[range]) }))
             } catch let error as ArborError {
                 throw ArborError(error.code, "line \(number + 1): \(error.message)")
             }
         }
         guard !identities.isEmpty else { throw ArborError(.malformedInput, "the identity file holds no identity") }
         return identities
+    }
+
+    private static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
     }
 }

@@ -63,7 +63,7 @@ struct DecryptCommand: AsyncParsableCommand {
         var identities: [AgeIdentity] = []
         for file in identityFiles {
             do {
-                identities += try AgeIdentity.parseFile(try AgeStreamIO.readKeyFile(file, input: input))
+                identities += try AgeIdentity.parseFile(try AgeStreamIO.readIdentityFile(file, input: input))
             } catch let error as ArborError where error.code == .malformedInput {
                 throw ArborError(.malformedInput, "\(file): \(error.message)")
             }

@@ -155,10 +155,21 @@ enum AgeStreamIO {
     /// does not come from there too.
     static func readKeyFile(_ path: String, input: String?) throws -> String {
         guard path == "-" else { return try SecureFile.read(path) }
+        try checkStandardInputFree(input)
+        return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    /// An identity file, a secret: read into wiped-on-release memory, refused if others may read it.
+    static func readIdentityFile(_ path: String, input: String?) throws -> SecretBytes {
+        guard path == "-" else { return try SecureFile.readSecret(path) }
+        try checkStandardInputFree(input)
+        return try SecureFile.readSecret("/dev/stdin")
+    }
+
+    private static func checkStandardInputFree(_ input: String?) throws {
         guard let input, input != "-" else {
             throw ArborError(.invalidArgument, "standard input cannot hold both a key file ('-') and the data: give the data as a file")
         }
-        return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
     }
 
     /// "-" names standard output, as in age.

@@ -36,23 +36,26 @@ struct KeygenCommand: AsyncParsableCommand {
         guard let recipient = identity.recipient?.encoded, let secret = identity.encodedSecretKey() else {
             throw ArborError(.invalidArgument, "internal error: a generated identity has no key")
         }
-        let text = "# created: \(Timestamp.format(now()))\n# public key: \(recipient)\n\(secret)\n"
+        // The file is assembled in wiped-on-release memory: the secret line never becomes a String.
+        let header = Array("# created: \(Timestamp.format(now()))\n# public key: \(recipient)\n".utf8)
+        let file = secret.withUnsafeBytes { line in
+            SecretBytes(count: header.count + line.count + 1) { file in
+                file.copyBytes(from: header)
+                UnsafeMutableRawBufferPointer(rebasing: file[header.count...]).copyMemory(from: line)
+                file[file.count - 1] = UInt8(ascii: "\n")
+            }
+        }
         if let output, output != "-" {
-            try SecureFile.write(text, to: output, mode: .secret)
+            try SecureFile.write(secret: file, to: output)
             FileHandle.standardError.write(Data("Public key: \(recipient)\n".utf8))
         } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            try file.withUnsafeBytes { try FileHandle.standardOutput.write(contentsOf: $0) }
         }
     }
 
     private func printRecipients() throws {
-        let text: String
-        if let input, input != "-" {
-            text = try SecureFile.read(input)
-        } else {
-            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-        }
-        let lines = try AgeIdentity.parseFile(text).compactMap { $0.recipient?.encoded }
+        let file = try SecureFile.readSecret(input.flatMap { $0 == "-" ? nil : $0 } ?? "/dev/stdin")
+        let lines = try AgeIdentity.parseFile(file).compactMap { $0.recipient?.encoded }
         let result = lines.joined(separator: "\n") + "\n"
         if let output, output != "-" {
             try SecureFile.write(result, to: output, mode: .public)
