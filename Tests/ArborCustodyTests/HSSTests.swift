@@ -106,7 +106,7 @@ struct HSSTests {
         let verifier = try HSSPublicKey(bytes: hierarchy.publicKey.bytes)
         var (reservation, _) = try #require(hierarchy.leafStates.last).reserve(count: 2)
         for message in [Array("first".utf8), Array("second".utf8)] {
-            let signature = try hierarchy.signer.sign(message, using: &reservation)
+            let signature = try hierarchy.signer.sign(message, using: reservation)
             #expect(signature.signedPublicKeys.count == levelCount - 1)
             let bytes = signature.bytes
             #expect(try HSSSignature(bytes: bytes) == signature)
@@ -133,7 +133,7 @@ struct HSSTests {
             // On the root: reserve and persist, then sign the node's key.
             var (reservation, next) = try rootState.reserve()
             rootState = next
-            let link = try HSSSignedPublicKey(bytes: root.signPublicKey(nodeKey.publicKey, using: &reservation).bytes)
+            let link = try HSSSignedPublicKey(bytes: root.signPublicKey(nodeKey.publicKey, using: reservation).bytes)
             // Back on the node.
             signers.append(try HSSSigner(publicKey: rootPublicKey, chain: [link], key: nodeKey))
         }

@@ -89,11 +89,11 @@ struct LMSTests {
             var (reservation, next) = try state.reserve(count: count)
             state = next
             for _ in 0..<count {
-                let signature = try key.sign([7], using: &reservation)
+                let signature = try key.sign([7], using: reservation)
                 #expect(used.insert(signature.leaf).inserted)
                 #expect(key.publicKey.isValidSignature(signature, for: [7]))
             }
-            let spent = #expect(throws: CustodyError.self) { try key.sign([7], using: &reservation) }
+            let spent = #expect(throws: CustodyError.self) { try key.sign([7], using: reservation) }
             #expect(spent?.code == .leafNotReserved)
         }
         #expect(used == Set(0..<32))
@@ -108,7 +108,7 @@ struct LMSTests {
         let key = try Self.key(.sha256N32W8, seed: 3)
         let other = try Self.key(.sha256N32W8, seed: 4)
         var (reservation, _) = try LMSLeafState(for: key).reserve(count: 2)
-        let error = #expect(throws: CustodyError.self) { try other.sign([1], using: &reservation) }
+        let error = #expect(throws: CustodyError.self) { try other.sign([1], using: reservation) }
         #expect(error?.code == .leafNotReserved)
         #expect(reservation.leaves == 0..<2)
         let outside = #expect(throws: CustodyError.self) { try key.sign([1], leaf: 32) }
