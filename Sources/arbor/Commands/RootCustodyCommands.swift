@@ -231,12 +231,6 @@ struct RootRecoverCommand: AsyncParsableCommand {
             }
             return chain.root.keyID.hex
         }
-        if unsafeNoRootCert {
-            FileHandle.standardError.write(
-                Data(
-                    ("arbor: warning: --unsafe-no-root-cert: the recovered root is not checked against the root certificate; "
-                        + "forged shares could make it any root\n").utf8))
-        }
         let slip39Passphrase = try readSLIP39Passphrase(slip39PassphraseFile)
         var secret: [UInt8]
         if let sharesFile {
@@ -262,6 +256,12 @@ struct RootRecoverCommand: AsyncParsableCommand {
                     "the recovered root has key id \(keyID), but \(rootCert!) is for \(expectedKeyID): these shares belong to another root; nothing was written"
                 )
             }
+        }
+        if unsafeNoRootCert {
+            FileHandle.standardError.write(
+                Data(
+                    ("arbor: warning: --unsafe-no-root-cert: the recovered root (key id \(keyID)) is not checked against the root "
+                        + "certificate; forged shares could make it any root\n").utf8))
         }
         if let out {
             var parameters = EncryptedRootKeyFile.Parameters.default
