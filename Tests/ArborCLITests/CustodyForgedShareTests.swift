@@ -12,7 +12,8 @@ struct CustodyForgedShareTests {
     /// The forger's "share": anyone makes one of any 32 bytes with a 1-of-1 split.
     func forgeShare(slip39: Bool = false) throws -> String {
         let chosenRoot = String(repeating: "42", count: 32)
-        let split = try arbor.run(["shares", "split", "--threshold", "1", "--shares", "1"] + (slip39 ? ["--slip39"] : []), input: chosenRoot)
+        let split = try arbor.run(
+            ["shares", "split", "--threshold", "1", "--shares", "1"] + (slip39 ? ["--slip39"] : []), input: chosenRoot)
         CustodyTest.expectSuccess(split)
         let share = try #require(split.stdout.split(separator: "\n").first { !$0.hasPrefix("#") })
         try arbor.write(share + "\n", to: "forged.txt")
@@ -47,7 +48,9 @@ struct CustodyForgedShareTests {
         defer { arbor.remove() }
         try arbor.initRoot()
         _ = try forgeShare(slip39: true)
-        let outcome = try arbor.run(["root", "recover", "--slip39", "--shares-file", "forged.txt", "--check-only", "--root-cert", "root.cert"])
+        let outcome = try arbor.run([
+            "root", "recover", "--slip39", "--shares-file", "forged.txt", "--check-only", "--root-cert", "root.cert",
+        ])
         CustodyTest.expectError(outcome, status: 2, mentioning: "threshold 1")
     }
 

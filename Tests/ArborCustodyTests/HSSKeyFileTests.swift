@@ -115,7 +115,7 @@ struct HSSKeyFileTests {
         #expect(throws: CustodyError(.invalidParameters, "")) { try pending.signer() }
         #expect(throws: CustodyError(.invalidParameters, "")) { try topFile.signer() }
 
-        var (reservation, _) = try LMSLeafState(for: top).reserve(count: 1)
+        let (reservation, _) = try LMSLeafState(for: top).reserve(count: 1)
         let delegation = try topFile.enroll(node.publicKey, using: reservation)
         let parsedDelegation = try HSSDelegation(bytes: delegation.bytes)
         #expect(parsedDelegation == delegation)

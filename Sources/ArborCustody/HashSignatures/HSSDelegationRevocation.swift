@@ -144,7 +144,8 @@ extension HSSKeyFile {
         }
         let keys = [publicKey.topKey] + delegation.chain.map(\.publicKey)
         guard delegation.publicKey == publicKey, let mine = keys.firstIndex(of: key.publicKey), mine < keys.count - 1 else {
-            throw CustodyError(.wrongKey, "the delegation is not below this key: only the level above a key, or a level above that, revokes it")
+            throw CustodyError(
+                .wrongKey, "the delegation is not below this key: only the level above a key, or a level above that, revokes it")
         }
         let revoked = delegation.enrolledKey
         let signature = try key.sign(HSSDelegationRevocation.message(publicKey: publicKey, revokedKey: revoked), using: reservation)

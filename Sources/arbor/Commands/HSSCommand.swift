@@ -561,7 +561,8 @@ struct HSSInfoCommand: AsyncParsableCommand {
         if Armor.label(of: text) == HSSDelegationRevocation.armorLabel {
             let revocation = try custody(file) { try HSSDelegationRevocation(armored: text) }
             return Info(
-                kind: "HSS delegation revocation, signed by level \(revocation.revokerChain.count + 1)", levels: revocation.publicKey.levels,
+                kind: "HSS delegation revocation, signed by level \(revocation.revokerChain.count + 1)",
+                levels: revocation.publicKey.levels,
                 lms: [revocation.revokedKey.parameters.description], lmots: [revocation.revokedKey.otsParameters.description],
                 identifier: Hex.encode(revocation.revokedKey.identifier), leaves: [revocation.signature.leaf])
         }
