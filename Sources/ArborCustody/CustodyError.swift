@@ -50,6 +50,10 @@ public struct CustodyError: Error, Hashable, Sendable, CustomStringConvertible {
             case leafNotReserved
             case malformedKeyFile
             case wrongKey
+            case limitExceeded
+            case stateRollback
+            case unauthenticatedRequest
+            case revoked
         }
 
         fileprivate let backing: Backing
@@ -88,6 +92,15 @@ public struct CustodyError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let malformedKeyFile = Code(.malformedKeyFile)
         /// A state, delegation or link belongs to a different key than the one it was used with.
         public static let wrongKey = Code(.wrongKey)
+        /// An attacker-chosen count (iteration exponent, tree size, share count) beyond what is
+        /// accepted before any work is done on it.
+        public static let limitExceeded = Code(.limitExceeded)
+        /// A leaf state would move backwards, handing out leaves that may have been used.
+        public static let stateRollback = Code(.stateRollback)
+        /// An enrollment request whose signature, signer or node path does not check out.
+        public static let unauthenticatedRequest = Code(.unauthenticatedRequest)
+        /// A delegation (an HSS link) that the level above has revoked.
+        public static let revoked = Code(.revoked)
 
         public var description: String {
             String(describing: backing)

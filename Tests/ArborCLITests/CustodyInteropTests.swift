@@ -85,9 +85,11 @@ struct CustodyInteropTests {
         // Arbor → pyhsslms: a one-level key and a federated two-level one.
         CustodyTest.expectSuccess(try arbor.run(["hss", "keygen", "--height", "5", "--winternitz", "4", "-o", "solo.hss"]))
         CustodyTest.expectSuccess(try arbor.run(["hss", "keygen", "--levels", "2", "--height", "5", "--winternitz", "8", "-o", "top.hss"]))
-        CustodyTest.expectSuccess(try arbor.run(["hss", "keygen", "--node", "--height", "5", "--winternitz", "2", "-o", "node.hss"]))
+        CustodyTest.expectSuccess(try arbor.makeHSSNode("node", path: "eu/node-1", winternitz: "2"))
         CustodyTest.expectSuccess(
-            try arbor.run(["hss", "enroll", "--key", "top.hss", "--request", "node.request", "-o", "node.delegation"]))
+            try arbor.run([
+                "hss", "enroll", "--key", "top.hss", "--request", "node.request", "--anchor", "root.cert", "-o", "node.delegation",
+            ]))
         CustodyTest.expectSuccess(try arbor.run(["hss", "install", "--key", "node.hss", "--delegation", "node.delegation"]))
         try arbor.write("signed by arbor", to: "arbor.msg")
         CustodyTest.expectSuccess(try arbor.run(["hss", "sign", "--key", "solo.hss", "arbor.msg", "-o", "solo.sig"]))

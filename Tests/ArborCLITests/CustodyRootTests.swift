@@ -59,11 +59,14 @@ struct CustodyRootTests {
 
         // Two shares are not enough; an existing output is never overwritten.
         try arbor.write(contents[0] + contents[1], to: "two.txt")
-        let tooFew = try arbor.run(["root", "recover", "--shares-file", "two.txt", "--passphrase-file", "new-pass", "-o", "x.key"])
+        let tooFew = try arbor.run([
+            "root", "recover", "--shares-file", "two.txt", "--passphrase-file", "new-pass", "-o", "x.key", "--root-cert", "root.cert",
+        ])
         CustodyTest.expectError(tooFew, status: 2, mentioning: "needs 3 distinct shares")
         #expect(!FileManager.default.fileExists(atPath: arbor.path("x.key")))
         let exists = try arbor.run([
-            "root", "recover", "--shares-file", "three.txt", "--passphrase-file", "new-pass", "-o", "recovered.key",
+            "root", "recover", "--shares-file", "three.txt", "--passphrase-file", "new-pass", "-o", "recovered.key", "--root-cert",
+            "root.cert",
         ])
         CustodyTest.expectError(exists, status: 6, mentioning: "already exists")
     }

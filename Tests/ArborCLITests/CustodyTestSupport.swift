@@ -40,6 +40,27 @@ extension ArborExecutable {
 
     func read(_ name: String) throws -> String { try String(contentsOfFile: path(name), encoding: .utf8) }
 
+    /// An Arbor node key NAME.key and chain NAME.chain for `nodePath`, under root.key (made first if missing).
+    func makeNodeIdentity(_ nodePath: String, name: String) throws {
+        if !FileManager.default.fileExists(atPath: path("root.key")) { try initRoot() }
+        for arguments in [
+            ["derive", nodePath, "--root", "root.key", "--passphrase-file", "pass", "-o", "\(name).key"],
+            ["cert", "issue", nodePath, "--root", "root.key", "--passphrase-file", "pass", "-o", "\(name).chain"],
+        ] {
+            let outcome = try run(arguments)
+            guard outcome.status == 0 else { throw SetupFailed(description: "\(arguments[0]) failed: \(outcome.stderr)") }
+        }
+    }
+
+    /// `hss keygen --node` for NAME.hss, its request signed by the node identity NAME (made first).
+    func makeHSSNode(_ name: String, path nodePath: String, height: String = "5", winternitz: String = "8") throws -> Outcome {
+        try makeNodeIdentity(nodePath, name: name)
+        return try run([
+            "hss", "keygen", "--node", "--height", height, "--winternitz", winternitz, "-o", "\(name).hss", "--node-key", "\(name).key",
+            "--chain", "\(name).chain",
+        ])
+    }
+
     func permissions(_ name: String) throws -> Int? {
         (try FileManager.default.attributesOfItem(atPath: path(name))[.posixPermissions] as? NSNumber)?.intValue
     }

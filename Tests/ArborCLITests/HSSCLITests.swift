@@ -67,13 +67,16 @@ struct HSSCLITests {
         CustodyTest.expectSuccess(
             try arbor.run(["hss", "keygen", "--levels", "2", "--height", "5", "--winternitz", "4", "-o", "cluster.hss"]))
         for node in ["node-1", "node-2"] {
-            CustodyTest.expectSuccess(
-                try arbor.run(["hss", "keygen", "--node", "--height", "5", "--winternitz", "8", "-o", "\(node).hss"]))
+            CustodyTest.expectSuccess(try arbor.makeHSSNode(node, path: "eu/\(node)"))
             // Before enrollment the node cannot sign.
             CustodyTest.expectError(
                 try arbor.run(["hss", "sign", "--key", "\(node).hss"], input: "x"), status: 2, mentioning: "not enrolled")
-            let enrolled = try json(["hss", "enroll", "--key", "cluster.hss", "--request", "\(node).request", "-o", "\(node).delegation"])
+            let enrolled = try json([
+                "hss", "enroll", "--key", "cluster.hss", "--request", "\(node).request", "--anchor", "root.cert", "--node", "eu/\(node)",
+                "-o", "\(node).delegation",
+            ])
             #expect(enrolled["leaf"] as? Int == (node == "node-1" ? 0 : 1))
+            #expect(enrolled["nodePath"] as? String == "eu/\(node)")
             CustodyTest.expectSuccess(try arbor.run(["hss", "install", "--key", "\(node).hss", "--delegation", "\(node).delegation"]))
         }
         // The top tree enrolls, it does not sign messages; a node's delegation does not fit another node.
@@ -81,7 +84,7 @@ struct HSSCLITests {
         CustodyTest.expectError(
             try arbor.run(["hss", "install", "--key", "node-1.hss", "--delegation", "node-2.delegation"]), status: 2,
             mentioning: "already enrolled")
-        CustodyTest.expectSuccess(try arbor.run(["hss", "keygen", "--node", "--height", "5", "--winternitz", "8", "-o", "node-3.hss"]))
+        CustodyTest.expectSuccess(try arbor.makeHSSNode("node-3", path: "eu/node-3"))
         CustodyTest.expectError(
             try arbor.run(["hss", "install", "--key", "node-3.hss", "--delegation", "node-2.delegation"]), status: 3,
             mentioning: "another key")
@@ -105,7 +108,12 @@ struct HSSCLITests {
         CustodyTest.expectSuccess(try arbor.run(["hss", "keygen", "--height", "5", "--winternitz", "8", "-o", "k.hss"]))
         let burned = try json(["hss", "burn", "--key", "k.hss", "--to", "30"])
         #expect(burned["nextLeaf"] as? Int == 30)
-        #expect(try json(["hss", "burn", "--key", "k.hss", "--to", "3"])["nextLeaf"] as? Int == 30)
+        // Moving the state back would reuse leaves 3…29: refused (3, conflict), and the state is unchanged.
+        CustodyTest.expectError(try arbor.run(["hss", "burn", "--key", "k.hss", "--to", "3"]), status: 3, mentioning: "only moves forward")
+        CustodyTest.expectError(
+            try arbor.run(["hss", "burn", "--key", "k.hss", "--to", "0", "--recreate-state"]), status: 3, mentioning: "only moves forward")
+        #expect(try json(["hss", "info", "k.hss"])["nextLeaf"] as? Int == 30)
+        #expect(try json(["hss", "burn", "--key", "k.hss", "--to", "30"])["nextLeaf"] as? Int == 30)
         let signed = try json(["hss", "sign", "--key", "k.hss", "--reserve", "5"])
         #expect(signed["remainingLeaves"] as? Int == 0)
         let exhausted = try arbor.run(["hss", "sign", "--key", "k.hss"], input: "one too many")
@@ -117,6 +125,10 @@ struct HSSCLITests {
         try FileManager.default.removeItem(atPath: arbor.path("lost.hss.state"))
         CustodyTest.expectError(try arbor.run(["hss", "sign", "--key", "lost.hss"], input: "m"), status: 6, mentioning: "does not exist")
         CustodyTest.expectError(try arbor.run(["hss", "burn", "--key", "lost.hss", "--recreate-state"]), status: 2, mentioning: "--to")
+        // Recreating it at leaf 0 would reuse every leaf the key has used.
+        CustodyTest.expectError(
+            try arbor.run(["hss", "burn", "--key", "lost.hss", "--recreate-state", "--to", "0"]), status: 3, mentioning: "leaf 0")
+        #expect(!FileManager.default.fileExists(atPath: arbor.path("lost.hss.state")))
         #expect(try json(["hss", "burn", "--key", "lost.hss", "--recreate-state", "--to", "20"])["nextLeaf"] as? Int == 20)
         let after = try json(["hss", "sign", "--key", "lost.hss"])
         #expect(try #require(after["signatures"] as? [[String: Any]]).first?["leaf"] as? Int == 20)
@@ -125,5 +137,10 @@ struct HSSCLITests {
         state[30] ^= 0xFF
         try state.write(to: URL(fileURLWithPath: arbor.path("lost.hss.state")))
         CustodyTest.expectError(try arbor.run(["hss", "sign", "--key", "lost.hss"], input: "m"), status: 5, mentioning: "checksum")
+        // Another key's state file, valid in itself, is refused (3, conflict): its counter is not this key's.
+        try FileManager.default.removeItem(atPath: arbor.path("lost.hss.state"))
+        try FileManager.default.copyItem(atPath: arbor.path("k.hss.state"), toPath: arbor.path("lost.hss.state"))
+        CustodyTest.expectError(try arbor.run(["hss", "sign", "--key", "lost.hss"], input: "m"), status: 3, mentioning: "another key")
+        CustodyTest.expectError(try arbor.run(["hss", "burn", "--key", "lost.hss", "--leaves", "1"]), status: 3, mentioning: "another key")
     }
 }

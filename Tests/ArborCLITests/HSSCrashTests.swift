@@ -18,9 +18,11 @@ struct HSSCrashTests {
     func makeNode() throws {
         CustodyTest.expectSuccess(
             try arbor.run(["hss", "keygen", "--levels", "2", "--height", "5", "--winternitz", "8", "-o", "cluster.hss"]))
-        CustodyTest.expectSuccess(try arbor.run(["hss", "keygen", "--node", "--height", "10", "--winternitz", "2", "-o", "node.hss"]))
+        CustodyTest.expectSuccess(try arbor.makeHSSNode("node", path: "eu/node-1", height: "10", winternitz: "2"))
         CustodyTest.expectSuccess(
-            try arbor.run(["hss", "enroll", "--key", "cluster.hss", "--request", "node.request", "-o", "node.delegation"]))
+            try arbor.run([
+                "hss", "enroll", "--key", "cluster.hss", "--request", "node.request", "--anchor", "root.cert", "-o", "node.delegation",
+            ]))
         CustodyTest.expectSuccess(try arbor.run(["hss", "install", "--key", "node.hss", "--delegation", "node.delegation"]))
     }
 

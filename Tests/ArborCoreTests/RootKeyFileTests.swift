@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 
@@ -72,5 +73,20 @@ struct RootKeyFileTests {
         #expect(throws: ArborError(.unsupportedVersion, "")) {
             try EncryptedRootKeyFile.open(Armor.encode(bytes, label: EncryptedRootKeyFile.armorLabel), passphrase: passphrase)
         }
+    }
+
+    @Test(
+        "a work factor raised behind a recomputed checksum is refused by the limit, before scrypt runs",
+        arguments: [(6, UInt8(23)), (6, UInt8(255)), (10, UInt8(9)), (14, UInt8(2))])
+    func raisedWorkFactor(offset: Int, value: UInt8) throws {
+        var bytes = try Armor.decode(
+            try EncryptedRootKeyFile.seal(.generate(), passphrase: passphrase, parameters: fast), label: EncryptedRootKeyFile.armorLabel)
+        bytes[offset] = value  // log2 N at 6, the low byte of r at 10, of p at 14
+        bytes.replaceSubrange((bytes.count - 32)..., with: Array(SHA256.hash(data: bytes[..<(bytes.count - 32)])))
+        let forged = Armor.encode(bytes, label: EncryptedRootKeyFile.armorLabel)
+        let started = ContinuousClock.now
+        #expect(throws: ArborError(.limitExceeded, "")) { try EncryptedRootKeyFile.open(forged, passphrase: passphrase) }
+        #expect(throws: ArborError(.limitExceeded, "")) { try EncryptedRootKeyFile.parameters(of: forged) }
+        #expect(ContinuousClock.now - started < .seconds(2))
     }
 }

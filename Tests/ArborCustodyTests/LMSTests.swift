@@ -68,7 +68,7 @@ struct LMSTests {
         #expect(!key.description.contains(seedHex.prefix(8)))
         #expect(!String(describing: key.publicKey).contains(seedHex.prefix(8)))
         for length in [0, 8, 55, 57] {
-            #expect(throws: CustodyError.self) {
+            #expect(throws: CustodyError(.invalidParameters, "")) {
                 try LMSPrivateKey(privateKeyBytes: Array(bytes.prefix(length)) + [UInt8](repeating: 0, count: max(0, length - 56)))
             }
         }
@@ -86,14 +86,14 @@ struct LMSTests {
         var used = Set<UInt32>()
         while state.remainingLeaves > 0 {
             let count = min(Int(state.remainingLeaves), 3)
-            var (reservation, next) = try state.reserve(count: count)
+            let (reservation, next) = try state.reserve(count: count)
             state = next
             for _ in 0..<count {
-                let signature = try key.sign([7], using: &reservation)
+                let signature = try key.sign([7], using: reservation)
                 #expect(used.insert(signature.leaf).inserted)
                 #expect(key.publicKey.isValidSignature(signature, for: [7]))
             }
-            let spent = #expect(throws: CustodyError.self) { try key.sign([7], using: &reservation) }
+            let spent = #expect(throws: CustodyError.self) { try key.sign([7], using: reservation) }
             #expect(spent?.code == .leafNotReserved)
         }
         #expect(used == Set(0..<32))
@@ -101,14 +101,14 @@ struct LMSTests {
         #expect(exhausted?.code == .keyExhausted)
         let tooMany = #expect(throws: CustodyError.self) { try LMSLeafState(for: key).reserve(count: 33) }
         #expect(tooMany?.code == .keyExhausted)
-        #expect(throws: CustodyError.self) { try LMSLeafState(for: key).reserve(count: 0) }
+        #expect(throws: CustodyError(.invalidParameters, "")) { try LMSLeafState(for: key).reserve(count: 0) }
     }
 
     @Test func aReservationOnlyWorksForItsOwnKey() throws {
         let key = try Self.key(.sha256N32W8, seed: 3)
         let other = try Self.key(.sha256N32W8, seed: 4)
-        var (reservation, _) = try LMSLeafState(for: key).reserve(count: 2)
-        let error = #expect(throws: CustodyError.self) { try other.sign([1], using: &reservation) }
+        let (reservation, _) = try LMSLeafState(for: key).reserve(count: 2)
+        let error = #expect(throws: CustodyError.self) { try other.sign([1], using: reservation) }
         #expect(error?.code == .leafNotReserved)
         #expect(reservation.leaves == 0..<2)
         let outside = #expect(throws: CustodyError.self) { try key.sign([1], leaf: 32) }
@@ -129,7 +129,7 @@ struct LMSTests {
             #"{"identifier":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"leafCount":32,"nextLeaf":33}"#,
             #"{"identifier":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],"leafCount":32}"#,
         ] {
-            #expect(throws: (any Error).self) { try JSONDecoder().decode(LMSLeafState.self, from: Data(json.utf8)) }
+            #expect(throws: DecodingError.self) { try JSONDecoder().decode(LMSLeafState.self, from: Data(json.utf8)) }
         }
         // A state claiming more than the tree holds is clamped to exhausted, never wrapped.
         #expect(LMSLeafState(identifier: key.identifier, leafCount: 32, nextLeaf: 1000).remainingLeaves == 0)

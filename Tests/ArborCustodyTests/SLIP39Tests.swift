@@ -306,3 +306,30 @@ struct SLIP39Tests {
         #expect(!share.description.contains(TestHex.encode(share.value.prefix(4))))
     }
 }
+
+@Suite("SLIP-39 work limits")
+struct SLIP39LimitTests {
+    @Test(arguments: [9, 15])
+    func aForgedIterationExponentIsRefusedBeforeAnyPBKDF2Work(exponent: Int) throws {
+        var generator = SplitMix64(seed: 5)
+        let shares = try SLIP39.generateShares(
+            masterSecret: Array(repeating: 0x11, count: 16), groupThreshold: 1, groups: [.init(memberThreshold: 2, memberCount: 3)],
+            iterationExponent: 0, using: &generator)[0]
+        // The exponent is in the checksummed header, so a forger rewrites it and recomputes the checksum.
+        let forged = shares.prefix(2).map { share in
+            SLIP39Share(
+                identifier: share.identifier, extendable: share.extendable, iterationExponent: exponent, groupIndex: share.groupIndex,
+                groupThreshold: share.groupThreshold, groupCount: share.groupCount, memberIndex: share.memberIndex,
+                memberThreshold: share.memberThreshold, value: share.value
+            ).mnemonic
+        }
+        let started = ContinuousClock.now
+        #expect(throws: CustodyError(.limitExceeded, "")) { try SLIP39.combineMnemonics(forged) }
+        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(throws: CustodyError(.invalidParameters, "")) {
+            try SLIP39.generateShares(
+                masterSecret: Array(repeating: 0x11, count: 16), groupThreshold: 1, groups: [.init(memberThreshold: 2, memberCount: 3)],
+                iterationExponent: exponent, using: &generator)
+        }
+    }
+}

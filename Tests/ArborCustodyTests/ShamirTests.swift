@@ -289,3 +289,15 @@ struct ArborShamirTests {
         }
     }
 }
+
+@Suite("Arbor shares: work limits")
+struct ShamirLimitTests {
+    @Test func moreSharesThanASetCanHoldAreRefusedBeforeCombining() throws {
+        var generator = SplitMix64(seed: 8)
+        let shares = try ArborShamir.split(secret: Array(repeating: 3, count: 32), threshold: 2, shareCount: 2, using: &generator)
+        let flood = Array(repeating: shares[0], count: ArborShamir.maximumShareCount) + [shares[1]]
+        #expect(throws: CustodyError(.limitExceeded, "")) { try ArborShamir.combine(flood) }
+        #expect(throws: CustodyError(.limitExceeded, "")) { try ArborShamir.combine(encodedShares: flood.map(\.text)) }
+        #expect(try ArborShamir.combine(Array(flood.suffix(ArborShamir.maximumShareCount))) == Array(repeating: 3, count: 32))
+    }
+}

@@ -120,6 +120,14 @@ public enum EncryptedRootKeyFile {
             var reader = ByteReader(bytes[6..<headerSize], context: "the root key file header")
             parameters = Parameters(
                 logN: try reader.readUInt8(), r: try reader.readUInt32(), p: try reader.readUInt32(), allowsWeakWorkFactor: true)
+            // The checksum is no authentication: anyone can raise the work factor and recompute it,
+            // so the limit is checked here, before scrypt runs.
+            guard parameters.logN <= maximumLogN, parameters.r <= 8, parameters.p <= 1 else {
+                throw ArborError(
+                    .limitExceeded,
+                    "the root key file asks for more scrypt work than arbor allows (log2 N = \(parameters.logN), r = \(parameters.r), "
+                        + "p = \(parameters.p); at most log2 N = \(maximumLogN), r = 8, p = 1): it was altered; \(restore)")
+            }
             guard parameters.isAcceptable else {
                 throw ArborError(
                     .corruptFile,

@@ -82,7 +82,7 @@ public struct HSSKeyFile: Sendable {
 
     /// Signs `child` with the next leaf of `reservation` and returns the delegation the child
     /// installs: this key's HSS public key and links, plus the new link.
-    public func enroll(_ child: LMSPublicKey, using reservation: inout LMSLeafReservation) throws -> HSSDelegation {
+    public func enroll(_ child: LMSPublicKey, using reservation: LMSLeafReservation) throws -> HSSDelegation {
         guard let publicKey, delegates else {
             throw CustodyError(
                 .invalidParameters,
@@ -90,7 +90,7 @@ public struct HSSKeyFile: Sendable {
                     ? "this key is not enrolled yet, so it cannot enroll others"
                     : "this key is the bottom level of its HSS key: it signs messages, not keys")
         }
-        let link = try key.signPublicKey(child, using: &reservation)
+        let link = try key.signPublicKey(child, using: reservation)
         return try HSSDelegation(publicKey: publicKey, chain: chain + [link])
     }
 

@@ -33,9 +33,9 @@ public struct HSSKeyHierarchy: Sendable {
         var states = keys.map(LMSLeafState.init(for:))
         var chain = [HSSSignedPublicKey]()
         for index in keys.indices.dropLast() {
-            var (reservation, next) = try states[index].reserve(count: 1)
+            let (reservation, next) = try states[index].reserve(count: 1)
             states[index] = next
-            chain.append(try keys[index].signPublicKey(keys[index + 1].publicKey, using: &reservation))
+            chain.append(try keys[index].signPublicKey(keys[index + 1].publicKey, using: reservation))
         }
         let publicKey = try HSSPublicKey(levels: levels.count, topKey: keys[0].publicKey)
         return HSSKeyHierarchy(

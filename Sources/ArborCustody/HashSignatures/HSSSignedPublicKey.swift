@@ -40,13 +40,13 @@ public struct HSSSignedPublicKey: Hashable, Sendable {
 
 extension LMSPrivateKey {
     /// Signs a child key's public key with leaf `q`, making the link that
-    /// HSS signatures below this key carry. Leaf rules are those of ``sign(_:leaf:)``.
-    public func signPublicKey(_ child: LMSPublicKey, leaf q: UInt32) throws -> HSSSignedPublicKey {
+    /// HSS signatures below this key carry. Internal, like ``sign(_:leaf:)``.
+    func signPublicKey(_ child: LMSPublicKey, leaf q: UInt32) throws -> HSSSignedPublicKey {
         HSSSignedPublicKey(signature: try sign(child.bytes, leaf: q), publicKey: child)
     }
 
     /// Signs a child key's public key with the next leaf of `reservation`.
-    public func signPublicKey(_ child: LMSPublicKey, using reservation: inout LMSLeafReservation) throws -> HSSSignedPublicKey {
-        HSSSignedPublicKey(signature: try sign(child.bytes, using: &reservation), publicKey: child)
+    public func signPublicKey(_ child: LMSPublicKey, using reservation: LMSLeafReservation) throws -> HSSSignedPublicKey {
+        HSSSignedPublicKey(signature: try sign(child.bytes, using: reservation), publicKey: child)
     }
 }

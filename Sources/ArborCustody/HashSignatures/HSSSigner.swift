@@ -3,7 +3,7 @@
 ///
 /// This is what makes federated HSS work: the root keeps the top-level LMS key
 /// offline and signs each cluster node's own LMS public key once
-/// (``LMSPrivateKey/signPublicKey(_:leaf:)``); each node then builds an
+/// (``LMSPrivateKey/signPublicKey(_:using:)``); each node then builds an
 /// `HSSSigner` from the root's HSS public key, that link and its own key, and
 /// signs alone. Its signatures verify under the root's ``HSSPublicKey``.
 public struct HSSSigner: Sendable {
@@ -35,13 +35,13 @@ public struct HSSSigner: Sendable {
         self.key = key
     }
 
-    /// Signs with bottom-level leaf `q`, reserved from the bottom key's ``LMSLeafState`` and persisted first.
-    public func sign(_ message: [UInt8], leaf q: UInt32) throws -> HSSSignature {
+    /// Signs with bottom-level leaf `q`; internal, as ``LMSPrivateKey/sign(_:leaf:)`` is.
+    func sign(_ message: [UInt8], leaf q: UInt32) throws -> HSSSignature {
         HSSSignature(signedPublicKeys: chain, messageSignature: try key.sign(message, leaf: q))
     }
 
     /// Signs with the next leaf of `reservation` (made for the bottom key).
-    public func sign(_ message: [UInt8], using reservation: inout LMSLeafReservation) throws -> HSSSignature {
-        HSSSignature(signedPublicKeys: chain, messageSignature: try key.sign(message, using: &reservation))
+    public func sign(_ message: [UInt8], using reservation: LMSLeafReservation) throws -> HSSSignature {
+        HSSSignature(signedPublicKeys: chain, messageSignature: try key.sign(message, using: reservation))
     }
 }

@@ -44,10 +44,16 @@ extension LMSLeafState {
         self.init(identifier: identifier, leafCount: leafCount, nextLeaf: nextLeaf)
     }
 
-    /// A state that never goes back: `nextLeaf` moved to `leaf` if that is further on.
-    /// Used to burn every leaf a restored backup might have used.
-    public func advanced(to leaf: UInt32) -> LMSLeafState {
-        LMSLeafState(identifier: identifier, leafCount: leafCount, nextLeaf: max(nextLeaf, min(leaf, leafCount)))
+    /// The state with `nextLeaf` moved forward to `leaf` (at most the leaf count): burns every leaf
+    /// a restored backup might have used. A state never goes back: `leaf` below `nextLeaf` throws
+    /// `stateRollback`, since it would hand out leaves again.
+    public func advanced(to leaf: UInt32) throws -> LMSLeafState {
+        guard leaf >= nextLeaf else {
+            throw CustodyError(
+                .stateRollback,
+                "the next leaf is \(nextLeaf); moving it back to \(leaf) would use leaves again: a state only moves forward")
+        }
+        return LMSLeafState(identifier: identifier, leafCount: leafCount, nextLeaf: min(leaf, leafCount))
     }
 
     /// Whether this state belongs to `key` (same I and tree size).

@@ -8,7 +8,7 @@ import ArborCore
 ///
 ///     let (reservation, next) = try state.reserve(count: 1)
 ///     try store(next)                       // durable before any signature exists
-///     let signature = try key.sign(message, using: &reservation)
+///     let signature = try key.sign(message, using: reservation)
 ///
 /// If the process dies after storing `next`, the reserved leaves are simply
 /// never used ("burned"); that wastes leaves but can never reuse one.

@@ -3,9 +3,8 @@ import ArborCore
 /// An LMS private key: parameter sets, identifier I and SEED (RFC 8554
 /// Appendix A), with its Merkle tree computed once at creation.
 ///
-/// The key holds no signing state: every signature names the leaf q to use,
-/// which must come from an ``LMSLeafState`` reservation that was persisted
-/// first. The SEED is zeroed when the key is released.
+/// The key holds no signing state: every signature takes its leaf q from an
+/// ``LMSLeafState`` reservation that was persisted first. The SEED is zeroed when the key is released.
 public final class LMSPrivateKey: Sendable, CustomStringConvertible {
     public let parameters: LMSParameters
     public let otsParameters: LMOTSParameters
@@ -16,6 +15,15 @@ public final class LMSPrivateKey: Sendable, CustomStringConvertible {
     private let tree: LMSTree
 
     static let seedLength = 32
+
+    /// The most hashes a key's tree may take to compute (2^31, some minutes on two cores):
+    /// every set up to H20/W4 and H15/W8 is accepted, H20/W8 and H25 are not.
+    public static let maximumTreeHashCount = 1 << 31
+
+    /// Hashes to compute a tree: 2^h leaves of p chains of 2^w − 1 steps.
+    static func treeHashCount(_ parameters: LMSParameters, _ otsParameters: LMOTSParameters) -> Int {
+        Int(parameters.leafCount) * otsParameters.chainCount * otsParameters.maximumCoefficient
+    }
 
     /// Builds the key from its secret SEED and identifier I (for example the
     /// values of RFC 8554 Appendix F). Key generation hashes about
@@ -32,6 +40,14 @@ public final class LMSPrivateKey: Sendable, CustomStringConvertible {
         }
         guard seed.count == Self.seedLength else {
             throw CustodyError.invalidParameters("an LMS SEED is \(Self.seedLength) bytes, not \(seed.count)")
+        }
+        // The whole tree is computed here, at every load: a key file's type codes must not be able
+        // to demand hours of hashing.
+        guard Self.treeHashCount(parameters, otsParameters) <= Self.maximumTreeHashCount else {
+            throw CustodyError(
+                .limitExceeded,
+                "an \(parameters) / \(otsParameters) key takes about \(Self.treeHashCount(parameters, otsParameters)) hashes to load, "
+                    + "more than the \(Self.maximumTreeHashCount) arbor allows: choose a lower height or Winternitz parameter")
         }
         self.parameters = parameters
         self.otsParameters = otsParameters
@@ -87,9 +103,9 @@ public final class LMSPrivateKey: Sendable, CustomStringConvertible {
         "LMSPrivateKey(\(parameters), \(otsParameters), I: \(Hex.encode(identifier)))"
     }
 
-    /// Signs with leaf `q`, which the caller must have reserved from this key's
-    /// ``LMSLeafState`` and persisted; using a leaf twice breaks the key.
-    public func sign(_ message: [UInt8], leaf q: UInt32) throws -> LMSSignature {
+    /// Signs with leaf `q`. Not public: a caller outside this module signs only through a
+    /// reservation, so it cannot name a leaf that was never reserved and persisted.
+    func sign(_ message: [UInt8], leaf q: UInt32) throws -> LMSSignature {
         guard q < parameters.leafCount else {
             throw CustodyError(.leafNotReserved, "leaf \(q) is outside a tree of \(parameters.leafCount) leaves")
         }
@@ -101,7 +117,7 @@ public final class LMSPrivateKey: Sendable, CustomStringConvertible {
     }
 
     /// Signs with the next leaf of `reservation`, removing it from the reservation.
-    public func sign(_ message: [UInt8], using reservation: inout LMSLeafReservation) throws -> LMSSignature {
+    public func sign(_ message: [UInt8], using reservation: LMSLeafReservation) throws -> LMSSignature {
         try sign(message, leaf: reservation.takeLeaf(for: self))
     }
 }

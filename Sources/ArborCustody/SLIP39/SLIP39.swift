@@ -18,6 +18,11 @@ public enum SLIP39 {
 
     static let maximumShareCount = 16
 
+    /// The largest iteration exponent accepted: 10000 × 2^8 PBKDF2 iterations, a few seconds.
+    /// The format allows 15 (over five minutes), which a forged mnemonic could demand before
+    /// anything is authenticated.
+    public static let maximumIterationExponent = 8
+
     /// Word → 10-bit value.
     static let wordIndex: [String: UInt16] = Dictionary(
         uniqueKeysWithValues: wordlist.enumerated().map { ($0.element, UInt16($0.offset)) }
@@ -31,7 +36,7 @@ public enum SLIP39 {
     ///   - groupThreshold: how many groups are needed, 1…`groups.count`.
     ///   - groups: 1…16 groups; in each 1 ≤ memberThreshold ≤ memberCount ≤ 16, and a
     ///     threshold of 1 requires a single member (the spec forbids 1-of-N).
-    ///   - iterationExponent: PBKDF2 work factor e, 0…15 (10000 × 2^e iterations).
+    ///   - iterationExponent: PBKDF2 work factor e, 0…``maximumIterationExponent`` (10000 × 2^e iterations).
     ///   - extendable: true (recommended) leaves the identifier out of the encryption,
     ///     so more share sets can later be made for the same encrypted secret.
     public static func generateMnemonics(
@@ -80,8 +85,9 @@ public enum SLIP39 {
             throw CustodyError.invalidParameters("the master secret must be at least 16 bytes and an even number of bytes")
         }
         let passphraseBytes = try validatedPassphrase(passphrase)
-        guard (0...15).contains(iterationExponent) else {
-            throw CustodyError.invalidParameters("the iteration exponent must be 0…15, not \(iterationExponent)")
+        guard (0...maximumIterationExponent).contains(iterationExponent) else {
+            throw CustodyError.invalidParameters(
+                "the iteration exponent must be 0…\(maximumIterationExponent), not \(iterationExponent)")
         }
         guard (1...maximumShareCount).contains(groups.count), (1...groups.count).contains(groupThreshold) else {
             throw CustodyError.invalidParameters(
@@ -148,6 +154,13 @@ public enum SLIP39 {
         let passphraseBytes = try validatedPassphrase(passphrase)
         guard let first = shares.first else {
             throw CustodyError(.insufficientShares, "no mnemonics were given")
+        }
+        guard first.iterationExponent <= maximumIterationExponent else {
+            throw CustodyError(
+                .limitExceeded,
+                "the mnemonics ask for iteration exponent \(first.iterationExponent) (10000 × 2^\(first.iterationExponent) PBKDF2 iterations); "
+                    + "arbor accepts at most \(maximumIterationExponent)",
+                shareNumber: 1)
         }
         for (offset, share) in shares.enumerated() {
             if let field = firstCommonFieldDifference(share, first) {

@@ -10,6 +10,8 @@ import Crypto
 /// each well formed but do not belong together are reported, never combined
 /// into a wrong secret.
 public enum ArborShamir {
+    /// The most shares one set can have: one per non-zero x of GF(256).
+    public static let maximumShareCount = 255
     private static let digestKey = SymmetricKey(data: Array("arbor-share-v1 secret digest".utf8))
 
     /// Splits `secret` into `shareCount` shares, any `threshold` of which recover it.
@@ -28,7 +30,7 @@ public enum ArborShamir {
         guard (1...ArborShare.maximumSecretLength).contains(secret.count) else {
             throw CustodyError.invalidParameters("the secret must be 1…\(ArborShare.maximumSecretLength) bytes, not \(secret.count)")
         }
-        guard (1...255).contains(shareCount), (1...shareCount).contains(threshold) else {
+        guard (1...maximumShareCount).contains(shareCount), (1...shareCount).contains(threshold) else {
             throw CustodyError.invalidParameters("need 1 ≤ threshold ≤ share count ≤ 255, got \(threshold) of \(shareCount)")
         }
         let setIdentifier = generator.randomBytes(count: 4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
@@ -59,6 +61,9 @@ public enum ArborShamir {
     /// Parses each text share, then combines them. A share that does not parse
     /// is named by its 1-based position in `encodedShares`.
     public static func combine(encodedShares: [String]) throws -> [UInt8] {
+        guard encodedShares.count <= maximumShareCount else {
+            throw CustodyError(.limitExceeded, "\(encodedShares.count) shares were given; a set has at most \(maximumShareCount)")
+        }
         var shares = [ArborShare]()
         for (offset, text) in encodedShares.enumerated() {
             do {
@@ -77,6 +82,10 @@ public enum ArborShamir {
     /// on the polynomial of the others are reported by their 1-based position in
     /// `shares` where that can be determined.
     public static func combine(_ shares: [ArborShare]) throws -> [UInt8] {
+        // A set has at most 255 distinct shares; a longer list is refused before any work on it.
+        guard shares.count <= maximumShareCount else {
+            throw CustodyError(.limitExceeded, "\(shares.count) shares were given; a set has at most \(maximumShareCount)")
+        }
         guard let reference = mostCommonSetHeader(of: shares) else {
             throw CustodyError(.insufficientShares, "no shares were given")
         }

@@ -79,7 +79,7 @@ struct BenchCustodyCommand: AsyncParsableCommand {
         var signatures = [LMSSignature]()
         signatures.reserveCapacity(signCount)
         let signSeconds = try Self.time {
-            for message in messages { signatures.append(try lms.sign(message, using: &reservation)) }
+            for message in messages { signatures.append(try lms.sign(message, using: reservation)) }
         }
         let signSteps = zip(signatures, messages).map { Self.signChainSteps($0, message: $1, identifier: lms.identifier) }
         let averageSignSteps = Double(signSteps.reduce(0, +)) / Double(signCount)
@@ -104,7 +104,7 @@ struct BenchCustodyCommand: AsyncParsableCommand {
         (bottomReservation, bottomState) = try bottomState.reserve(count: signCount)
         var hssSignatures = [HSSSignature]()
         let hssSignSeconds = try Self.time {
-            for message in messages { hssSignatures.append(try hierarchy.signer.sign(message, using: &bottomReservation)) }
+            for message in messages { hssSignatures.append(try hierarchy.signer.sign(message, using: bottomReservation)) }
         }
         let hssSteps = zip(hssSignatures, messages).map {
             Self.signChainSteps($0.messageSignature, message: $1, identifier: hierarchy.keys[1].identifier)

@@ -14,12 +14,13 @@ struct HSSCommand: AsyncParsableCommand {
             before any signature leaves arbor. Never restore a key or its state from a backup without burning leaves
             first (arbor hss burn); see docs/custody.md.
             Federated HSS: the cluster makes the top tree (keygen --levels 2); each node makes its own bottom tree
-            (keygen --node), sends its request, gets it signed (enroll) and installs the delegation (install); from
-            then on the node signs alone, and its signatures verify under the cluster's HSS public key.
+            (keygen --node), sends its request, signed with its Arbor node key, gets it checked and signed (enroll) and
+            installs the delegation (install); from then on the node signs alone, and its signatures verify under the
+            cluster's HSS public key. A delegation is withdrawn with revoke; verify --revocations honours it.
             """,
         subcommands: [
             HSSKeygenCommand.self, HSSEnrollCommand.self, HSSInstallCommand.self, HSSSignCommand.self, HSSVerifyCommand.self,
-            HSSInfoCommand.self, HSSBurnCommand.self,
+            HSSInfoCommand.self, HSSBurnCommand.self, HSSRevokeCommand.self,
         ]
     )
 }
@@ -36,7 +37,7 @@ struct HSSKeyPaths {
         let path = state
         let current = try custody(path) { try LMSLeafState(encoded: try HSSStateFile.read(path)) }
         guard current.belongs(to: key) else {
-            throw ArborError(.corruptFile, "'\(path)' is the leaf state of another key; put the right state next to '\(self.key)'")
+            throw ArborError(.conflict, "'\(path)' is the leaf state of another key; put the right state next to '\(self.key)'")
         }
         return current
     }
@@ -65,10 +66,11 @@ struct HSSKeygenCommand: AsyncParsableCommand {
         abstract: "Make an LMS key: a whole HSS key (levels 1), a federation's top tree (levels 2…8), or a node's tree (--node).",
         discussion: """
             Writes KEY (0600), its leaf state KEY.state (0600) and the public part: the HSS public key (--public-key,
-            default KEY with .pub) or, with --node, the enrollment request (the node's LMS public key, --request,
-            default KEY with .request). A key of height h has 2^h one-time leaves.
-            Example: arbor hss keygen --levels 2 --height 10 -o cluster.hss      (cluster.hss.pub is the identity)
-                     arbor hss keygen --node --height 10 -o node-7.hss           (send node-7.request to the cluster)
+            default KEY with .pub) or, with --node, the enrollment request (--request, default KEY with .request): the
+            node's LMS public key and node path, signed with the node's Arbor keys (--node-key, --chain).
+            A key of height h has 2^h one-time leaves.
+            Example: arbor hss keygen --levels 2 --height 10 -o cluster.hss      (cluster.pub is the identity)
+                     arbor hss keygen --node --height 10 -o node-7.hss --node-key node-7.key --chain node-7.chain
             """
     )
 
@@ -92,6 +94,12 @@ struct HSSKeygenCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("With --node: where to write the request (default: KEY with .request).", valueName: "file"))
     var request: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --node: the node's Arbor key file, which signs the request.", valueName: "file"))
+    var nodeKey: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --node: the node's certificate chain; it names the node.", valueName: "file"))
+    var chain: String?
 
     @Flag(name: .long, help: "Write public files as hex text instead of binary.")
     var hex = false
@@ -121,6 +129,16 @@ struct HSSKeygenCommand: AsyncParsableCommand {
         guard !node || levels == 1 else {
             throw ArborError(.invalidArgument, "a --node key gets its level from its enrollment; drop --levels")
         }
+        guard node == (nodeKey != nil), node == (chain != nil) else {
+            throw ArborError(
+                .invalidArgument,
+                node
+                    ? "a --node key's request is signed by the node: give its --node-key FILE and --chain FILE"
+                    : "--node-key and --chain sign a node's request: add --node")
+        }
+        // Checked before the tree is computed, which takes a while.
+        let signer = try nodeKey.map { try NodeKeyFile.decode(try SecureFile.read($0)).keySet() }
+        let nodeChain = try chain.map { try readChain($0) }
         let base = out.hasSuffix(".hss") ? String(out.dropLast(4)) : out
         let paths = HSSKeyPaths(key: out)
         let publicPath = node ? (request ?? base + ".request") : (publicKey ?? base + ".pub")
@@ -129,12 +147,19 @@ struct HSSKeygenCommand: AsyncParsableCommand {
         }
         let key = try custody { try LMSPrivateKey.generate(parameters: parameters, otsParameters: otsParameters) }
         let file = node ? HSSKeyFile(unenrolled: key) : try custody { try HSSKeyFile(top: key, levels: levels) }
+        let signedRequest = try signer.map { signer in
+            try custody { try HSSEnrollmentRequest(publicKey: key.publicKey, signer: signer, chain: nodeChain!, time: now()) }
+        }
         try SecureFile.write(file.armored, to: out, mode: .secret)
         try HSSStateFile.create(paths.state, bytes: LMSLeafState(for: key).encoded)
-        try writePublicBytes(node ? key.publicKey.bytes : file.publicKey!.bytes, to: publicPath, hex: hex)
+        if let signedRequest {
+            try SecureFile.write(signedRequest.armored, to: publicPath, mode: .public)
+        } else {
+            try writePublicBytes(file.publicKey!.bytes, to: publicPath, hex: hex)
+        }
         let role =
             node
-            ? "node key waiting for enrollment"
+            ? "node key of \(signedRequest!.nodePath) waiting for enrollment"
             : levels == 1 ? "HSS key (1 level): signs messages" : "top of a \(levels)-level HSS key: enrolls the level below"
         let result = Result(
             keyFile: out, stateFile: paths.state, publicFile: publicPath, role: role, levels: node ? nil : levels,
@@ -153,19 +178,26 @@ struct HSSKeygenCommand: AsyncParsableCommand {
 struct HSSEnrollCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enroll",
-        abstract: "Sign a node's request with this level's key (one leaf) and write the delegation the node installs.",
+        abstract: "Check a node's signed request, sign its key with this level's key (one leaf) and write the delegation.",
         discussion: """
-            The leaf is reserved and the state made durable before the signature is made. The delegation holds the HSS
-            public key and the signed links down to the node; it is public. Example:
-            arbor hss enroll --key cluster.hss --request node-7.request -o node-7.delegation
+            The request must be signed by the node it names, under a chain that verifies against the trusted roots
+            (--anchor, the trust store) and --revocations; --node PATH also requires that node. The leaf is reserved and
+            the state made durable before the signature is made. The delegation holds the HSS public key and the signed
+            links down to the node; it is public. Example:
+            arbor hss enroll --key cluster.hss --request node-7.request --anchor root.cert --node eu/node-7 -o node-7.delegation
             """
     )
 
     @Option(name: .long, help: ArgumentHelp("The key of the level above (e.g. the cluster's top tree).", valueName: "file"))
     var key: String
 
-    @Option(name: .long, help: ArgumentHelp("The node's request (its LMS public key).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("The node's signed request (written by keygen --node).", valueName: "file"))
     var request: String
+
+    @Option(name: .long, help: ArgumentHelp("Enroll only if the request is this node's.", valueName: "path"))
+    var node: String?
+
+    @OptionGroup var trust: TrustOptions
 
     @Option(name: [.short, .long], help: ArgumentHelp("Where to write the delegation.", valueName: "file"))
     var out: String
@@ -180,13 +212,29 @@ struct HSSEnrollCommand: AsyncParsableCommand {
         let leaf: UInt32
         let remainingLeaves: UInt32
         let nodeIdentifier: String
+        let nodePath: String
+        let signerKeyID: String
     }
 
     func run() async throws {
         if FileManagerProbe.exists(out) {
             throw ArborError(.fileExists, "'\(out)' already exists; arbor will not overwrite it: move it away or choose another path")
         }
-        let child = try custody(request) { try LMSPublicKey(bytes: try readPublicBytes(request)) }
+        let text = try SecureFile.read(request)
+        guard Armor.label(of: text) == HSSEnrollmentRequest.armorLabel else {
+            throw ArborError(
+                .invalidSignature,
+                "'\(request)' is not a signed enrollment request (an unsigned LMS public key names no node and proves no requester): "
+                    + "have the node make one with arbor hss keygen --node --node-key KEY --chain CHAIN")
+        }
+        let signed = try custody(request) { try HSSEnrollmentRequest(armored: text) }
+        let verified = try custody(request) { try signed.verify(verifier: try trust.verifier(), at: now()) }
+        if let node {
+            guard try TreePath(parsing: node) == signed.nodePath else {
+                throw ArborError(.wrongCluster, "'\(request)' is the request of \(signed.nodePath), not of \(node); nothing was signed")
+            }
+        }
+        let child = signed.publicKey
         let paths = HSSKeyPaths(key: key)
         let file = try paths.load()
         guard file.delegates else {
@@ -194,15 +242,17 @@ struct HSSEnrollCommand: AsyncParsableCommand {
                 .invalidArgument,
                 "'\(key)' does not enroll keys: it is \(file.publicKey == nil ? "not enrolled itself" : "a bottom-level key")")
         }
-        var (reservation, state) = try paths.reserve(1, for: file.key)
+        let (reservation, state) = try paths.reserve(1, for: file.key)
         let leaf = reservation.leaves.lowerBound
-        let delegation = try custody { try file.enroll(child, using: &reservation) }
+        let delegation = try custody { try file.enroll(child, using: reservation) }
         try writePublicBytes(delegation.bytes, to: out, hex: hex)
         let result = Result(
-            delegationFile: out, leaf: leaf, remainingLeaves: state.remainingLeaves, nodeIdentifier: Hex.encode(child.identifier))
+            delegationFile: out, leaf: leaf, remainingLeaves: state.remainingLeaves, nodeIdentifier: Hex.encode(child.identifier),
+            nodePath: signed.nodePath.description, signerKeyID: verified.leaf.keyID.hex)
         try output.emit(
             result,
-            human: "enrolled node key I = \(result.nodeIdentifier) with leaf \(leaf) (\(state.remainingLeaves) left); wrote \(out)")
+            human: "enrolled \(result.nodePath)'s key I = \(result.nodeIdentifier) (request signed by key \(verified.leaf.keyID.shortHex), "
+                + "root: \(verified.anchor.name)) with leaf \(leaf) (\(state.remainingLeaves) left); wrote \(out)")
     }
 }
 
@@ -313,7 +363,7 @@ struct HSSSignCommand: AsyncParsableCommand {
             if reservation?.leaves.isEmpty ?? true {
                 (reservation, state) = try paths.reserve(reserve, for: signer.key)
             }
-            let signature = try custody { try signer.sign(message, using: &reservation!) }
+            let signature = try custody { try signer.sign(message, using: reservation!) }
             return (signature, signature.messageSignature.leaf)
         }
 
@@ -380,6 +430,9 @@ struct HSSVerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Verify every 'message-hex signature-hex' line of this file.", valueName: "file"))
     var batch: String?
 
+    @Option(name: .long, help: ArgumentHelp("A delegation revocation to honour (repeatable).", valueName: "file"))
+    var revocations: [String] = []
+
     @OptionGroup var output: OutputOptions
 
     struct Result: Encodable {
@@ -398,6 +451,13 @@ struct HSSVerifyCommand: AsyncParsableCommand {
     func run() async throws {
         try checkArguments()
         let key = try custody(publicKey) { try HSSPublicKey(bytes: try readPublicBytes(publicKey)) }
+        let revoked = try revocations.map { path in
+            let revocation = try custody(path) { try HSSDelegationRevocation(armored: try SecureFile.read(path)) }
+            guard revocation.publicKey == key else {
+                throw ArborError(.invalidSignature, "'\(path)' revokes a delegation of another HSS key, not of \(publicKey)")
+            }
+            return revocation
+        }
         var leaves = [UInt32]()
         if let batch {
             for (offset, line) in try SecureFile.read(batch).split(separator: "\n").enumerated() {
@@ -408,11 +468,12 @@ struct HSSVerifyCommand: AsyncParsableCommand {
                 else {
                     throw ArborError(.malformedInput, "\(batch) line \(offset + 1): expected 'MESSAGE-HEX SIGNATURE-HEX'")
                 }
-                leaves.append(try check(signatureBytes, messageBytes, key: key, what: "\(batch) line \(offset + 1)"))
+                leaves.append(try check(signatureBytes, messageBytes, key: key, revoked: revoked, what: "\(batch) line \(offset + 1)"))
             }
         } else {
             let messageBytes = try message.map { try SecureFile.readBytes($0) } ?? readStandardInput()
-            leaves.append(try check(try readPublicBytes(signature!), messageBytes, key: key, what: "the signature \(signature!)"))
+            leaves.append(
+                try check(try readPublicBytes(signature!), messageBytes, key: key, revoked: revoked, what: "the signature \(signature!)"))
         }
         try output.emit(
             Result(valid: true, verified: leaves.count, leaves: leaves),
@@ -421,10 +482,13 @@ struct HSSVerifyCommand: AsyncParsableCommand {
                 : "\(leaves.count) valid signatures")
     }
 
-    private func check(_ signatureBytes: [UInt8], _ message: [UInt8], key: HSSPublicKey, what: String) throws -> UInt32 {
+    private func check(
+        _ signatureBytes: [UInt8], _ message: [UInt8], key: HSSPublicKey, revoked: [HSSDelegationRevocation], what: String
+    ) throws -> UInt32 {
         guard let parsed = try? HSSSignature(bytes: signatureBytes), key.isValidSignature(parsed, for: message) else {
             throw ArborError(.invalidSignature, "\(what) does not verify under \(publicKey) for this message")
         }
+        try custody(what) { try key.verify(parsed, for: message, revocations: revoked) }
         return parsed.messageSignature.leaf
     }
 }
@@ -485,6 +549,23 @@ struct HSSInfoCommand: AsyncParsableCommand {
             info.remainingLeaves = state.remainingLeaves
             return info
         }
+        let text = String(decoding: raw, as: UTF8.self)
+        if Armor.label(of: text) == HSSEnrollmentRequest.armorLabel {
+            let request = try custody(file) { try HSSEnrollmentRequest(armored: text) }
+            return Info(
+                kind: "HSS enrollment request of \(request.nodePath) (signed by key \(request.signature.signerChain.leaf.keyID.shortHex); "
+                    + "not verified here: enroll verifies it)",
+                lms: [request.publicKey.parameters.description], lmots: [request.publicKey.otsParameters.description],
+                identifier: Hex.encode(request.publicKey.identifier))
+        }
+        if Armor.label(of: text) == HSSDelegationRevocation.armorLabel {
+            let revocation = try custody(file) { try HSSDelegationRevocation(armored: text) }
+            return Info(
+                kind: "HSS delegation revocation, signed by level \(revocation.revokerChain.count + 1)",
+                levels: revocation.publicKey.levels,
+                lms: [revocation.revokedKey.parameters.description], lmots: [revocation.revokedKey.otsParameters.description],
+                identifier: Hex.encode(revocation.revokedKey.identifier), leaves: [revocation.signature.leaf])
+        }
         if let state = try? LMSLeafState(encoded: raw) {
             return Info(
                 kind: "LMS leaf state", identifier: Hex.encode(state.identifier), leafCount: state.leafCount, nextLeaf: state.nextLeaf,
@@ -523,9 +604,10 @@ struct HSSBurnCommand: AsyncParsableCommand {
         commandName: "burn",
         abstract: "Advance a key's leaf state so that leaves a backup or another copy might have used are never used again.",
         discussion: """
-            The state only moves forward: --to LEAF makes LEAF the next leaf (if it is further on); --leaves N skips N.
-            If the state file was lost, --recreate-state --to LEAF writes a new one: choose LEAF past every leaf the key
-            may ever have used (docs/custody.md). Burning every leaf (--to 2^h) retires the key.
+            The state only moves forward: --to LEAF makes LEAF the next leaf, and a LEAF behind the current next leaf
+            is refused (exit 3); --leaves N skips N. If the state file was lost, --recreate-state --to LEAF writes a
+            new one: choose LEAF (at least 1) past every leaf the key may ever have used (docs/custody.md). Burning
+            every leaf (--to 2^h) retires the key.
             """
     )
 
@@ -560,18 +642,88 @@ struct HSSBurnCommand: AsyncParsableCommand {
         let file = try paths.load()
         let state = try HSSStateFile.withExclusiveLock(paths.lock) {
             if recreateState, !FileManagerProbe.exists(paths.state) {
-                let state = LMSLeafState(for: file.key).advanced(to: to!)
+                // Without the lost state nothing shows how far the key got; leaf 0 is certainly behind
+                // it unless the key never signed, so a recreated state starts past it.
+                guard let to, to > 0 else {
+                    throw ArborError(
+                        .conflict,
+                        "recreating the lost state at leaf 0 would reuse every leaf the key has used: "
+                            + "give --to past the highest leaf it ever used (docs/custody.md)")
+                }
+                let state = try custody { try LMSLeafState(for: file.key).advanced(to: to) }
                 try HSSStateFile.create(paths.state, bytes: state.encoded)
                 return state
             }
             let current = try paths.readState(for: file.key)
             let target = to ?? UInt32(min(UInt64(current.nextLeaf) + UInt64(leaves!), UInt64(current.leafCount)))
-            let next = current.advanced(to: target)
+            let next = try custody(paths.state) { try current.advanced(to: target) }
             try HSSStateFile.replace(paths.state, bytes: next.encoded)
             return next
         }
         try output.emit(
             Result(stateFile: paths.state, nextLeaf: state.nextLeaf, remainingLeaves: state.remainingLeaves),
             human: "\(paths.state): next leaf \(state.nextLeaf), \(state.remainingLeaves) remaining")
+    }
+}
+
+struct HSSRevokeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revoke",
+        abstract: "Withdraw a delegation: sign a revocation of the enrolled key with this level's key (one leaf).",
+        discussion: """
+            The key must be the one that enrolled the delegation, or a level above it. The revocation is public: give
+            it to every verifier (arbor hss verify --revocations FILE), which then refuses every signature made under
+            the revoked key. Example:
+            arbor hss revoke --key cluster.hss --delegation node-7.delegation -o node-7.revocation
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The key of the level above the delegation.", valueName: "file"))
+    var key: String
+
+    @Option(name: .long, help: ArgumentHelp("The delegation to withdraw (written by enroll).", valueName: "file"))
+    var delegation: String
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the revocation.", valueName: "file"))
+    var out: String
+
+    @OptionGroup var output: OutputOptions
+
+    struct Result: Encodable {
+        let revocationFile: String
+        let revokedIdentifier: String
+        let leaf: UInt32
+        let remainingLeaves: UInt32
+    }
+
+    func run() async throws {
+        if FileManagerProbe.exists(out) {
+            throw ArborError(.fileExists, "'\(out)' already exists; arbor will not overwrite it: move it away or choose another path")
+        }
+        let withdrawn = try custody(delegation) { try HSSDelegation(bytes: try readPublicBytes(delegation)) }
+        let paths = HSSKeyPaths(key: key)
+        let file = try paths.load()
+        guard file.delegates else {
+            throw ArborError(
+                .invalidArgument,
+                "'\(key)' revokes nothing: it is \(file.publicKey == nil ? "not enrolled itself" : "a bottom-level key")")
+        }
+        // Checked before a leaf is spent.
+        guard withdrawn.publicKey == file.publicKey,
+            ([file.publicKey!.topKey] + withdrawn.chain.dropLast().map(\.publicKey)).contains(file.key.publicKey)
+        else {
+            throw ArborError(.invalidSignature, "'\(delegation)' was not made below '\(key)': only a level above it can revoke it")
+        }
+        let (reservation, state) = try paths.reserve(1, for: file.key)
+        let leaf = reservation.leaves.lowerBound
+        let revocation = try custody { try file.revoke(withdrawn, using: reservation) }
+        try SecureFile.write(revocation.armored, to: out, mode: .public)
+        let result = Result(
+            revocationFile: out, revokedIdentifier: Hex.encode(revocation.revokedKey.identifier), leaf: leaf,
+            remainingLeaves: state.remainingLeaves)
+        try output.emit(
+            result,
+            human: "revoked the delegation of key I = \(result.revokedIdentifier) with leaf \(leaf) (\(state.remainingLeaves) left); "
+                + "wrote \(out): give it to every verifier (arbor hss verify --revocations)")
     }
 }

@@ -21,6 +21,11 @@ struct RootSplitCommand: AsyncParsableCommand {
 
     @OptionGroup var split: SplitOptions
 
+    @Flag(
+        name: .customLong("unsafe-threshold-one"),
+        help: "Allow a split where one share alone recovers the root (anyone could then forge a share of another root).")
+    var unsafeThresholdOne = false
+
     @Option(
         name: .customLong("slip39-passphrase-file"),
         help: ArgumentHelp("SLIP-39: also encrypt the root under the passphrase on this file's first line.", valueName: "file"))
@@ -41,6 +46,12 @@ struct RootSplitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let plan = try split.plan()
+        guard !plan.oneShareRecovers || unsafeThresholdOne else {
+            throw ArborError(
+                .invalidArgument,
+                "with threshold 1 one share alone is the root, and recovery cannot tell it from a forged one: "
+                    + "choose a threshold of 2 or more, or pass --unsafe-threshold-one")
+        }
         try prepareDirectory(out)
         let rootKey = try openRoot(root, passphrase: passphrase.source)
         let rootKeyID = try rootKey.node.keySet().keyID.hex
@@ -141,8 +152,10 @@ struct RootRecoverCommand: AsyncParsableCommand {
         discussion: """
             Asks for the shares one at a time on the terminal (not echoed) and says how many are still needed; a share
             that is mistyped or from another set is refused and can be typed again. Then asks for a new passphrase
-            twice and writes the root key file (0600). With --root-cert, the recovered root must match the root
-            certificate's key id, or nothing is written. For automation: --shares-file FILE and --passphrase-file FILE.
+            twice and writes the root key file (0600). The recovered root must match the key id of the root certificate
+            given with --root-cert, or nothing is written (exit 3). Shares of threshold 1 are refused: one such share is
+            the root itself, and anyone can make one (--unsafe-threshold-one accepts them; --unsafe-no-root-cert skips
+            the certificate, with a warning). For automation: --shares-file FILE and --passphrase-file FILE.
             --check-only checks the shares against --root-cert and writes nothing (for share ceremonies and drills).
             """
     )
@@ -158,8 +171,18 @@ struct RootRecoverCommand: AsyncParsableCommand {
         help: ArgumentHelp("SLIP-39: the passphrase the root was encrypted under, on this file's first line.", valueName: "file"))
     var slip39PassphraseFile: String?
 
-    @Option(name: .long, help: ArgumentHelp("The root certificate the recovered root must match.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("The root certificate the recovered root must match (required).", valueName: "file"))
     var rootCert: String?
+
+    @Flag(
+        name: .customLong("unsafe-no-root-cert"),
+        help: "Recover without --root-cert: nothing then shows that the shares are not forged to give another root.")
+    var unsafeNoRootCert = false
+
+    @Flag(
+        name: .customLong("unsafe-threshold-one"),
+        help: "Accept shares of threshold 1, one of which alone is a root (and is trivially forged).")
+    var unsafeThresholdOne = false
 
     @Flag(name: .long, help: "Only check the shares against --root-cert; write nothing.")
     var checkOnly = false
@@ -180,6 +203,14 @@ struct RootRecoverCommand: AsyncParsableCommand {
     }
 
     func checkArguments() throws {
+        guard (rootCert != nil) != unsafeNoRootCert else {
+            throw ArborError(
+                .invalidArgument,
+                rootCert == nil
+                    ? "pass --root-cert root.cert: without it a forged share could recover a root of someone else's choosing "
+                        + "(--unsafe-no-root-cert skips this check)"
+                    : "--root-cert and --unsafe-no-root-cert contradict each other; drop --unsafe-no-root-cert")
+        }
         if checkOnly {
             guard rootCert != nil, out == nil else { throw ArborError(.invalidArgument, "--check-only needs --root-cert and takes no -o") }
         } else {
@@ -207,9 +238,14 @@ struct RootRecoverCommand: AsyncParsableCommand {
             defer { input.wipe() }
             let lines = shareLines(input)
             guard !lines.isEmpty else { throw ArborError(.invalidArgument, "'\(sharesFile)' holds no shares") }
-            secret = try ParsedShares(lines, slip39: slip39).combine(lines: lines, slip39Passphrase: slip39Passphrase)
+            let shares = try ParsedShares(lines, slip39: slip39)
+            if !unsafeThresholdOne, let line = shares.firstAloneRecovering(lines: lines) {
+                throw ThresholdOne.refusal(line: line)
+            }
+            secret = try shares.combine(lines: lines, slip39Passphrase: slip39Passphrase)
         } else {
-            secret = try ShareConversation(slip39: slip39).collect(slip39Passphrase: slip39Passphrase)
+            secret = try ShareConversation(slip39: slip39, acceptsThresholdOne: unsafeThresholdOne).collect(
+                slip39Passphrase: slip39Passphrase)
         }
         let recovered = try RootKey(bytes: SecretBytes(consuming: &secret))
         let keyID = try recovered.node.keySet().keyID.hex
@@ -220,6 +256,12 @@ struct RootRecoverCommand: AsyncParsableCommand {
                     "the recovered root has key id \(keyID), but \(rootCert!) is for \(expectedKeyID): these shares belong to another root; nothing was written"
                 )
             }
+        }
+        if unsafeNoRootCert {
+            FileHandle.standardError.write(
+                Data(
+                    ("arbor: warning: --unsafe-no-root-cert: the recovered root (key id \(keyID)) is not checked against the root "
+                        + "certificate; forged shares could make it any root\n").utf8))
         }
         if let out {
             var parameters = EncryptedRootKeyFile.Parameters.default
@@ -240,8 +282,37 @@ struct RootRecoverCommand: AsyncParsableCommand {
 
 /// Asks for shares one at a time on the terminal until enough are in, refusing (and asking again
 /// for) any share that does not parse, belongs to another set, or repeats one already given.
+/// Why a share that alone recovers a root is refused by default.
+enum ThresholdOne {
+    static func refusal(line: Int?) -> ArborError {
+        ArborError(
+            .invalidArgument,
+            (line.map { "line \($0): " } ?? "")
+                + "this share has threshold 1, so it alone would be the root, and anyone can make such a share: "
+                + "nothing was written (if the root really was split 1-of-n, pass --unsafe-threshold-one)")
+    }
+}
+
+extension ParsedShares {
+    /// The input line of the first share that recovers a secret on its own (threshold 1; for
+    /// SLIP-39, group threshold 1 and member threshold 1), if any.
+    func firstAloneRecovering(lines: [ShareLine]) -> Int? {
+        let index: Int? =
+            switch self {
+            case .arbor(let shares): shares.firstIndex { $0.threshold == 1 }
+            case .slip39(let shares): shares.firstIndex { $0.recoversAlone }
+            }
+        return index.map { lines[$0].line }
+    }
+}
+
+extension SLIP39Share {
+    var recoversAlone: Bool { groupThreshold == 1 && memberThreshold == 1 }
+}
+
 private struct ShareConversation {
     let slip39: Bool
+    let acceptsThresholdOne: Bool
 
     func collect(slip39Passphrase: String) throws -> [UInt8] {
         let terminal = try TerminalPrompt(alternative: "pass the shares with --shares-file FILE")
@@ -261,6 +332,7 @@ private struct ShareConversation {
             do {
                 if slip39 {
                     let share = try SLIP39Share(mnemonic: text)
+                    if share.recoversAlone, !acceptsThresholdOne { throw ThresholdOne.refusal(line: nil) }
                     if let problem = Self.problem(adding: share, to: mnemonics) {
                         terminal.say("refused: \(problem)")
                         continue
@@ -273,6 +345,7 @@ private struct ShareConversation {
                     }
                 } else {
                     let share = try ArborShare(text: text)
+                    if share.threshold == 1, !acceptsThresholdOne { throw ThresholdOne.refusal(line: nil) }
                     if let first = arbor.first, first.setIdentifier != share.setIdentifier || first.threshold != share.threshold {
                         terminal.say(
                             "refused: this share is from set \(Self.hex(share.setIdentifier)), not \(Self.hex(first.setIdentifier)) "

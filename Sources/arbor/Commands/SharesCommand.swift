@@ -33,7 +33,7 @@ struct SplitOptions: ParsableArguments {
     @Option(name: .long, help: "SLIP-39: how many groups recover the secret (needed with more than one group).")
     var groupThreshold: Int?
 
-    @Option(name: .long, help: "SLIP-39: PBKDF2 iteration exponent e, 0…15 (10000 × 2^e iterations).")
+    @Option(name: .long, help: "SLIP-39: PBKDF2 iteration exponent e, 0…8 (10000 × 2^e iterations).")
     var iterationExponent: Int = 1
 
     @Flag(inversion: .prefixedNo, help: "SLIP-39: mark the shares extendable (more sets of the same secret can be made later).")
@@ -43,6 +43,14 @@ struct SplitOptions: ParsableArguments {
     enum Plan {
         case arbor(threshold: Int, count: Int)
         case slip39(groupThreshold: Int, groups: [SLIP39.Group])
+
+        /// Whether one share alone recovers the secret: then anyone can forge a "share" of any secret.
+        var oneShareRecovers: Bool {
+            switch self {
+            case .arbor(let threshold, _): threshold == 1
+            case .slip39(let groupThreshold, let groups): groupThreshold == 1 && groups.contains { $0.memberThreshold == 1 }
+            }
+        }
     }
 
     func plan() throws -> Plan {

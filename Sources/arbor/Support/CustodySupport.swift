@@ -11,7 +11,10 @@ extension ArborError {
             switch error.code {
             case .invalidParameters, .unsupportedParameterSet, .keyExhausted, .leafNotReserved: .invalidArgument
             case .malformedKeyFile: .corruptFile
-            case .wrongKey: .invalidSignature
+            case .wrongKey, .unauthenticatedRequest: .invalidSignature
+            case .limitExceeded: .limitExceeded
+            case .stateRollback: .conflict
+            case .revoked: .revoked
             default: .malformedInput
             }
         self.init(code, (context.map { "\($0): " } ?? "") + error.message)
