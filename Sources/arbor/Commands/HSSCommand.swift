@@ -31,7 +31,10 @@ struct HSSKeyPaths {
     var state: String { HSSStateFile.statePath(forKey: key) }
     var lock: String { HSSStateFile.lockPath(forKey: key) }
 
-    func load() throws -> HSSKeyFile { try custody(key) { try HSSKeyFile(armored: try SecureFile.read(key)) } }
+    /// The key file holds the LMS seeds: refused if others may read it, as ssh refuses such keys.
+    func load() throws -> HSSKeyFile {
+        try custody(key) { try HSSKeyFile(armored: try SecureFile.readSecret(key).withUnsafeBytes { String(decoding: $0, as: UTF8.self) }) }
+    }
 
     func readState(for key: LMSPrivateKey) throws -> LMSLeafState {
         let path = state
@@ -137,7 +140,7 @@ struct HSSKeygenCommand: AsyncParsableCommand {
                     : "--node-key and --chain sign a node's request: add --node")
         }
         // Checked before the tree is computed, which takes a while.
-        let signer = try nodeKey.map { try NodeKeyFile.decode(try SecureFile.read($0)).keySet() }
+        let signer = try nodeKey.map { try readNodeKey($0).keySet() }
         let nodeChain = try chain.map { try readChain($0) }
         let base = out.hasSuffix(".hss") ? String(out.dropLast(4)) : out
         let paths = HSSKeyPaths(key: out)

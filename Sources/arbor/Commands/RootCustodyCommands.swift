@@ -234,7 +234,8 @@ struct RootRecoverCommand: AsyncParsableCommand {
         let slip39Passphrase = try readSLIP39Passphrase(slip39PassphraseFile)
         var secret: [UInt8]
         if let sharesFile {
-            var input = try SecureFile.readBytes(sharesFile)
+            // Shares are secrets: refused if others may read the file, as key files are.
+            var input = try SecureFile.readSecret(sharesFile).withUnsafeBytes { Array($0) }
             defer { input.wipe() }
             let lines = shareLines(input)
             guard !lines.isEmpty else { throw ArborError(.invalidArgument, "'\(sharesFile)' holds no shares") }
