@@ -53,13 +53,17 @@ public enum SecureFile {
 
     private static func write(buffer: UnsafeBufferPointer<UInt8>, to path: String, mode: Mode, overwrite: Bool) throws {
         let directory = directory(of: path)
-        let temporary = directory + "/.arbor-tmp-\(UUID().uuidString)"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode.permissions)
+        let temporary = directory + "/" + TemporaryFiles.prefix + UUID().uuidString
+        // Recorded, so that a process ended by SIGINT or SIGTERM removes it (a key being written).
+        let descriptor = TemporaryFiles.create(temporary, permissions: mode.permissions)
         guard descriptor >= 0 else {
             throw ArborError(
                 .ioFailure, "cannot create a file in '\(directory)': \(errnoText()); check that the directory exists and is writable")
         }
-        defer { unlink(temporary) }
+        defer {
+            unlink(temporary)
+            TemporaryFiles.forget(temporary)
+        }
         var failure = writeAll(buffer, to: descriptor)
         // fchmod: the umask may have narrowed the mode given to open.
         if failure == 0, fchmod(descriptor, mode.permissions) != 0 { failure = errno }

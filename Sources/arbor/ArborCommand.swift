@@ -1,4 +1,5 @@
 import ArborCore
+import ArborKeyStore
 import ArgumentParser
 import Foundation
 
@@ -25,6 +26,8 @@ struct ArborCommand: AsyncParsableCommand {
     /// Turns every failure into one line on stderr and an exit status; no stack traces.
     static func main() async {
         AllocatorTuning.keepStreamBuffersInHeap()
+        // Ctrl-C or a kill must not leave a temporary file (decrypted plaintext, a key) behind.
+        TemporaryFiles.removeOnTermination()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

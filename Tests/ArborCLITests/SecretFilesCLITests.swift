@@ -53,4 +53,32 @@ struct SecretFilesCLITests {
             ["derive", "us", "--root", "root.key", "--passphrase-file", "/dev/stdin", "-o", "us.key"], input: Data("not it\n".utf8))
         #expect(wrong.status == 4, "\(wrong.stderr)")
     }
+
+    @Test("a new root key needs a passphrase of at least 8 characters, as the message says")
+    func shortRootPassphrase() throws {
+        defer { arbor.remove() }
+        try arbor.writeSecret("seven77\n", to: "short")
+        let refused = try arbor.run(["root", "init", "-o", "root.key", "--passphrase-file", "short", "--unsafe-scrypt-log-n", "10"])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(refused.stderr.contains("at least 8"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: arbor.path("root.key")))
+        try arbor.writeSecret("eight888\n", to: "enough")
+        let accepted = try arbor.run(["root", "init", "-o", "root.key", "--passphrase-file", "enough", "--unsafe-scrypt-log-n", "10"])
+        #expect(accepted.status == 0, "\(accepted.stderr)")
+    }
+
+    @Test("an identity file that others may read is refused; one from age-keygen's mode 0600 is read")
+    func identityFileMode() throws {
+        defer { arbor.remove() }
+        #expect(try arbor.run(["keygen", "--pq", "-o", "me.key"]).status == 0)
+        let recipient = try arbor.run(["keygen", "-y", "me.key"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(recipient.hasPrefix("age1pq1"))
+        #expect(try arbor.run(["encrypt", "-r", recipient, "-o", "x.age"], input: Data("hello".utf8)).status == 0)
+        #expect(try arbor.run(["decrypt", "-i", "me.key", "x.age"]).stdout == "hello")
+        try chmod("me.key", 0o644)
+        let refused = try arbor.run(["decrypt", "-i", "me.key", "x.age"])
+        #expect(refused.status == 6, "\(refused.stderr)")
+        #expect(refused.stdout.isEmpty)
+        #expect(try arbor.run(["keygen", "-y", "me.key"]).status == 6)
+    }
 }

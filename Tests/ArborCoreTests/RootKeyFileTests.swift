@@ -54,8 +54,14 @@ struct RootKeyFileTests {
         #expect(throws: ArborError(.invalidArgument, "")) {
             try EncryptedRootKeyFile.seal(.generate(), passphrase: passphrase, parameters: .unsafe(logN: 30))
         }
-        #expect(throws: ArborError(.invalidArgument, "")) {
-            try EncryptedRootKeyFile.seal(.generate(), passphrase: SecretBytes(copying: []), parameters: fast)
+        // At least 8 characters, counted as characters: 7 is refused, 8 accepted, 8 two-byte ones too.
+        for (text, accepted) in [("", false), ("1234567", false), ("12345678", true), ("ééééééé", false), ("éééééééé", true)] {
+            let attempt = { try EncryptedRootKeyFile.seal(.generate(), passphrase: SecretBytes(copying: Array(text.utf8)), parameters: fast) }
+            if accepted {
+                _ = try attempt()
+            } else {
+                #expect(throws: ArborError(.invalidArgument, ""), "'\(text)'") { try attempt() }
+            }
         }
         // A weak work factor needs the explicit unsafe constructor.
         let weak = EncryptedRootKeyFile.Parameters(logN: 10, r: 8, p: 1, allowsWeakWorkFactor: false)

@@ -41,13 +41,20 @@ public enum EncryptedRootKeyFile {
         var isAcceptable: Bool { logN >= 1 && logN <= EncryptedRootKeyFile.maximumLogN && r == 8 && p == 1 }
     }
 
+    /// The shortest passphrase a new root key file accepts, in characters.
+    public static let minimumPassphraseLength = 8
+
     public static func seal(_ root: RootKey, passphrase: SecretBytes, parameters: Parameters = .default) throws -> String {
         guard parameters.isAcceptable, parameters.logN >= minimumSafeLogN || parameters.allowsWeakWorkFactor else {
             throw ArborError(
                 .invalidArgument, "scrypt parameters must be r=8, p=1 and log2(N) from \(minimumSafeLogN) to \(maximumLogN)")
         }
-        guard !passphrase.isEmpty else {
-            throw ArborError(.invalidArgument, "the passphrase is empty; choose one of at least 8 characters")
+        // Characters, not bytes: count the UTF-8 bytes that start a character (no String is made).
+        let characters = passphrase.withUnsafeBytes { $0.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) } }
+        guard characters >= minimumPassphraseLength else {
+            throw ArborError(
+                .invalidArgument,
+                "the passphrase has \(characters) characters; a root key needs at least \(minimumPassphraseLength) (a few random words are best)")
         }
         var header = ByteWriter()
         header.append(raw: magic)

@@ -31,7 +31,8 @@ public struct AgeIdentity: Sendable, CustomStringConvertible {
         let (prefix, secret) = try text.withUnsafeBytes { try Bech32.decode($0, what: "the identity") }
         switch prefix {
         case Self.x25519Prefix:
-            guard secret.count == 32, let key = try? secret.withUnsafeBytes({ try Curve25519.KeyAgreement.PrivateKey(rawRepresentation: $0) })
+            guard secret.count == 32,
+                let key = try? secret.withUnsafeBytes({ try Curve25519.KeyAgreement.PrivateKey(rawRepresentation: $0) })
             else {
                 throw ArborError(.malformedInput, "the X25519 identity does not hold a 32-byte key")
             }

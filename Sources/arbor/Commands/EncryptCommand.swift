@@ -236,8 +236,6 @@ enum AgeStreamIO {
                 file = nil
                 return
             }
-            // Ctrl-C or a kill must not leave the temporary file (decrypted plaintext) behind.
-            TemporaryFiles.removeOnTermination()
             file = try AtomicOutputFile(path: path!, mode: mode)
         }
 
