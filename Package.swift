@@ -70,27 +70,29 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Shared by the test targets: seeded randomness, and the rule for missing outside tools.
+        .target(name: "ArborTestSupport", path: "Tests/ArborTestSupport", swiftSettings: strictSettings),
         .testTarget(
             name: "ArborCoreTests",
-            dependencies: ["ArborCore"],
+            dependencies: ["ArborCore", "ArborTestSupport"],
             resources: [.copy("Vectors")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "ArborCustodyTests",
-            dependencies: ["ArborCustody"],
+            dependencies: ["ArborCustody", "ArborTestSupport"],
             resources: [.copy("Vectors")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "ArborSealTests",
-            dependencies: ["ArborSeal"],
+            dependencies: ["ArborSeal", "ArborTestSupport"],
             resources: [.copy("Vectors")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "ArborCLITests",
-            dependencies: ["arbor", "ArborCore"],
+            dependencies: ["arbor", "ArborCore", "ArborTestSupport"],
             swiftSettings: strictSettings
         ),
     ],

@@ -631,6 +631,9 @@ def main():
 
     print(f"\n{report.passed} passed, {report.failed} failed, {report.skipped} skipped "
           f"(hybrid signatures checked: ML-DSA-65 {SignatureStats.mldsa_checked}, skipped {SignatureStats.mldsa_skipped})")
+    if report.skipped and os.environ.get("ARBOR_REQUIRE_PEERS") == "1":
+        print(f"{report.skipped} checks were skipped, and ARBOR_REQUIRE_PEERS=1 requires every check to run", file=sys.stderr)
+        return 1
     return 0 if report.failed == 0 else 1
 
 

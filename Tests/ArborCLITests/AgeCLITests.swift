@@ -1,3 +1,4 @@
+import ArborTestSupport
 import Foundation
 import Testing
 
@@ -18,8 +19,8 @@ struct AgeCLITests {
     func write(_ bytes: [UInt8], _ name: String) throws { try Data(bytes).write(to: URL(fileURLWithPath: arbor.path(name))) }
     func read(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: arbor.path(name)))) }
 
-    static func random(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
+    static func random(_ count: Int, for test: String = #function) -> [UInt8] {
+        var generator = SplitMix64.seeded(for: test)
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
 
@@ -236,16 +237,6 @@ struct AgeCLITests {
 
     // MARK: - Interoperability with the age CLI
 
-    /// An outside tool is missing: a failure when `ARBOR_REQUIRE_PEERS=1` (CI sets it, so an
-    /// interoperability test cannot pass without running), otherwise a printed SKIPPED line.
-    static func peerMissing(_ reason: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        if ProcessInfo.processInfo.environment["ARBOR_REQUIRE_PEERS"] == "1" {
-            Issue.record("\(reason), and ARBOR_REQUIRE_PEERS=1 requires it", sourceLocation: sourceLocation)
-        } else {
-            print("SKIPPED \(reason)")
-        }
-    }
-
     /// The age CLI's path, or nil (the test then says it was skipped).
     static func ageTool() -> String? {
         for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
@@ -277,7 +268,7 @@ struct AgeCLITests {
     func ageInterop() throws {
         defer { arbor.remove() }
         guard let age = Self.ageTool() else {
-            Self.peerMissing("age interop: the age CLI is not installed (scripts/test installs it with apt-get)")
+            Peers.missing("age interop: the age CLI is not installed (scripts/test installs it with apt-get)")
             return
         }
         let version = try runTool(age, ["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -320,7 +311,7 @@ struct AgeCLITests {
             """
         let probe = try runTool("/usr/bin/env", ["python3", "-c", "import pexpect"])
         guard probe.status == 0 else {
-            Self.peerMissing(
+            Peers.missing(
                 "age passphrase interop: python3 with pexpect is not installed (age \(version) reads passphrases from a terminal only)")
             return
         }

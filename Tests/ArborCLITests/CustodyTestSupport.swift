@@ -1,3 +1,4 @@
+import ArborTestSupport
 import Foundation
 import Testing
 
@@ -83,7 +84,8 @@ enum CustodyTest {
         #expect(outcome.status == 0, "stderr: \(outcome.stderr)", sourceLocation: sourceLocation)
     }
 
-    /// Whether `python3 -c "import MODULE"` works; prints a SKIPPED line naming the test otherwise.
+    /// Whether `python3 -c "import MODULE"` works; otherwise a SKIPPED line naming the test, or a
+    /// failure when `ARBOR_REQUIRE_PEERS=1` (`Peers`).
     static func python(has module: String, for test: String) -> Bool {
         let probe = Process()
         probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -91,12 +93,12 @@ enum CustodyTest {
         probe.standardOutput = FileHandle.nullDevice
         probe.standardError = FileHandle.nullDevice
         guard (try? probe.run()) != nil else {
-            print("SKIPPED \(test): python3 is not installed")
+            Peers.missing("\(test): python3 is not installed")
             return false
         }
         probe.waitUntilExit()
         guard probe.terminationStatus == 0 else {
-            print("SKIPPED \(test): the Python module '\(module)' is not installed (scripts/test installs it with pip)")
+            Peers.missing("\(test): the Python module '\(module)' is not installed (scripts/test installs it with pip)")
             return false
         }
         return true

@@ -1,3 +1,4 @@
+import ArborTestSupport
 import Foundation
 import Testing
 
@@ -94,7 +95,7 @@ struct HSSCrashTests {
     func killedManyTimes() throws {
         defer { arbor.remove() }
         try makeNode()
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix64.seeded(for: "HSS crash test")
         var outputs = [String]()
         for round in 0..<24 {
             let name = "run-\(round).txt"

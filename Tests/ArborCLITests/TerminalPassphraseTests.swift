@@ -1,3 +1,4 @@
+import ArborTestSupport
 import Foundation
 import Testing
 
@@ -38,7 +39,7 @@ struct TerminalPassphraseTests {
                 probe.waitUntilExit(); return probe.terminationStatus == 0
             })()
         else {
-            print("SKIPPED terminal passphrase test: python3 with pexpect is not installed (pip install pexpect)")
+            Peers.missing("terminal passphrase test: python3 with pexpect is not installed (pip install pexpect)")
             return
         }
         let process = Process()

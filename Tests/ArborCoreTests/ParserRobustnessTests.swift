@@ -1,3 +1,4 @@
+import ArborTestSupport
 import Foundation
 import Testing
 
@@ -37,7 +38,7 @@ struct ParserRobustnessTests {
             chain.leaf.encoded, chain.encoded, revocation.encoded, RevocationList([revocation]).encoded, bundle.encoded,
             try Armor.decode(secret: NodeKeyFile.encode(secret), label: NodeKeyFile.armorLabel).withUnsafeBytes { Array($0) },
         ]
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix64.seeded(for: "parser fuzz")
         var inputs: [[UInt8]] = (0..<40).map { _ in
             (0..<Int.random(in: 0...300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
         }

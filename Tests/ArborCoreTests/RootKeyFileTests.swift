@@ -56,7 +56,9 @@ struct RootKeyFileTests {
         }
         // At least 8 characters, counted as characters: 7 is refused, 8 accepted, 8 two-byte ones too.
         for (text, accepted) in [("", false), ("1234567", false), ("12345678", true), ("ééééééé", false), ("éééééééé", true)] {
-            let attempt = { try EncryptedRootKeyFile.seal(.generate(), passphrase: SecretBytes(copying: Array(text.utf8)), parameters: fast) }
+            let attempt = {
+                try EncryptedRootKeyFile.seal(.generate(), passphrase: SecretBytes(copying: Array(text.utf8)), parameters: fast)
+            }
             if accepted {
                 _ = try attempt()
             } else {

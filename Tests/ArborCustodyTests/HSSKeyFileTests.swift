@@ -1,3 +1,4 @@
+import ArborTestSupport
 import Crypto
 import Foundation
 import Testing

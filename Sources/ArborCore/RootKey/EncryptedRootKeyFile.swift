@@ -54,7 +54,8 @@ public enum EncryptedRootKeyFile {
         guard characters >= minimumPassphraseLength else {
             throw ArborError(
                 .invalidArgument,
-                "the passphrase has \(characters) characters; a root key needs at least \(minimumPassphraseLength) (a few random words are best)")
+                "the passphrase has \(characters) characters; a root key needs at least \(minimumPassphraseLength) (a few random words are best)"
+            )
         }
         var header = ByteWriter()
         header.append(raw: magic)
