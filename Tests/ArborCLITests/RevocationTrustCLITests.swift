@@ -193,7 +193,29 @@ struct RevocationTrustCLITests {
         try Data("release".utf8).write(to: URL(fileURLWithPath: arbor.path("release.tar")))
         try arbor.run(["derive", "eu/node-7", "--root", "berlin.key", "--passphrase-file", "pass", "-o", "berlin-node.key"])
         expectSuccess(try arbor.run(["sign", "--key", "berlin-node.key", "--chain", "berlin-node.chain", "-o", "r.sig", "release.tar"]))
-        expectSuccess(try arbor.run(["verify", "-s", "r.sig", "release.tar"]))
+        let unpinned = try arbor.run(["verify", "-s", "r.sig", "release.tar", "--json"])
+        expectSuccess(unpinned)
+        #expect((try arbor.json(unpinned) as? [String: Any])?["cluster"] as? String == "berlin")
         expectRefused(try arbor.run(["verify", "-s", "r.sig", "release.tar", "--cluster", "home"]), status: 3, mentioning: "cluster")
+        // And to encrypting to a node: the impostor's cluster is named, and refused once pinned.
+        let toImpostor = try arbor.run(["encrypt", "--to-node", "berlin-node.chain", "-o", "x.age"], input: Data("x".utf8))
+        expectSuccess(toImpostor)
+        #expect(toImpostor.stderr.contains("of cluster 'berlin'"), "\(toImpostor.stderr)")
+        expectRefused(
+            try arbor.run(["encrypt", "--to-node", "berlin-node.chain", "--cluster", "home", "-o", "y.age"], input: Data("x".utf8)),
+            status: 3, mentioning: "not from the cluster expected")
+        #expect(!FileManager.default.fileExists(atPath: arbor.path("y.age")))
+        // And to origin signatures on keyring tokens: the partner's eu/node-7 cannot vouch for a token.
+        try arbor.run(["keyring", "create", "ops", "--root", "berlin.key", "--passphrase-file", "pass"])
+        let sealed = try arbor.run(
+            ["keyring", "seal", "ops", "--origin", "eu/node-7", "--sign-with", "berlin-node.key"], input: Data("from berlin".utf8))
+        expectSuccess(sealed)
+        let opened = try arbor.run(["keyring", "open", "ops", "--signer-chain", "berlin-node.chain"], input: Data(sealed.stdout.utf8))
+        expectSuccess(opened)
+        #expect(opened.stderr.contains("of cluster 'berlin'"), "\(opened.stderr)")
+        let pinned = try arbor.run(
+            ["keyring", "open", "ops", "--signer-chain", "berlin-node.chain", "--cluster", "home"], input: Data(sealed.stdout.utf8))
+        expectRefused(pinned, status: 3, mentioning: "not from the cluster expected")
+        #expect(pinned.stdout.isEmpty)
     }
 }

@@ -142,6 +142,11 @@ struct EncryptCommand: AsyncParsableCommand {
             throw ArborError(
                 .usageNotAllowed, "\(chainFile): the certificate of \(verified.leaf.path) does not allow key agreement (usage 'agree')")
         }
+        // Name the cluster: a trusted partner's node can carry one of our path names (pin with --cluster).
+        FileHandle.standardError.write(
+            Data(
+                "arbor: encrypting to \(verified.leaf.path) of cluster '\(verified.cluster)' (root \(verified.anchor.keyID.shortHex))\n"
+                    .utf8))
         return .postQuantum(of: verified.leaf.publicKeys)
     }
 }

@@ -245,6 +245,10 @@ struct SignerChainOptions: ParsableArguments {
                     .usageNotAllowed, "\(verified.leaf.path) (\(path)) may not sign: its certificate lacks the sign usage")
             }
             trusted[verified.leaf.path] = verified.leaf.publicKeys
+            FileHandle.standardError.write(
+                Data(
+                    "arbor: accepting origin signatures by \(verified.leaf.path) of cluster '\(verified.cluster)' (root \(verified.anchor.keyID.shortHex))\n"
+                        .utf8))
         }
         return .requireSignature(minimum: acceptEd25519 ? .ed25519 : .hybrid) { [trusted] in trusted[$0] }
     }

@@ -76,6 +76,8 @@ struct VerifyCommand: AsyncParsableCommand {
         let signerKeyID: String
         let signedAt: String
         let anchor: String
+        let cluster: String
+        let rootKeyID: String
         let chain: [CertificateSummary]
     }
 
@@ -87,13 +89,14 @@ struct VerifyCommand: AsyncParsableCommand {
             digest: hasher.finalize(), verifier: try trust.verifier(), at: now())
         let result = Result(
             valid: true, signer: verified.leaf.path.description, signerKeyID: verified.leaf.keyID.hex,
-            signedAt: Timestamp.format(detached.time), anchor: verified.anchor.name,
+            signedAt: Timestamp.format(detached.time), anchor: verified.anchor.name, cluster: verified.cluster,
+            rootKeyID: verified.anchor.keyID.hex,
             chain: verified.chain.certificates.map(CertificateSummary.init)
         )
         try output.emit(
             result,
             human:
-                "good signature by \(result.signer) epoch \(verified.leaf.epoch) (key \(verified.leaf.keyID.shortHex)), signed \(result.signedAt)\nchain: \(verified.chain.certificates.map(\.path.description).joined(separator: " -> ")) (root: \(result.anchor))"
+                "good signature by \(result.signer) epoch \(verified.leaf.epoch) (key \(verified.leaf.keyID.shortHex)), signed \(result.signedAt)\nchain: \(verified.chain.certificates.map(\.path.description).joined(separator: " -> ")) in cluster '\(result.cluster)' (root \(verified.anchor.keyID.shortHex))"
         )
     }
 }
