@@ -78,23 +78,12 @@ public enum Armor {
         return position
     }
 
-    private static func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-
     /// Splits into lines (LF or CRLF), trims spaces and tabs, checks the frame and line lengths,
     /// then decodes the base64 body through a scratch buffer that is wiped.
     private static func decode<Result>(
         bytes text: UnsafeRawBufferPointer, label: String, into make: (UnsafeRawBufferPointer) -> Result
     ) throws -> Result {
-        var lines: [Range<Int>] = []
-        var start = 0
-        for index in 0...text.count where index == text.count || text[index] == UInt8(ascii: "\n") {
-            var lower = start
-            var upper = index
-            while lower < upper, isBlank(text[lower]) { lower += 1 }
-            while lower < upper, isBlank(text[upper - 1]) || text[upper - 1] == UInt8(ascii: "\r") { upper -= 1 }
-            lines.append(lower..<upper)
-            start = index + 1
-        }
+        let lines = TextLines.trimmedRanges(of: text)
         var body = lines[...]
         while let last = body.last, last.isEmpty { body = body.dropLast() }
         while let first = body.first, first.isEmpty { body = body.dropFirst() }

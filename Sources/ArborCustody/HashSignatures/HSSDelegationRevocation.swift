@@ -75,13 +75,7 @@ public struct HSSDelegationRevocation: Hashable, Sendable {
     public var armored: String { Armor.encode(bytes, label: Self.armorLabel) }
 
     public init(armored text: String) throws {
-        let bytes: [UInt8]
-        do {
-            bytes = try Armor.decode(text, label: Self.armorLabel)
-        } catch let error as ArborError {
-            throw CustodyError(.malformedKeyFile, "not an Arbor HSS revocation (\(error.message))")
-        }
-        try self.init(bytes: bytes)
+        try self.init(bytes: try CustodyArmor.decode(text, label: Self.armorLabel, what: "HSS revocation"))
     }
 
     /// Parses and authenticates a revocation: a forged one throws `wrongKey`.

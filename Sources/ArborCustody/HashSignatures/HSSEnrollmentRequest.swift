@@ -64,13 +64,7 @@ public struct HSSEnrollmentRequest: Sendable {
     public var armored: String { Armor.encode(encoded, label: Self.armorLabel) }
 
     public init(armored text: String) throws {
-        let bytes: [UInt8]
-        do {
-            bytes = try Armor.decode(text, label: Self.armorLabel)
-        } catch let error as ArborError {
-            throw CustodyError(.malformedKeyFile, "not an Arbor HSS enrollment request (\(error.message))")
-        }
-        try self.init(encoded: bytes)
+        try self.init(encoded: try CustodyArmor.decode(text, label: Self.armorLabel, what: "HSS enrollment request"))
     }
 
     public init(encoded bytes: [UInt8]) throws {

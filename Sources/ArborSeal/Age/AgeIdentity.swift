@@ -170,19 +170,7 @@ public struct AgeIdentity: Sendable, CustomStringConvertible {
     /// The same, for a file read into wiped-on-release memory: each line is cut out as `SecretBytes`.
     public static func parseFile(_ file: SecretBytes) throws -> [AgeIdentity] {
         var identities: [AgeIdentity] = []
-        let lines: [Range<Int>] = file.withUnsafeBytes { bytes in
-            var ranges: [Range<Int>] = []
-            var start = 0
-            for index in 0...bytes.count where index == bytes.count || bytes[index] == UInt8(ascii: "\n") {
-                var lower = start
-                var upper = index
-                while lower < upper, isASCIIWhitespace(bytes[lower]) { lower += 1 }
-                while lower < upper, isASCIIWhitespace(bytes[upper - 1]) { upper -= 1 }
-                ranges.append(lower..<upper)
-                start = index + 1
-            }
-            return ranges
-        }
+        let lines = file.withUnsafeBytes { TextLines.trimmedRanges(of: $0) }
         for (number, range) in lines.enumerated() {
             let isComment = file.withUnsafeBytes { range.isEmpty || $0[range.lowerBound] == UInt8(ascii: "#") }
             if isComment { continue }
@@ -194,9 +182,5 @@ public struct AgeIdentity: Sendable, CustomStringConvertible {
         }
         guard !identities.isEmpty else { throw ArborError(.malformedInput, "the identity file holds no identity") }
         return identities
-    }
-
-    private static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
     }
 }
