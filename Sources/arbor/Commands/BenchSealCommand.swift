@@ -169,6 +169,15 @@ struct BenchSealCommand: AsyncParsableCommand {
             rawTokenSeconds = min(rawTokenSeconds, try tokenFixture.raw(rounds: tokenRounds) / Double(tokenRounds))
             tokenSeconds = min(tokenSeconds, try tokenFixture.keyring(rounds: tokenRounds) / Double(tokenRounds))
         }
+        // Signed tokens (hybrid origin signature, required when opened): the raw cost adds one
+        // Ed25519 and one ML-DSA-65 signature and verification over a message of the same size.
+        let signedRounds = iterations(300)
+        var rawSignedSeconds = Double.infinity
+        var signedSeconds = Double.infinity
+        for _ in 0..<passes {
+            rawSignedSeconds = min(rawSignedSeconds, try tokenFixture.raw(rounds: signedRounds, signed: true) / Double(signedRounds))
+            signedSeconds = min(signedSeconds, try tokenFixture.keyring(rounds: signedRounds, signed: true) / Double(signedRounds))
+        }
 
         var rows = [
             Self.row(
@@ -182,6 +191,9 @@ struct BenchSealCommand: AsyncParsableCommand {
                 raw: rawOneCore.openFromBytesMBps, target: Self.targetStreamRatio),
             Self.row(
                 "mesh token seal + open, 1 KiB", unit: "ops/s", measured: 1 / tokenSeconds, raw: 1 / rawTokenSeconds,
+                target: Self.targetTokenRatio),
+            Self.row(
+                "signed token (hybrid origin), 1 KiB", unit: "ops/s", measured: 1 / signedSeconds, raw: 1 / rawSignedSeconds,
                 target: Self.targetTokenRatio),
         ]
 
@@ -443,11 +455,14 @@ struct BenchSealCommand: AsyncParsableCommand {
         let seed = SymmetricKey(size: .bits256)
         let header: [UInt8]
         let info: [UInt8]
+        /// The origin's keys, for signed tokens; the raw run signs with the same two keys.
+        let signer: NodeKeySet
 
         init() throws {
             let owner = try RootKey.generate().node.descendant(TreePath(parsing: "eu"))
             keyring = try MeshKeyring.create(name: "bench", owner: owner)
             origin = try TreePath(parsing: "eu/node-7")
+            signer = try owner.descendant(origin).keySet()
             var random = SystemRandomNumberGenerator()
             plaintext = (0..<1024).map { _ in UInt8.random(in: 0...255, using: &random) }
             time = Int64(Date().timeIntervalSince1970 * 1000)
@@ -455,17 +470,30 @@ struct BenchSealCommand: AsyncParsableCommand {
             info = Array("arbor/v1/mesh-message".utf8) + [0] + header + [0, 0, 0, UInt8(context.count)] + context
         }
 
-        /// HKDF (44 bytes: key and nonce) + seal, then HKDF + open, as a token does.
-        func raw(rounds: Int) throws -> Double {
+        /// HKDF (44 bytes: key and nonce) + seal, then HKDF + open, as a token does; `signed` adds an
+        /// Ed25519 and an ML-DSA-65 signature over header, ciphertext and context, and their checks.
+        func raw(rounds: Int, signed: Bool = false) throws -> Double {
             var salt = [UInt8](repeating: 0x5A, count: Provenance.nonceSize)
             var failures = 0
+            let keys = signer.publicKeys
             let seconds = try BenchSealCommand.time {
                 for round in 0..<rounds {
                     salt[0] = UInt8(truncatingIfNeeded: round)
                     salt[1] = UInt8(truncatingIfNeeded: round >> 8)
                     let (key, nonce) = try derive(salt: salt)
                     let box = try ChaChaPoly.seal(plaintext, using: key, nonce: nonce, authenticating: header)
+                    var message: [UInt8] = []
+                    var signatures: (Data, Data)?
+                    if signed {
+                        message = header + Array(box.ciphertext) + Array(box.tag) + context
+                        signatures = (try signer.signing.signature(for: message), try signer.pqSigning.signature(for: message))
+                    }
                     let (openKey, _) = try derive(salt: salt)
+                    if let signatures {
+                        let classical = keys.signing.isValidSignature(signatures.0, for: message)
+                        let postQuantum = keys.pqSigning.isValidSignature(signatures.1, for: message)
+                        if !(classical && postQuantum) { failures += 1 }
+                    }
                     let opened = try ChaChaPoly.open(box, using: openKey, authenticating: header)
                     if opened.count != plaintext.count { failures += 1 }
                 }
@@ -484,13 +512,18 @@ struct BenchSealCommand: AsyncParsableCommand {
             }
         }
 
-        /// `MeshKeyring.seal` then `open`, unsigned, with a context.
-        func keyring(rounds: Int) throws -> Double {
+        /// `MeshKeyring.seal` then `open`, with a context; `signed`: signed by the origin (hybrid)
+        /// and opened with the signature required.
+        func keyring(rounds: Int, signed: Bool = false) throws -> Double {
             var failures = 0
+            let origin = self.origin
+            let originKeys = signer.publicKeys
+            let policy: MeshKeyring.OriginPolicy =
+                signed ? .requireSignature(minimum: .hybrid) { $0 == origin ? originKeys : nil } : .anyHolder
             let seconds = try BenchSealCommand.time {
                 for _ in 0..<rounds {
-                    let token = try keyring.seal(plaintext, context: context, origin: origin, time: time)
-                    let opened = try keyring.open(token, context: context)
+                    let token = try keyring.seal(plaintext, context: context, origin: origin, time: time, signer: signed ? signer : nil)
+                    let opened = try keyring.open(token, context: context, origin: policy)
                     if opened.count != plaintext.count { failures += 1 }
                 }
             }
