@@ -281,8 +281,6 @@ struct RootRecoverCommand: AsyncParsableCommand {
     }
 }
 
-/// Asks for shares one at a time on the terminal until enough are in, refusing (and asking again
-/// for) any share that does not parse, belongs to another set, or repeats one already given.
 /// Why a share that alone recovers a root is refused by default.
 enum ThresholdOne {
     static func refusal(line: Int?) -> ArborError {
@@ -311,6 +309,8 @@ extension SLIP39Share {
     var recoversAlone: Bool { groupThreshold == 1 && memberThreshold == 1 }
 }
 
+/// Asks for shares one at a time on the terminal until enough are in, refusing (and asking again
+/// for) any share that does not parse, belongs to another set, or repeats one already given.
 private struct ShareConversation {
     let slip39: Bool
     let acceptsThresholdOne: Bool
