@@ -92,7 +92,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArborCLITests",
-            dependencies: ["arbor", "ArborCore", "ArborTestSupport"],
+            dependencies: ["arbor", "ArborCore", "ArborKeyStore", "ArborTestSupport"],
             swiftSettings: strictSettings
         ),
     ],
