@@ -32,7 +32,8 @@ public struct LMSPublicKey: Hashable, Sendable, CustomStringConvertible {
         }
         let parameters = try LMSParameters(typecode: lmsType)
         let otsParameters = try LMOTSParameters(typecode: otsType)
-        guard let identifier = try? reader.read(count: LMSParameters.identifierLength), let root = try? reader.read(count: LMSParameters.m) else {
+        guard let identifier = try? reader.read(count: LMSParameters.identifierLength), let root = try? reader.read(count: LMSParameters.m)
+        else {
             throw CustodyError(.malformedPublicKey, "the LMS public key is truncated")
         }
         self.init(parameters: parameters, otsParameters: otsParameters, identifier: identifier, root: root)
