@@ -1,11 +1,15 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Layout, bottom to top:
-//   ArborCore      pure keys, formats and cryptography: no file, network or clock access
-//   ArborCustody   pure root custody: Shamir over GF(256), SLIP-39, LMS/HSS (RFC 8554)
-//   ArborKeyStore  files on disk: 0600 key files, atomic writes, trust store, passphrase input
-//   arbor          the command-line tool (CArborSystem: allocator settings from C)
+// Layout, bottom to top (docs/architecture.md):
+//   ArborCore        pure keys, formats and cryptography: no file, network or clock access
+//   ArborSeal        pure age files and streams (post-quantum and classical recipients)
+//   ArborCustody     pure root custody: Shamir over GF(256), SLIP-39, LMS/HSS (RFC 8554)
+//   ArborOperations  the use cases the CLI and the server share: store protocols, rules, Codable
+//                    results, error categories; no file, network or clock access of its own
+//   ArborKeyStore    file stores conforming to ArborOperations' protocols: 0600 key files, atomic
+//                    writes, locks, trust store, passphrase input
+//   arbor            the command-line tool (CArborSystem: allocator settings from C)
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -18,6 +22,7 @@ let package = Package(
         .library(name: "ArborCore", targets: ["ArborCore"]),
         .library(name: "ArborCustody", targets: ["ArborCustody"]),
         .library(name: "ArborSeal", targets: ["ArborSeal"]),
+        .library(name: "ArborOperations", targets: ["ArborOperations"]),
         .executable(name: "arbor", targets: ["arbor"]),
     ],
     dependencies: [
@@ -52,8 +57,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "ArborOperations",
+            dependencies: ["ArborCore", "ArborCustody", "ArborSeal"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "ArborKeyStore",
-            dependencies: ["ArborCore"],
+            dependencies: ["ArborCore", "ArborOperations"],
             swiftSettings: strictSettings
         ),
         // glibc's allocator thresholds for the streaming commands (malloc.h is not in Swift's Glibc).
@@ -65,6 +75,7 @@ let package = Package(
                 "ArborCore",
                 "ArborCustody",
                 "ArborKeyStore",
+                "ArborOperations",
                 "ArborSeal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -88,6 +99,11 @@ let package = Package(
             name: "ArborSealTests",
             dependencies: ["ArborSeal", "ArborTestSupport"],
             resources: [.copy("Vectors")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ArborOperationsTests",
+            dependencies: ["ArborOperations", "ArborCore", "ArborCustody", "ArborTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

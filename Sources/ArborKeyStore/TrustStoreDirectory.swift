@@ -1,9 +1,10 @@
 import ArborCore
+import ArborOperations
 import Foundation
 
 /// The trust store on disk: one armored trust bundle per imported cluster, named by the hex key
 /// identifier of its root, in one directory.
-public struct TrustStoreDirectory: Sendable {
+public struct TrustStoreDirectory: TrustStore, Sendable {
     public let path: String
 
     public init(path: String) { self.path = path }

@@ -1,5 +1,6 @@
 import ArborCore
 import ArborKeyStore
+import ArborOperations
 import ArgumentParser
 import Foundation
 
@@ -43,17 +44,15 @@ struct ArborCommand: AsyncParsableCommand {
         }
     }
 
+    /// The exit status of each error category (ArborOperations derives the category from the code).
     static func exitStatus(for code: ArborError.Code) -> Int32 {
-        switch code {
-        case .invalidSignature, .wrongIssuer, .certificateExpired, .certificateNotYetValid, .usageNotAllowed,
-            .revoked, .untrustedRoot, .invalidRekey, .fingerprintMismatch, .authenticationFailed, .truncated,
-            .unknownEpoch, .retiredEpoch, .replayed, .limitExceeded, .wrongCluster, .conflict, .originNotVerified:
-            3
+        switch ErrorCategory(code) {
+        case .badInput, .internal: 2
+        case .verificationFailed, .conflict, .limit: 3
         // A token of another keyring is "no matching key", as an age file for other recipients is.
-        case .wrongPassphrase, .noMatchingKey, .wrongKeyring: 4
-        case .corruptFile: 5
-        case .fileExists, .fileNotFound, .ioFailure, .insecurePermissions: 6
-        default: 2
+        case .authentication: 4
+        case .corrupt: 5
+        case .notFound, .alreadyExists, .io: 6
         }
     }
 }

@@ -1,3 +1,4 @@
+import ArborCore
 import ArborTestSupport
 import Foundation
 import Testing

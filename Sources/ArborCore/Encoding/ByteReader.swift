@@ -1,21 +1,24 @@
 import Crypto
 
 /// Reads what `ByteWriter` wrote, checking every bound: malformed input throws, never traps.
-struct ByteReader {
+///
+/// Shared with the other modules of the package (`package`): ArborCustody's parsers read with
+/// `try?` and throw their own `CustodyError`s.
+package struct ByteReader {
     private var bytes: [UInt8]
-    private(set) var offset = 0
+    package private(set) var offset = 0
     /// Names the structure being read, for error messages.
-    let context: String
+    package let context: String
 
-    init<Bytes: Sequence>(_ bytes: Bytes, context: String) where Bytes.Element == UInt8 {
+    package init<Bytes: Sequence>(_ bytes: Bytes, context: String) where Bytes.Element == UInt8 {
         self.bytes = Array(bytes)
         self.context = context
     }
 
-    var remaining: Int { bytes.count - offset }
-    var isAtEnd: Bool { offset == bytes.count }
+    package var remaining: Int { bytes.count - offset }
+    package var isAtEnd: Bool { offset == bytes.count }
 
-    mutating func read(count: Int) throws -> [UInt8] {
+    package mutating func read(count: Int) throws -> [UInt8] {
         guard count >= 0, count <= remaining else {
             throw ArborError.malformed("\(context) is truncated: it ends before a field of \(count) bytes")
         }
@@ -24,7 +27,7 @@ struct ByteReader {
     }
 
     /// A secret field, copied straight into a key (no intermediate array).
-    mutating func readSecret(count: Int) throws -> SymmetricKey {
+    package mutating func readSecret(count: Int) throws -> SymmetricKey {
         guard count >= 0, count <= remaining else {
             throw ArborError.malformed("\(context) is truncated: it ends before a field of \(count) bytes")
         }
@@ -33,26 +36,26 @@ struct ByteReader {
     }
 
     /// Zeroes the reader's copy of its input, for inputs that held a secret.
-    mutating func wipe() { bytes.wipe() }
+    package mutating func wipe() { bytes.wipe() }
 
-    mutating func readUInt8() throws -> UInt8 { try read(count: 1)[0] }
+    package mutating func readUInt8() throws -> UInt8 { try read(count: 1)[0] }
 
-    mutating func readUInt16() throws -> UInt16 {
+    package mutating func readUInt16() throws -> UInt16 {
         let raw = try read(count: 2)
         return UInt16(raw[0]) << 8 | UInt16(raw[1])
     }
 
-    mutating func readUInt32() throws -> UInt32 {
+    package mutating func readUInt32() throws -> UInt32 {
         try read(count: 4).reduce(0) { $0 << 8 | UInt32($1) }
     }
 
-    mutating func readInt64() throws -> Int64 {
+    package mutating func readInt64() throws -> Int64 {
         Int64(bitPattern: try read(count: 8).reduce(0) { $0 << 8 | UInt64($1) })
     }
 
-    mutating func readShortField() throws -> [UInt8] { try read(count: Int(try readUInt8())) }
+    package mutating func readShortField() throws -> [UInt8] { try read(count: Int(try readUInt8())) }
 
-    mutating func readLongField(maximum: Int) throws -> [UInt8] {
+    package mutating func readLongField(maximum: Int) throws -> [UInt8] {
         let count = Int(try readUInt32())
         guard count <= maximum else {
             throw ArborError.malformed("\(context) has a field of \(count) bytes; at most \(maximum) are allowed")
@@ -60,7 +63,7 @@ struct ByteReader {
         return try read(count: count)
     }
 
-    func expectEnd() throws {
+    package func expectEnd() throws {
         guard isAtEnd else { throw ArborError.malformed("\(context) has \(remaining) unexpected trailing bytes") }
     }
 }

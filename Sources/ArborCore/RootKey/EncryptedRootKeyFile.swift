@@ -167,7 +167,3 @@ public enum EncryptedRootKeyFile {
         }
     }
 }
-
-func randomBytes(_ count: Int) -> [UInt8] {
-    SymmetricKey(size: SymmetricKeySize(bitCount: count * 8)).withUnsafeBytes { Array($0) }
-}

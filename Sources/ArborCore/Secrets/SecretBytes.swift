@@ -88,14 +88,6 @@ public struct SecretBytes: Sendable, Equatable, CustomStringConvertible, CustomD
     }
 }
 
-/// Compares two equal-length buffers without an early exit.
-func constantTimeEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-    guard a.count == b.count else { return false }
-    var difference: UInt8 = 0
-    for index in 0..<a.count { difference |= a[index] ^ b[index] }
-    return difference == 0
-}
-
 extension Array where Element == UInt8 {
     /// Overwrites the array's bytes with zeroes before it is released.
     public mutating func wipe() {

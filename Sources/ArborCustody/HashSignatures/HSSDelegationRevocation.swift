@@ -86,17 +86,17 @@ public struct HSSDelegationRevocation: Hashable, Sendable {
         guard bytes[4] == Self.version else {
             throw CustodyError(.malformedKeyFile, "HSS revocation version \(bytes[4]) is not supported by this arbor")
         }
-        var reader = ByteReader(Array(bytes[5...]))
+        var reader = ByteReader(Array(bytes[5...]), context: "the revocation")
         let publicKey: HSSPublicKey
         var chain = [HSSSignedPublicKey]()
         let revokedKey: LMSPublicKey
         let signature: LMSSignature
         do {
-            guard let levels = reader.readUInt32(), HSSPublicKey.levelRange.contains(Int(levels)) else {
+            guard let levels = try? reader.readUInt32(), HSSPublicKey.levelRange.contains(Int(levels)) else {
                 throw CustodyError(.malformedKeyFile, "the revocation's level count is missing or outside 1…8")
             }
             publicKey = try HSSPublicKey(levels: Int(levels), topKey: try LMSPublicKey(reading: &reader))
-            guard let count = reader.readUInt32(), count < 7 else {
+            guard let count = try? reader.readUInt32(), count < 7 else {
                 throw CustodyError(.malformedKeyFile, "the revocation's link count is missing or above 6")
             }
             for _ in 0..<count { chain.append(try HSSSignedPublicKey(reading: &reader)) }

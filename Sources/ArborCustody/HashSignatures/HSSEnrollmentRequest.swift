@@ -75,8 +75,8 @@ public struct HSSEnrollmentRequest: Sendable {
             throw CustodyError(.malformedKeyFile, "HSS enrollment request version \(bytes[4]) is not supported by this arbor")
         }
         let pathLength = Int(bytes[5]) << 8 | Int(bytes[6])
-        var reader = ByteReader(Array(bytes[7...]))
-        guard pathLength <= Self.maximumPathLength, let pathBytes = reader.read(count: pathLength),
+        var reader = ByteReader(Array(bytes[7...]), context: "the enrollment request")
+        guard pathLength <= Self.maximumPathLength, let pathBytes = try? reader.read(count: pathLength),
             let path = String(validating: pathBytes, as: UTF8.self)
         else {
             throw CustodyError(.malformedKeyFile, "the enrollment request's node path is truncated or not UTF-8")
@@ -92,7 +92,7 @@ public struct HSSEnrollmentRequest: Sendable {
             throw CustodyError(.malformedKeyFile, "the enrollment request's LMS public key: \(error.message)")
         }
         do {
-            signature = try DetachedSignature(encoded: reader.read(count: reader.remaining) ?? [])
+            signature = try DetachedSignature(encoded: (try? reader.read(count: reader.remaining)) ?? [])
         } catch let error as ArborError {
             throw CustodyError(.malformedKeyFile, "the enrollment request's signature: \(error.message)")
         }

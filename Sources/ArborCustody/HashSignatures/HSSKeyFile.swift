@@ -137,11 +137,11 @@ public struct HSSKeyFile: Sendable {
         guard Array(SHA256.hash(data: body)) == Array(bytes[(bytes.count - 32)...]) else {
             throw CustodyError(.malformedKeyFile, "the HSS key file's checksum does not match: it is damaged")
         }
-        var reader = ByteReader(Array(body[5...]))
-        guard var privateBytes = reader.read(count: 56), let levels = reader.readUInt32() else {
+        var reader = ByteReader(Array(body[5...]), context: "the HSS key file")
+        guard var privateBytes = try? reader.read(count: 56), let levels = try? reader.readUInt32() else {
             throw CustodyError(.malformedKeyFile, "the HSS key file is truncated")
         }
-        defer { SecretBuffer.wipe(&privateBytes) }
+        defer { privateBytes.wipe() }
         let key = try LMSPrivateKey(privateKeyBytes: privateBytes)
         if levels == 0 {
             guard reader.isAtEnd else { throw CustodyError(.malformedKeyFile, "the HSS key file has bytes after its end") }
@@ -150,7 +150,7 @@ public struct HSSKeyFile: Sendable {
         }
         do {
             let top = try LMSPublicKey(reading: &reader)
-            guard let count = reader.readUInt32(), count < 8 else {
+            guard let count = try? reader.readUInt32(), count < 8 else {
                 throw CustodyError(.malformedKeyFile, "the HSS key file's link count is missing or above 7")
             }
             var chain = [HSSSignedPublicKey]()
@@ -201,15 +201,15 @@ public struct HSSDelegation: Hashable, Sendable {
     }
 
     public init(bytes: [UInt8]) throws {
-        var reader = ByteReader(bytes)
-        guard let levels = reader.readUInt32() else {
+        var reader = ByteReader(bytes, context: "the HSS key file")
+        guard let levels = try? reader.readUInt32() else {
             throw CustodyError(.malformedKeyFile, "the delegation is truncated")
         }
         let top: LMSPublicKey
         var chain = [HSSSignedPublicKey]()
         do {
             top = try LMSPublicKey(reading: &reader)
-            guard let count = reader.readUInt32(), count < 8 else {
+            guard let count = try? reader.readUInt32(), count < 8 else {
                 throw CustodyError(.malformedKeyFile, "the delegation's link count is missing or above 7")
             }
             for _ in 0..<count { chain.append(try HSSSignedPublicKey(reading: &reader)) }

@@ -1,3 +1,5 @@
+import ArborCore
+
 /// An HSS public key (RFC 8554 section 6.1): u32 L || the top-level LMS public key.
 public struct HSSPublicKey: Hashable, Sendable, CustomStringConvertible {
     /// RFC 8554 allows 1…8 levels.
@@ -18,8 +20,8 @@ public struct HSSPublicKey: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses exactly one HSS public key.
     public init(bytes: [UInt8]) throws {
-        var reader = ByteReader(bytes)
-        guard let levels = reader.readUInt32() else {
+        var reader = ByteReader(bytes, context: "the HSS public key")
+        guard let levels = try? reader.readUInt32() else {
             throw CustodyError(.malformedPublicKey, "the HSS public key is truncated before its level count")
         }
         guard Self.levelRange.contains(Int(levels)) else {

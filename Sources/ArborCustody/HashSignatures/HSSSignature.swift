@@ -1,3 +1,5 @@
+import ArborCore
+
 /// An HSS signature (RFC 8554 section 6.2): u32 Nspk || Nspk signed public keys
 /// || the bottom key's LMS signature over the message.
 public struct HSSSignature: Hashable, Sendable {
@@ -13,8 +15,8 @@ public struct HSSSignature: Hashable, Sendable {
 
     /// Parses exactly one HSS signature, bounds-checking every length.
     public init(bytes: [UInt8]) throws {
-        var reader = ByteReader(bytes)
-        guard let count = reader.readUInt32() else {
+        var reader = ByteReader(bytes, context: "the HSS signature")
+        guard let count = try? reader.readUInt32() else {
             throw CustodyError(.malformedSignature, "the HSS signature is truncated before its level count")
         }
         guard count < UInt32(HSSPublicKey.levelRange.upperBound) else {

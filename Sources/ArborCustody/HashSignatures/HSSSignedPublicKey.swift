@@ -1,3 +1,5 @@
+import ArborCore
+
 /// One link of an HSS chain (RFC 8554 section 6.2, `signed_public_key`): the
 /// signature by a parent LMS key over a child's public key, then that key.
 ///
@@ -16,7 +18,7 @@ public struct HSSSignedPublicKey: Hashable, Sendable {
 
     /// Parses exactly one link: an LMS signature then an LMS public key.
     public init(bytes: [UInt8]) throws {
-        var reader = ByteReader(bytes)
+        var reader = ByteReader(bytes, context: "the signed public key")
         try self.init(reading: &reader)
         guard reader.isAtEnd else {
             throw CustodyError(.malformedSignature, "the signed public key has \(reader.remaining) bytes after its end")

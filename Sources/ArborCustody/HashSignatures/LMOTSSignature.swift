@@ -1,3 +1,5 @@
+import ArborCore
+
 /// An LM-OTS signature (RFC 8554 section 4.5): u32 type || C || y[0] … y[p-1].
 public struct LMOTSSignature: Hashable, Sendable {
     public let parameters: LMOTSParameters
@@ -23,17 +25,17 @@ public struct LMOTSSignature: Hashable, Sendable {
 
     /// Reads one LM-OTS signature, throwing on an unknown type or too few bytes.
     init(reading reader: inout ByteReader) throws {
-        guard let typecode = reader.readUInt32() else {
+        guard let typecode = try? reader.readUInt32() else {
             throw CustodyError(.malformedSignature, "the LM-OTS signature is truncated before its type")
         }
         let parameters = try LMOTSParameters(typecode: typecode)
-        guard reader.remaining >= parameters.signatureLength - 4, let randomizer = reader.read(count: LMSHash.n) else {
+        guard reader.remaining >= parameters.signatureLength - 4, let randomizer = try? reader.read(count: LMSHash.n) else {
             throw CustodyError(.malformedSignature, "the \(parameters) signature is truncated")
         }
         var elements = [[UInt8]]()
         elements.reserveCapacity(parameters.chainCount)
         for _ in 0..<parameters.chainCount {
-            guard let element = reader.read(count: LMSHash.n) else {
+            guard let element = try? reader.read(count: LMSHash.n) else {
                 throw CustodyError(.malformedSignature, "the \(parameters) signature is truncated")
             }
             elements.append(element)

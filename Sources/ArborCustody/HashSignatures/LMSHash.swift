@@ -1,3 +1,4 @@
+import ArborCore
 import Crypto
 
 /// The SHA-256 calls of RFC 8554, written to avoid per-hash allocations since
@@ -43,7 +44,7 @@ enum LMSHash {
             }
         }
         value.replaceSubrange(0..<n, with: block[valueOffset...])
-        SecretBuffer.wipe(&block)
+        block.wipe()
     }
 
     /// Appendix A: x_q[i] = H(I || u32(q) || u16(i) || u8(0xff) || SEED), and C likewise with i = 0xFFFD.

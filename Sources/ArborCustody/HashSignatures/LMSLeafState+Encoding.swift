@@ -1,3 +1,4 @@
+import ArborCore
 import Crypto
 
 /// The on-disk form of an ``LMSLeafState`` (`docs/custody-formats.md` §3.6):
@@ -35,9 +36,9 @@ extension LMSLeafState {
         guard Array(SHA256.hash(data: body)) == Array(bytes[(Self.encodedLength - 32)...]) else {
             throw CustodyError(.malformedKeyFile, "the LMS leaf state's checksum does not match: the state file is damaged")
         }
-        var reader = ByteReader(Array(body[9...]))
-        guard let identifier = reader.read(count: LMSParameters.identifierLength), let leafCount = reader.readUInt32(),
-            let nextLeaf = reader.readUInt32(), LMSParameters.all.contains(where: { $0.leafCount == leafCount }), nextLeaf <= leafCount
+        var reader = ByteReader(Array(body[9...]), context: "the leaf state")
+        guard let identifier = try? reader.read(count: LMSParameters.identifierLength), let leafCount = try? reader.readUInt32(),
+            let nextLeaf = try? reader.readUInt32(), LMSParameters.all.contains(where: { $0.leafCount == leafCount }), nextLeaf <= leafCount
         else {
             throw CustodyError(.malformedKeyFile, "the LMS leaf state holds values no LMS key can have")
         }

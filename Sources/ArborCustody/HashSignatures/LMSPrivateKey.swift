@@ -11,7 +11,7 @@ public final class LMSPrivateKey: Sendable, CustomStringConvertible {
     /// The 16-byte key identifier I.
     public let identifier: [UInt8]
     public let publicKey: LMSPublicKey
-    private let seed: SecretBuffer
+    private let seed: SecretBytes
     private let tree: LMSTree
 
     static let seedLength = 32
@@ -52,7 +52,7 @@ public final class LMSPrivateKey: Sendable, CustomStringConvertible {
         self.parameters = parameters
         self.otsParameters = otsParameters
         self.identifier = identifier
-        self.seed = SecretBuffer(seed)
+        self.seed = SecretBytes(copying: seed)
         tree = LMSTree(parameters: parameters, otsParameters: otsParameters, identifier: identifier, seed: seed, cacheLimit: cacheLimit)
         publicKey = LMSPublicKey(parameters: parameters, otsParameters: otsParameters, identifier: identifier, root: tree.root)
     }
@@ -63,7 +63,7 @@ public final class LMSPrivateKey: Sendable, CustomStringConvertible {
     ) throws -> LMSPrivateKey {
         let identifier = generator.randomBytes(count: LMSParameters.identifierLength)
         var seed = generator.randomBytes(count: seedLength)
-        defer { SecretBuffer.wipe(&seed) }
+        defer { seed.wipe() }
         return try LMSPrivateKey(parameters: parameters, otsParameters: otsParameters, identifier: identifier, seed: seed)
     }
 
@@ -79,20 +79,20 @@ public final class LMSPrivateKey: Sendable, CustomStringConvertible {
         var bytes = [UInt8]()
         bytes.appendUInt32(parameters.typecode)
         bytes.appendUInt32(otsParameters.typecode)
-        return bytes + identifier + seed.withBytes { $0 }
+        return bytes + identifier + seed.withUnsafeBytes { Array($0) }
     }
 
     /// Parses ``privateKeyBytes`` and rebuilds the tree.
     public convenience init(privateKeyBytes bytes: [UInt8]) throws {
-        var reader = ByteReader(bytes)
+        var reader = ByteReader(bytes, context: "the LMS private key")
         guard bytes.count == 8 + LMSParameters.identifierLength + Self.seedLength,
-            let lmsType = reader.readUInt32(), let otsType = reader.readUInt32(),
-            let identifier = reader.read(count: LMSParameters.identifierLength),
-            var seed = reader.read(count: Self.seedLength)
+            let lmsType = try? reader.readUInt32(), let otsType = try? reader.readUInt32(),
+            let identifier = try? reader.read(count: LMSParameters.identifierLength),
+            var seed = try? reader.read(count: Self.seedLength)
         else {
             throw CustodyError.invalidParameters("an LMS private key is \(8 + LMSParameters.identifierLength + Self.seedLength) bytes")
         }
-        defer { SecretBuffer.wipe(&seed) }
+        defer { seed.wipe() }
         try self.init(
             parameters: LMSParameters(typecode: lmsType), otsParameters: LMOTSParameters(typecode: otsType),
             identifier: identifier, seed: seed
@@ -109,11 +109,11 @@ public final class LMSPrivateKey: Sendable, CustomStringConvertible {
         guard q < parameters.leafCount else {
             throw CustodyError(.leafNotReserved, "leaf \(q) is outside a tree of \(parameters.leafCount) leaves")
         }
-        return seed.withBytes { seed in
-            let otsSignature = LMOTS.sign(parameters: otsParameters, identifier: identifier, q: q, seed: seed, message: message)
-            let path = tree.authenticationPath(leaf: q, seed: seed)
-            return LMSSignature(leaf: q, otsSignature: otsSignature, parameters: parameters, path: path)
-        }
+        var seed = self.seed.withUnsafeBytes { Array($0) }
+        defer { seed.wipe() }
+        let otsSignature = LMOTS.sign(parameters: otsParameters, identifier: identifier, q: q, seed: seed, message: message)
+        let path = tree.authenticationPath(leaf: q, seed: seed)
+        return LMSSignature(leaf: q, otsSignature: otsSignature, parameters: parameters, path: path)
     }
 
     /// Signs with the next leaf of `reservation`, removing it from the reservation.

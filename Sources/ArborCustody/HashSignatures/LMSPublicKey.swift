@@ -18,7 +18,7 @@ public struct LMSPublicKey: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses exactly one public key; extra or missing bytes are an error.
     public init(bytes: [UInt8]) throws {
-        var reader = ByteReader(bytes)
+        var reader = ByteReader(bytes, context: "the LMS public key")
         try self.init(reading: &reader)
         guard reader.isAtEnd else {
             throw CustodyError(
@@ -27,12 +27,13 @@ public struct LMSPublicKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     init(reading reader: inout ByteReader) throws {
-        guard let lmsType = reader.readUInt32(), let otsType = reader.readUInt32() else {
+        guard let lmsType = try? reader.readUInt32(), let otsType = try? reader.readUInt32() else {
             throw CustodyError(.malformedPublicKey, "the LMS public key is truncated before its type codes")
         }
         let parameters = try LMSParameters(typecode: lmsType)
         let otsParameters = try LMOTSParameters(typecode: otsType)
-        guard let identifier = reader.read(count: LMSParameters.identifierLength), let root = reader.read(count: LMSParameters.m) else {
+        guard let identifier = try? reader.read(count: LMSParameters.identifierLength), let root = try? reader.read(count: LMSParameters.m)
+        else {
             throw CustodyError(.malformedPublicKey, "the LMS public key is truncated")
         }
         self.init(parameters: parameters, otsParameters: otsParameters, identifier: identifier, root: root)

@@ -1,3 +1,5 @@
+import ArborCore
+
 /// An LMS signature (RFC 8554 section 5.4): u32 q || LM-OTS signature || u32 LMS type || path[0] … path[h-1].
 public struct LMSSignature: Hashable, Sendable {
     /// The leaf index q that was used, and so can never be used again.
@@ -16,7 +18,7 @@ public struct LMSSignature: Hashable, Sendable {
 
     /// Parses exactly one LMS signature; extra or missing bytes are an error.
     public init(bytes: [UInt8]) throws {
-        var reader = ByteReader(bytes)
+        var reader = ByteReader(bytes, context: "the LMS signature")
         try self.init(reading: &reader)
         guard reader.isAtEnd else {
             throw CustodyError(.malformedSignature, "the LMS signature has \(reader.remaining) bytes after its end")
@@ -24,11 +26,11 @@ public struct LMSSignature: Hashable, Sendable {
     }
 
     init(reading reader: inout ByteReader) throws {
-        guard let leaf = reader.readUInt32() else {
+        guard let leaf = try? reader.readUInt32() else {
             throw CustodyError(.malformedSignature, "the LMS signature is truncated before its leaf index")
         }
         let otsSignature = try LMOTSSignature(reading: &reader)
-        guard let lmsType = reader.readUInt32() else {
+        guard let lmsType = try? reader.readUInt32() else {
             throw CustodyError(.malformedSignature, "the LMS signature is truncated before its type")
         }
         let parameters = try LMSParameters(typecode: lmsType)
@@ -40,7 +42,7 @@ public struct LMSSignature: Hashable, Sendable {
         }
         var path = [[UInt8]]()
         for _ in 0..<parameters.height {
-            guard let node = reader.read(count: LMSParameters.m) else {
+            guard let node = try? reader.read(count: LMSParameters.m) else {
                 throw CustodyError(.malformedSignature, "the LMS signature's authentication path is truncated")
             }
             path.append(node)

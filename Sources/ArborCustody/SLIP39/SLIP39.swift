@@ -1,3 +1,4 @@
+import ArborCore
 /// SLIP-39: Shamir's Secret-Sharing for Mnemonic Codes (satoshilabs/slips, slip-0039.md).
 ///
 /// A master secret is encrypted with a passphrase, split into groups
@@ -112,7 +113,7 @@ public enum SLIP39 {
             masterSecret, passphrase: passphraseBytes, iterationExponent: iterationExponent,
             identifier: identifier, extendable: extendable
         )
-        defer { SecretBuffer.wipe(&encryptedSecret) }
+        defer { encryptedSecret.wipe() }
         let groupShares = SLIP39SecretSharing.split(
             threshold: groupThreshold, shareCount: groups.count, secret: encryptedSecret, using: &generator
         )
@@ -234,7 +235,7 @@ public enum SLIP39 {
                 "the groups do not combine correctly: at least one mnemonic was altered or is from another backup"
             )
         }
-        defer { SecretBuffer.wipe(&encryptedSecret) }
+        defer { encryptedSecret.wipe() }
         return try SLIP39Cipher.decrypt(
             encryptedSecret, passphrase: passphraseBytes, iterationExponent: first.iterationExponent,
             identifier: first.identifier, extendable: first.extendable

@@ -1,3 +1,4 @@
+import ArborCore
 import Crypto
 import CryptoExtras
 
@@ -33,8 +34,8 @@ enum SLIP39Cipher {
         var left = Array(input[..<half])
         var right = Array(input[half...])
         defer {
-            SecretBuffer.wipe(&left)
-            SecretBuffer.wipe(&right)
+            left.wipe()
+            right.wipe()
         }
         // Non-extendable backups bind the identifier into the salt, so only one set of shares can exist.
         let saltPrefix = extendable ? [] : Array("shamir".utf8) + [UInt8(identifier >> 8), UInt8(truncatingIfNeeded: identifier)]
@@ -43,11 +44,11 @@ enum SLIP39Cipher {
                 round: round, passphrase: passphrase, salt: saltPrefix + right,
                 iterations: roundIterations(exponent: iterationExponent), length: half
             )
-            defer { SecretBuffer.wipe(&roundOutput) }
+            defer { roundOutput.wipe() }
             var mixed = zip(left, roundOutput).map { $0 ^ $1 }
             swap(&left, &right)
             swap(&right, &mixed)
-            SecretBuffer.wipe(&mixed)
+            mixed.wipe()
         }
         return right + left
     }

@@ -1,3 +1,4 @@
+import ArborCore
 import Crypto
 
 /// SLIP-39's single-level Shamir scheme: the secret sits at x = 255 and a

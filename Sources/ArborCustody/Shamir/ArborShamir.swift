@@ -1,3 +1,4 @@
+import ArborCore
 import Crypto
 
 /// Shamir secret sharing over GF(256) with self-checking shares
@@ -39,7 +40,7 @@ public enum ArborShamir {
             coefficients.append(generator.randomBytes(count: secret.count + ArborShare.digestLength))
         }
         defer {
-            for index in coefficients.indices { SecretBuffer.wipe(&coefficients[index]) }
+            for index in coefficients.indices { coefficients[index].wipe() }
         }
         return (1...shareCount).map { x in
             ArborShare(
@@ -168,7 +169,7 @@ public enum ArborShamir {
     /// Interpolates at x = 0 and returns the secret only if its digest matches.
     private static func recoverChecked(from points: [Polynomial.Point], reference: SetHeader) -> [UInt8]? {
         var combined = Polynomial.interpolate(points, at: 0)
-        defer { SecretBuffer.wipe(&combined) }
+        defer { combined.wipe() }
         let secret = Array(combined[..<reference.secretLength])
         let expected = digest(of: secret, setIdentifier: reference.setIdentifier)
         guard constantTimeEqual(expected, Array(combined[reference.secretLength...])) else {

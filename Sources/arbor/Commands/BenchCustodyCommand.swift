@@ -1,5 +1,6 @@
 import ArborCore
 import ArborCustody
+import ArborOperations
 import ArgumentParser
 import Crypto
 import Foundation

@@ -68,7 +68,7 @@ struct DecryptCommand: AsyncParsableCommand {
                 throw ArborError(.malformedInput, "\(file): \(error.message)")
             }
         }
-        identities += try keyring.map { .meshKeyring(try KeyringFile(reference: $0).load()) }
+        identities += try keyring.map { .meshKeyring(try KeyringDirectory().load($0)) }
         identities += try treeKey.map { .treeNode(try readNodeKey($0)) }
         for file in nodeKey {
             let node = try readNodeKey(file).keySet()

@@ -116,7 +116,7 @@ struct EncryptCommand: AsyncParsableCommand {
         guard passphraseFile == nil else { throw ArborError(.invalidArgument, "--passphrase-file goes with -p") }
         var list = try recipients.map { try AgeRecipient(parsing: $0) }
         if let keyring {
-            list.append(.meshKeyring(try KeyringFile(reference: keyring).load(), origin: try parsePath(origin), time: nowMilliseconds()))
+            list.append(.meshKeyring(try KeyringDirectory().load(keyring), origin: try parsePath(origin), time: nowMilliseconds()))
         }
         if let treeKey { list.append(.treeStorageKey(of: try readNodeKey(treeKey))) }
         list += try toNode.map(nodeRecipient)

@@ -1,6 +1,7 @@
 import ArborCore
 import ArborCustody
 import ArborKeyStore
+import ArborOperations
 import ArgumentParser
 import Foundation
 
@@ -25,43 +26,9 @@ struct HSSCommand: AsyncParsableCommand {
     )
 }
 
-/// The files of one signing key: the key, its leaf state and its lock.
-struct HSSKeyPaths {
-    let key: String
-    var state: String { HSSStateFile.statePath(forKey: key) }
-    var lock: String { HSSStateFile.lockPath(forKey: key) }
-
-    /// The key file holds the LMS seeds: refused if others may read it, as ssh refuses such keys.
-    func load() throws -> HSSKeyFile {
-        try custody(key) { try HSSKeyFile(armored: try SecureFile.readSecret(key).withUnsafeBytes { String(decoding: $0, as: UTF8.self) }) }
-    }
-
-    func readState(for key: LMSPrivateKey) throws -> LMSLeafState {
-        let path = state
-        let current = try custody(path) { try LMSLeafState(encoded: try HSSStateFile.read(path)) }
-        guard current.belongs(to: key) else {
-            throw ArborError(.conflict, "'\(path)' is the leaf state of another key; put the right state next to '\(self.key)'")
-        }
-        return current
-    }
-
-    /// Reserves up to `count` leaves and makes the new state durable before returning them.
-    /// Fewer are reserved when fewer remain; none left is the "exhausted" error.
-    func reserve(_ count: Int, for key: LMSPrivateKey) throws -> (reservation: LMSLeafReservation, state: LMSLeafState) {
-        try HSSStateFile.withExclusiveLock(lock) {
-            let current = try readState(for: key)
-            guard current.remainingLeaves > 0 else {
-                throw ArborError(
-                    .invalidArgument,
-                    "the key '\(self.key)' is exhausted: all \(current.leafCount) of its one-time leaves are used; "
-                        + "make a new key (a node: arbor hss keygen --node, then have it enrolled)")
-            }
-            let (reservation, next) = try custody { try current.reserve(count: Int(min(UInt32(max(count, 1)), current.remainingLeaves))) }
-            try HSSStateFile.replace(state, bytes: next.encoded)
-            return (reservation, next)
-        }
-    }
-}
+/// A signing key with its leaf state and lock in files (KEY, KEY.state, KEY.lock); the rules are
+/// ArborOperations' `HSSSigningKey`.
+func hssKey(_ path: String) -> HSSSigningKey<HSSKeyFiles> { HSSSigningKey(store: HSSKeyFiles(key: path)) }
 
 struct HSSKeygenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -122,37 +89,19 @@ struct HSSKeygenCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let parameters = LMSParameters.all.first(where: { $0.height == height }) else {
-            throw ArborError(.invalidArgument, "--height takes 5, 10, 15, 20 or 25")
-        }
-        guard let otsParameters = LMOTSParameters.all.first(where: { $0.winternitz == winternitz }) else {
-            throw ArborError(.invalidArgument, "--winternitz takes 1, 2, 4 or 8")
-        }
-        guard (1...8).contains(levels) else { throw ArborError(.invalidArgument, "--levels takes 1 to 8") }
-        guard !node || levels == 1 else {
-            throw ArborError(.invalidArgument, "a --node key gets its level from its enrollment; drop --levels")
-        }
-        guard node == (nodeKey != nil), node == (chain != nil) else {
-            throw ArborError(
-                .invalidArgument,
-                node
-                    ? "a --node key's request is signed by the node: give its --node-key FILE and --chain FILE"
-                    : "--node-key and --chain sign a node's request: add --node")
-        }
+        let plan = try HSSKeyPlan(
+            height: height, winternitz: winternitz, levels: levels, node: node, nodeKeyGiven: nodeKey != nil, chainGiven: chain != nil)
+        let (parameters, otsParameters) = (plan.parameters, plan.otsParameters)
         // Checked before the tree is computed, which takes a while.
         let signer = try nodeKey.map { try readNodeKey($0).keySet() }
         let nodeChain = try chain.map { try readChain($0) }
         let base = out.hasSuffix(".hss") ? String(out.dropLast(4)) : out
-        let paths = HSSKeyPaths(key: out)
+        let paths = HSSKeyFiles(key: out)
         let publicPath = node ? (request ?? base + ".request") : (publicKey ?? base + ".pub")
         for path in [out, paths.state, publicPath] where FileManagerProbe.exists(path) {
             throw ArborError(.fileExists, "'\(path)' already exists; arbor will not overwrite it: move it away or choose another path")
         }
-        let key = try custody { try LMSPrivateKey.generate(parameters: parameters, otsParameters: otsParameters) }
-        let file = node ? HSSKeyFile(unenrolled: key) : try custody { try HSSKeyFile(top: key, levels: levels) }
-        let signedRequest = try signer.map { signer in
-            try custody { try HSSEnrollmentRequest(publicKey: key.publicKey, signer: signer, chain: nodeChain!, time: now()) }
-        }
+        let (key, file, signedRequest) = try plan.generate(nodeSigner: signer, nodeChain: nodeChain, time: now())
         try SecureFile.write(file.armored, to: out, mode: .secret)
         try HSSStateFile.create(paths.state, bytes: LMSLeafState(for: key).encoded)
         if let signedRequest {
@@ -160,10 +109,7 @@ struct HSSKeygenCommand: AsyncParsableCommand {
         } else {
             try writePublicBytes(file.publicKey!.bytes, to: publicPath, hex: hex)
         }
-        let role =
-            node
-            ? "node key of \(signedRequest!.nodePath) waiting for enrollment"
-            : levels == 1 ? "HSS key (1 level): signs messages" : "top of a \(levels)-level HSS key: enrolls the level below"
+        let role = plan.role(nodePath: signedRequest?.nodePath)
         let result = Result(
             keyFile: out, stateFile: paths.state, publicFile: publicPath, role: role, levels: node ? nil : levels,
             lms: parameters.description, lmots: otsParameters.description, identifier: Hex.encode(key.identifier),
@@ -231,31 +177,18 @@ struct HSSEnrollCommand: AsyncParsableCommand {
                     + "have the node make one with arbor hss keygen --node --node-key KEY --chain CHAIN")
         }
         let signed = try custody(request) { try HSSEnrollmentRequest(armored: text) }
-        let verified = try custody(request) { try signed.verify(verifier: try trust.verifier(), at: now()) }
-        if let node {
-            guard try TreePath(parsing: node) == signed.nodePath else {
-                throw ArborError(.wrongCluster, "'\(request)' is the request of \(signed.nodePath), not of \(node); nothing was signed")
-            }
-        }
+        let enrolled = try hssKey(key).enroll(
+            signed, requestName: request, verifier: try trust.verifier(), at: now(), node: try node.map { try TreePath(parsing: $0) })
+        let (delegation, leaf, verified) = (enrolled.delegation, enrolled.leaf, enrolled.verified)
         let child = signed.publicKey
-        let paths = HSSKeyPaths(key: key)
-        let file = try paths.load()
-        guard file.delegates else {
-            throw ArborError(
-                .invalidArgument,
-                "'\(key)' does not enroll keys: it is \(file.publicKey == nil ? "not enrolled itself" : "a bottom-level key")")
-        }
-        let (reservation, state) = try paths.reserve(1, for: file.key)
-        let leaf = reservation.leaves.lowerBound
-        let delegation = try custody { try file.enroll(child, using: reservation) }
         try writePublicBytes(delegation.bytes, to: out, hex: hex)
         let result = Result(
-            delegationFile: out, leaf: leaf, remainingLeaves: state.remainingLeaves, nodeIdentifier: Hex.encode(child.identifier),
+            delegationFile: out, leaf: leaf, remainingLeaves: enrolled.remainingLeaves, nodeIdentifier: Hex.encode(child.identifier),
             nodePath: signed.nodePath.description, signerKeyID: verified.leaf.keyID.hex)
         try output.emit(
             result,
             human: "enrolled \(result.nodePath)'s key I = \(result.nodeIdentifier) (request signed by key \(verified.leaf.keyID.shortHex), "
-                + "root: \(verified.anchor.name)) with leaf \(leaf) (\(state.remainingLeaves) left); wrote \(out)")
+                + "root: \(verified.anchor.name)) with leaf \(leaf) (\(enrolled.remainingLeaves) left); wrote \(out)")
     }
 }
 
@@ -289,12 +222,7 @@ struct HSSInstallCommand: AsyncParsableCommand {
 
     func run() async throws {
         let received = try custody(delegation) { try HSSDelegation(bytes: try readPublicBytes(delegation)) }
-        let paths = HSSKeyPaths(key: key)
-        let installed = try HSSStateFile.withExclusiveLock(paths.lock) {
-            let installed = try custody(key) { try paths.load().installing(received) }
-            try HSSStateFile.replace(key, bytes: Array(installed.armored.utf8))
-            return installed
-        }
+        let installed = try hssKey(key).install(received)
         if let publicKey { try writePublicBytes(received.publicKey.bytes, to: publicKey, hex: hex) }
         let result = Result(
             keyFile: key, level: installed.depth, levels: received.publicKey.levels, signsMessages: installed.signsMessages)
@@ -357,16 +285,10 @@ struct HSSSignCommand: AsyncParsableCommand {
 
     func run() async throws {
         try checkArguments()
-        let paths = HSSKeyPaths(key: key)
-        let signer = try custody(key) { try paths.load().signer() }
-        var reservation: LMSLeafReservation?
-        var state: LMSLeafState?
+        var session = try HSSSigningSession(key: hssKey(key), batch: reserve)
 
         func sign(_ message: [UInt8]) throws -> (HSSSignature, UInt32) {
-            if reservation?.leaves.isEmpty ?? true {
-                (reservation, state) = try paths.reserve(reserve, for: signer.key)
-            }
-            let signature = try custody { try signer.sign(message, using: reservation!) }
+            let signature = try session.sign(message)
             return (signature, signature.messageSignature.leaf)
         }
 
@@ -403,7 +325,7 @@ struct HSSSignCommand: AsyncParsableCommand {
                 signed.append(Signed(message: message, signature: target, leaf: leaf))
             }
         }
-        let remaining = state?.remainingLeaves ?? 0
+        let remaining = session.state?.remainingLeaves ?? 0
         try output.emit(
             Result(signatures: signed, remainingLeaves: remaining),
             human: signed.map { "signed \($0.message) with leaf \($0.leaf): \($0.signature)" }.joined(separator: "\n")
@@ -454,29 +376,17 @@ struct HSSVerifyCommand: AsyncParsableCommand {
     func run() async throws {
         try checkArguments()
         let key = try custody(publicKey) { try HSSPublicKey(bytes: try readPublicBytes(publicKey)) }
-        let revoked = try revocations.map { path in
-            let revocation = try custody(path) { try HSSDelegationRevocation(armored: try SecureFile.read(path)) }
-            guard revocation.publicKey == key else {
-                throw ArborError(.invalidSignature, "'\(path)' revokes a delegation of another HSS key, not of \(publicKey)")
-            }
-            return revocation
-        }
-        var leaves = [UInt32]()
+        let verification = try HSSVerification(
+            publicKey: key, named: publicKey,
+            revocations: try revocations.map { path in
+                (path, try custody(path) { try HSSDelegationRevocation(armored: try SecureFile.read(path)) })
+            })
+        let leaves: [UInt32]
         if let batch {
-            for (offset, line) in try SecureFile.read(batch).split(separator: "\n").enumerated() {
-                let fields = line.split(separator: " ")
-                guard fields.count == 2 || fields.count == 3,
-                    let messageBytes = try? Hex.decode(String(fields[fields.count - 2])),
-                    let signatureBytes = try? Hex.decode(String(fields[fields.count - 1]))
-                else {
-                    throw ArborError(.malformedInput, "\(batch) line \(offset + 1): expected 'MESSAGE-HEX SIGNATURE-HEX'")
-                }
-                leaves.append(try check(signatureBytes, messageBytes, key: key, revoked: revoked, what: "\(batch) line \(offset + 1)"))
-            }
+            leaves = try verification.verifyBatch(try SecureFile.read(batch), named: batch)
         } else {
             let messageBytes = try message.map { try SecureFile.readBytes($0) } ?? readStandardInput()
-            leaves.append(
-                try check(try readPublicBytes(signature!), messageBytes, key: key, revoked: revoked, what: "the signature \(signature!)"))
+            leaves = [try verification.verify(try readPublicBytes(signature!), for: messageBytes, what: "the signature \(signature!)")]
         }
         try output.emit(
             Result(valid: true, verified: leaves.count, leaves: leaves),
@@ -485,15 +395,6 @@ struct HSSVerifyCommand: AsyncParsableCommand {
                 : "\(leaves.count) valid signatures")
     }
 
-    private func check(
-        _ signatureBytes: [UInt8], _ message: [UInt8], key: HSSPublicKey, revoked: [HSSDelegationRevocation], what: String
-    ) throws -> UInt32 {
-        guard let parsed = try? HSSSignature(bytes: signatureBytes), key.isValidSignature(parsed, for: message) else {
-            throw ArborError(.invalidSignature, "\(what) does not verify under \(publicKey) for this message")
-        }
-        try custody(what) { try key.verify(parsed, for: message, revocations: revoked) }
-        return parsed.messageSignature.leaf
-    }
 }
 
 struct HSSInfoCommand: AsyncParsableCommand {
@@ -537,8 +438,8 @@ struct HSSInfoCommand: AsyncParsableCommand {
     private func describe() throws -> Info {
         let raw = try SecureFile.readBytes(file)
         if raw.starts(with: Array("-----BEGIN \(HSSKeyFile.armorLabel)-----".utf8)) {
-            let paths = HSSKeyPaths(key: file)
-            let key = try paths.load()
+            let signingKey = hssKey(file)
+            let key = try signingKey.load()
             var info = Info(
                 kind: key.publicKey == nil
                     ? "HSS key file: node key waiting for enrollment"
@@ -546,7 +447,7 @@ struct HSSInfoCommand: AsyncParsableCommand {
                 levels: key.publicKey?.levels, level: key.publicKey == nil ? nil : key.depth,
                 lms: [key.key.parameters.description], lmots: [key.key.otsParameters.description],
                 identifier: Hex.encode(key.key.identifier))
-            let state = try paths.readState(for: key.key)
+            let state = try signingKey.readState(for: key.key)
             info.leafCount = state.leafCount
             info.nextLeaf = state.nextLeaf
             info.remainingLeaves = state.remainingLeaves
@@ -641,28 +542,8 @@ struct HSSBurnCommand: AsyncParsableCommand {
 
     func run() async throws {
         try checkArguments()
-        let paths = HSSKeyPaths(key: key)
-        let file = try paths.load()
-        let state = try HSSStateFile.withExclusiveLock(paths.lock) {
-            if recreateState, !FileManagerProbe.exists(paths.state) {
-                // Without the lost state nothing shows how far the key got; leaf 0 is certainly behind
-                // it unless the key never signed, so a recreated state starts past it.
-                guard let to, to > 0 else {
-                    throw ArborError(
-                        .conflict,
-                        "recreating the lost state at leaf 0 would reuse every leaf the key has used: "
-                            + "give --to past the highest leaf it ever used (docs/custody.md)")
-                }
-                let state = try custody { try LMSLeafState(for: file.key).advanced(to: to) }
-                try HSSStateFile.create(paths.state, bytes: state.encoded)
-                return state
-            }
-            let current = try paths.readState(for: file.key)
-            let target = to ?? UInt32(min(UInt64(current.nextLeaf) + UInt64(leaves!), UInt64(current.leafCount)))
-            let next = try custody(paths.state) { try current.advanced(to: target) }
-            try HSSStateFile.replace(paths.state, bytes: next.encoded)
-            return next
-        }
+        let paths = HSSKeyFiles(key: key)
+        let state = try HSSSigningKey(store: paths).burn(to.map { .to($0) } ?? .skipping(leaves!), recreateMissingState: recreateState)
         try output.emit(
             Result(stateFile: paths.state, nextLeaf: state.nextLeaf, remainingLeaves: state.remainingLeaves),
             human: "\(paths.state): next leaf \(state.nextLeaf), \(state.remainingLeaves) remaining")
@@ -704,29 +585,15 @@ struct HSSRevokeCommand: AsyncParsableCommand {
             throw ArborError(.fileExists, "'\(out)' already exists; arbor will not overwrite it: move it away or choose another path")
         }
         let withdrawn = try custody(delegation) { try HSSDelegation(bytes: try readPublicBytes(delegation)) }
-        let paths = HSSKeyPaths(key: key)
-        let file = try paths.load()
-        guard file.delegates else {
-            throw ArborError(
-                .invalidArgument,
-                "'\(key)' revokes nothing: it is \(file.publicKey == nil ? "not enrolled itself" : "a bottom-level key")")
-        }
-        // Checked before a leaf is spent.
-        guard withdrawn.publicKey == file.publicKey,
-            ([file.publicKey!.topKey] + withdrawn.chain.dropLast().map(\.publicKey)).contains(file.key.publicKey)
-        else {
-            throw ArborError(.invalidSignature, "'\(delegation)' was not made below '\(key)': only a level above it can revoke it")
-        }
-        let (reservation, state) = try paths.reserve(1, for: file.key)
-        let leaf = reservation.leaves.lowerBound
-        let revocation = try custody { try file.revoke(withdrawn, using: reservation) }
+        let revoked = try hssKey(key).revoke(withdrawn, delegationName: delegation)
+        let (revocation, leaf) = (revoked.revocation, revoked.leaf)
         try SecureFile.write(revocation.armored, to: out, mode: .public)
         let result = Result(
             revocationFile: out, revokedIdentifier: Hex.encode(revocation.revokedKey.identifier), leaf: leaf,
-            remainingLeaves: state.remainingLeaves)
+            remainingLeaves: revoked.remainingLeaves)
         try output.emit(
             result,
-            human: "revoked the delegation of key I = \(result.revokedIdentifier) with leaf \(leaf) (\(state.remainingLeaves) left); "
+            human: "revoked the delegation of key I = \(result.revokedIdentifier) with leaf \(leaf) (\(revoked.remainingLeaves) left); "
                 + "wrote \(out): give it to every verifier (arbor hss verify --revocations)")
     }
 }

@@ -1,5 +1,6 @@
 import ArborCore
 import ArborKeyStore
+import ArborOperations
 import ArgumentParser
 import Foundation
 
@@ -23,38 +24,12 @@ struct KeyringCommand: AsyncParsableCommand {
     )
 }
 
-/// Where a keyring lives: a path as given, or a name in the keyring directory.
-struct KeyringFile {
-    let reference: String
-
-    var path: String {
-        if reference.contains("/") || reference.hasSuffix(".keyring") || FileManagerProbe.exists(reference) { return reference }
-        let environment = ProcessInfo.processInfo.environment
-        let directory =
-            environment["ARBOR_KEYRINGS"].flatMap { $0.isEmpty ? nil : $0 } ?? (environment["HOME"] ?? ".") + "/.config/arbor/keyrings"
-        return "\(directory)/\(reference).keyring"
-    }
-
-    func load() throws -> MeshKeyring { try MeshKeyringFile.decode(try SecureFile.readSecret(path)) }
-
-    func save(_ keyring: MeshKeyring, overwrite: Bool) throws {
-        let directory = SecureFile.directory(of: path)
-        if !FileManagerProbe.exists(directory) {
-            try FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        }
-        try SecureFile.write(secret: MeshKeyringFile.encode(keyring), to: path, overwrite: overwrite)
-    }
-}
-
+/// The keyring a command works on, in the keyring directory (ArborKeyStore's `KeyringDirectory`).
 struct KeyringLocation: ParsableArguments {
     @Argument(help: "The keyring: a file path, or a name in $ARBOR_KEYRINGS (default ~/.config/arbor/keyrings).")
     var keyring: String
 
-    var file: KeyringFile { KeyringFile(reference: keyring) }
-    var path: String { file.path }
-    func load() throws -> MeshKeyring { try file.load() }
-    func save(_ keyring: MeshKeyring, overwrite: Bool) throws { try file.save(keyring, overwrite: overwrite) }
+    var operations: KeyringOperations<KeyringDirectory> { KeyringOperations(store: KeyringDirectory()) }
 }
 
 /// The owner's secret: the root (with its passphrase) or a node key file, optionally moved down to `--owner`.
@@ -83,27 +58,7 @@ struct KeyringOwnerOptions: ParsableArguments {
     }
 }
 
-struct KeyringSummary: Encodable {
-    let name: String
-    let owner: String
-    let identifier: String
-    let cipher: String
-    let activeEpoch: UInt32
-    let minimumEpoch: UInt32
-    let heldEpochs: [UInt32]
-    let file: String
-
-    init(_ keyring: MeshKeyring, file: String) {
-        name = keyring.name
-        owner = keyring.owner.description
-        identifier = Hex.encode(keyring.identifier)
-        cipher = keyring.cipher.description
-        activeEpoch = keyring.activeEpoch
-        minimumEpoch = keyring.minimumEpoch
-        heldEpochs = keyring.heldEpochs
-        self.file = file
-    }
-
+extension KeyringSummary {
     var text: String {
         "keyring \(name) of \(owner) (\(identifier)), \(cipher), active epoch \(activeEpoch), holds epochs \(heldEpochs.map(String.init).joined(separator: ",")), refuses below \(minimumEpoch)\nfile \(file)"
     }
@@ -122,12 +77,8 @@ struct KeyringCreateCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let location = KeyringFile(reference: keyring)
-        let fileName = SecureFile.fileName(of: keyring)
-        let name = fileName.hasSuffix(".keyring") ? String(fileName.dropLast(".keyring".count)) : fileName
-        let created = try MeshKeyring.create(name: name, owner: try owner.load(), cipher: try MeshKeyring.Cipher(parsing: cipher))
-        try location.save(created, overwrite: false)
-        let summary = KeyringSummary(created, file: location.path)
+        let summary = try KeyringOperations(store: KeyringDirectory()).create(
+            keyring, owner: try owner.load(), cipher: try MeshKeyring.Cipher(parsing: cipher))
         try output.emit(summary, human: "created " + summary.text)
     }
 }
@@ -141,12 +92,7 @@ struct KeyringRotateCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        var keyring = try location.load()
-        var ownerSecret = try owner.load()
-        if owner.owner == nil, ownerSecret.path != keyring.owner { ownerSecret = try ownerSecret.descendant(keyring.owner) }
-        try keyring.rotate(owner: ownerSecret)
-        try location.save(keyring, overwrite: true)
-        let summary = KeyringSummary(keyring, file: location.path)
+        let summary = try location.operations.rotate(location.keyring, owner: try owner.load(), descendToOwner: owner.owner == nil)
         try output.emit(summary, human: "rotated " + summary.text)
     }
 }
@@ -163,18 +109,13 @@ struct KeyringRetireCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        guard below >= 1 else { throw ArborError(.invalidArgument, "--below must be at least 1: epochs start at 1") }
-        var keyring = try location.load()
-        let previousMinimum = keyring.minimumEpoch
-        try keyring.retire(below: below)
-        guard keyring.minimumEpoch != previousMinimum else {
-            let summary = KeyringSummary(keyring, file: location.path)
+        let outcome = try location.operations.retire(location.keyring, below: below)
+        guard outcome.retired else {
             return try output.emit(
-                summary, human: "nothing to retire: epochs below \(previousMinimum) are already refused; " + summary.text)
+                outcome.summary,
+                human: "nothing to retire: epochs below \(outcome.previousMinimum) are already refused; " + outcome.summary.text)
         }
-        try location.save(keyring, overwrite: true)
-        let summary = KeyringSummary(keyring, file: location.path)
-        try output.emit(summary, human: "retired epochs below \(below): " + summary.text)
+        try output.emit(outcome.summary, human: "retired epochs below \(below): " + outcome.summary.text)
     }
 }
 
@@ -207,14 +148,13 @@ struct KeyringSealCommand: AsyncParsableCommand {
     @OptionGroup var token: TokenOptions
 
     func run() async throws {
-        let keyring = try location.load()
         let kind = try MeshToken.OriginSignature.Kind(parsing: signature)
         var plaintext = [UInt8](try readInput(nil))
         defer { plaintext.wipe() }
         let signer = try signWith.map { try readNodeKey($0).keySet() }
-        let sealed = try keyring.seal(
-            plaintext, context: token.contextBytes, origin: try parsePath(origin), time: nowMilliseconds(), signer: signer,
-            signature: kind)
+        let sealed = try location.operations.seal(
+            location.keyring, plaintext: plaintext, context: token.contextBytes, origin: try parsePath(origin), time: nowMilliseconds(),
+            signer: signer, signature: kind)
         print(sealed.text)
     }
 }
@@ -235,22 +175,16 @@ struct SignerChainOptions: ParsableArguments {
 
     /// `.requireSignature` over the verified signers, or `.anyHolder` without --signer-chain.
     func policy() throws -> MeshKeyring.OriginPolicy {
-        guard !signerChain.isEmpty else { return .anyHolder }
-        let verifier = try trust.verifier()
-        var trusted: [TreePath: PublicKeySet] = [:]
-        for path in signerChain {
-            let verified = try verifier.verify(try readChain(path), at: now())
-            guard verified.leaf.usage.contains(.sign) else {
-                throw ArborError(
-                    .usageNotAllowed, "\(verified.leaf.path) (\(path)) may not sign: its certificate lacks the sign usage")
-            }
-            trusted[verified.leaf.path] = verified.leaf.publicKeys
+        let chains = try signerChain.map { (name: $0, chain: try readChain($0)) }
+        let (policy, accepted) = try OriginSigners.policy(
+            chains: chains, verifier: try trust.verifier(), at: now(), acceptEd25519: acceptEd25519)
+        for signer in accepted {
             FileHandle.standardError.write(
                 Data(
-                    "arbor: accepting origin signatures by \(verified.leaf.path) of cluster '\(verified.cluster)' (root \(verified.anchor.keyID.shortHex))\n"
+                    "arbor: accepting origin signatures by \(signer.path) of cluster '\(signer.cluster)' (root \(signer.rootKeyID.shortHex))\n"
                         .utf8))
         }
-        return .requireSignature(minimum: acceptEd25519 ? .ed25519 : .hybrid) { [trusted] in trusted[$0] }
+        return policy
     }
 }
 
@@ -280,28 +214,16 @@ struct KeyringOpenCommand: AsyncParsableCommand {
     var replayWindow: Int64 = 300
 
     func run() async throws {
-        guard replayWindow > 0, replayWindow <= 31 * 86_400 else {
-            throw ArborError(.invalidArgument, "--replay-window is between 1 second and 31 days")
-        }
-        let keyring = try location.load()
+        try ReplayCheck.checkWindow(replayWindow)
+        // The keyring is loaded (and a missing one reported) before standard input is read.
+        _ = try location.operations.store.load(location.keyring)
         let text = String(decoding: try readInput(nil, limit: 100 << 20), as: UTF8.self)
-        guard text.split(whereSeparator: \.isWhitespace).count <= 1 else {
-            throw ArborError(.invalidArgument, "standard input holds more than one token; 'keyring open' takes exactly one")
+        let replay = try replayState.map {
+            try ReplayCheck(store: LockedStateFile(path: $0), windowSeconds: replayWindow, now: nowMilliseconds())
         }
-        let sealed = try MeshToken(text: text)
-        var plaintext = try keyring.open(sealed, context: token.contextBytes, origin: try signers.policy())
+        var plaintext = try location.operations.open(
+            location.keyring, tokenText: text, context: token.contextBytes, origin: try signers.policy(), replay: replay)
         defer { plaintext.wipe() }
-        if let replayState {
-            // Only authenticated tokens reach the guard, and it is saved before any plaintext leaves.
-            try HSSStateFile.withExclusiveLock(replayState + ".lock") {
-                var replayGuard =
-                    FileManagerProbe.exists(replayState)
-                    ? try ReplayGuard(windowMilliseconds: replayWindow * 1000, state: try SecureFile.read(replayState))
-                    : ReplayGuard(windowMilliseconds: replayWindow * 1000)
-                try replayGuard.admit(sealed.provenance, now: nowMilliseconds())
-                try SecureFile.write(replayGuard.state, to: replayState, mode: .secret, overwrite: true)
-            }
-        }
         writeStandardOutput(plaintext)
     }
 }
@@ -338,29 +260,23 @@ struct KeyringRewrapCommand: AsyncParsableCommand {
         guard attestWith != nil || signers.signerChain.isEmpty else {
             throw ArborError(.invalidArgument, "--signer-chain checks the origins that --attest-with keeps; --origin drops them")
         }
-        let keyring = try location.load()
+        let keyring = try location.operations.store.load(location.keyring)
         let policy = try signers.policy()
         let attester = try attestWith.map { try readNodeKey($0).keySet() }
         // One of the two is set (checked above); the unsigned form records this node.
-        let newOrigin = try parsePath(origin ?? "/")
+        let rewrapOrigin: KeyringOperations<KeyringDirectory>.RewrapOrigin =
+            if let attester { .attested(policy: policy, attester: attester) } else { .replacedBy(try parsePath(origin ?? "/")) }
         let lines = String(decoding: try readInput(nil, limit: 1 << 30), as: UTF8.self).split(whereSeparator: \.isNewline)
         for (index, line) in lines.enumerated() {
             do {
-                let old = try MeshToken(text: String(line))
-                let new =
-                    if let attester {
-                        try keyring.rewrap(
-                            old, context: token.contextBytes, verifying: policy, attestedBy: attester, time: nowMilliseconds())
-                    } else {
-                        try keyring.rewrap(old, context: token.contextBytes, origin: newOrigin, time: nowMilliseconds())
-                    }
+                let new = try location.operations.rewrap(
+                    String(line), in: keyring, context: token.contextBytes, origin: rewrapOrigin, time: nowMilliseconds())
                 print(new.text)
             } catch let error as ArborError {
                 throw ArborError(error.code, "line \(index + 1): \(error.message)")
             }
         }
     }
-
 }
 
 struct KeyringShowCommand: AsyncParsableCommand {
@@ -371,7 +287,7 @@ struct KeyringShowCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let summary = KeyringSummary(try location.load(), file: location.path)
+        let summary = try location.operations.summary(location.keyring)
         try output.emit(summary, human: summary.text)
     }
 }

@@ -1,6 +1,7 @@
 import ArborCore
 import ArborCustody
 import ArborKeyStore
+import ArborOperations
 import ArgumentParser
 import Foundation
 
@@ -59,44 +60,13 @@ struct RootSplitCommand: AsyncParsableCommand {
         var secret = secretBytes.withUnsafeBytes { Array($0) }
         defer { secret.wipe() }
         let groups = try split.split(secret, plan: plan, slip39PassphraseFile: slip39PassphraseFile)
-        try verifyRecombination(groups, plan: plan, expected: secretBytes)
-
-        var files = [String]()
-        let set: String
-        switch plan {
-        case .arbor(let threshold, let count):
-            let shares = try groups[0].map { text in try custody { try ArborShare(text: text) } }
-            set = String(shares[0].setIdentifier, radix: 16).leftPadded(to: 8)
-            for (share, text) in zip(shares, groups[0]) {
-                let name = "root-share-\(set)-\(share.x).txt"
-                let contents = """
-                    # Arbor root share \(share.x) of \(count); any \(threshold) of set \(set) recover the root.
-                    # Root key id \(rootKeyID). Secret: keep it offline. Recover with 'arbor root recover'.
-                    \(text)
-
-                    """
-                try SecureFile.write(contents, to: (out as NSString).appendingPathComponent(name), mode: .secret)
-                files.append(name)
-            }
-        case .slip39(let groupThreshold, let definitions):
-            let first = try custody { try SLIP39Share(mnemonic: groups[0][0]) }
-            set = String(first.identifier, radix: 16).leftPadded(to: 4)
-            for (groupIndex, (definition, mnemonics)) in zip(definitions, groups).enumerated() {
-                for (memberIndex, mnemonic) in mnemonics.enumerated() {
-                    let name = "root-slip39-\(set)-group\(groupIndex + 1)-member\(memberIndex + 1).txt"
-                    let contents = """
-                        # Arbor root, SLIP-39 mnemonic: group \(groupIndex + 1) of \(definitions.count) (\(groupThreshold) groups needed), \
-                        member \(memberIndex + 1) of \(definition.memberCount) (\(definition.memberThreshold) needed).
-                        # Root key id \(rootKeyID). Secret: keep it offline. Recover with 'arbor root recover --slip39'.
-                        \(mnemonic)
-
-                        """
-                    try SecureFile.write(contents, to: (out as NSString).appendingPathComponent(name), mode: .secret)
-                    files.append(name)
-                }
-            }
+        try plan.verifyRecombination(groups, slip39Passphrase: try readSLIP39Passphrase(slip39PassphraseFile), expected: secretBytes)
+        let shareFiles = try RootShareFiles(groups: groups, plan: plan, rootKeyID: rootKeyID)
+        for file in shareFiles.files {
+            try SecureFile.write(file.contents, to: (out as NSString).appendingPathComponent(file.name), mode: .secret)
         }
-        let format = split.slip39 ? "slip39" : "arbor-share-v1"
+        let files = shareFiles.files.map(\.name)
+        let (format, set) = (shareFiles.format, shareFiles.set)
         try output.emit(
             Result(format: format, set: set, rootKeyID: rootKeyID, files: files),
             human: """
@@ -104,31 +74,6 @@ struct RootSplitCommand: AsyncParsableCommand {
                 wrote into \(out) (mode 0600), one file per holder:
                 \(files.map { "    " + $0 }.joined(separator: "\n"))
                 """)
-    }
-
-    /// Recombines a minimal set from the front and one from the back and compares with the root,
-    /// so a share set that would not recover the root is never written.
-    private func verifyRecombination(_ groups: [[String]], plan: SplitOptions.Plan, expected: SecretBytes) throws {
-        var subsets = [[String]]()
-        switch plan {
-        case .arbor(let threshold, _):
-            subsets = [Array(groups[0].prefix(threshold)), Array(groups[0].suffix(threshold)), groups[0]]
-        case .slip39(let groupThreshold, let definitions):
-            let indices = Array(definitions.indices)
-            for chosen in [indices.prefix(groupThreshold), indices.suffix(groupThreshold)] {
-                subsets.append(chosen.flatMap { Array(groups[$0].prefix(definitions[$0].memberThreshold)) })
-                subsets.append(chosen.flatMap { Array(groups[$0].suffix(definitions[$0].memberThreshold)) })
-            }
-        }
-        let passphrase = try readSLIP39Passphrase(slip39PassphraseFile)
-        for subset in subsets {
-            var recovered = try custody {
-                split.slip39 ? try SLIP39.combineMnemonics(subset, passphrase: passphrase) : try ArborShamir.combine(encodedShares: subset)
-            }
-            guard SecretBytes(consuming: &recovered) == expected else {
-                throw ArborError(.invalidArgument, "the new shares did not recombine to the root; nothing was written: report this bug")
-            }
-        }
     }
 
     private func prepareDirectory(_ path: String) throws {
@@ -237,7 +182,7 @@ struct RootRecoverCommand: AsyncParsableCommand {
             // Shares are secrets: refused if others may read the file, as key files are.
             var input = try SecureFile.readSecret(sharesFile).withUnsafeBytes { Array($0) }
             defer { input.wipe() }
-            let lines = shareLines(input)
+            let lines = ShareLine.parse(input)
             guard !lines.isEmpty else { throw ArborError(.invalidArgument, "'\(sharesFile)' holds no shares") }
             let shares = try ParsedShares(lines, slip39: slip39)
             if !unsafeThresholdOne, let line = shares.firstAloneRecovering(lines: lines) {
@@ -281,34 +226,6 @@ struct RootRecoverCommand: AsyncParsableCommand {
     }
 }
 
-/// Why a share that alone recovers a root is refused by default.
-enum ThresholdOne {
-    static func refusal(line: Int?) -> ArborError {
-        ArborError(
-            .invalidArgument,
-            (line.map { "line \($0): " } ?? "")
-                + "this share has threshold 1, so it alone would be the root, and anyone can make such a share: "
-                + "nothing was written (if the root really was split 1-of-n, pass --unsafe-threshold-one)")
-    }
-}
-
-extension ParsedShares {
-    /// The input line of the first share that recovers a secret on its own (threshold 1; for
-    /// SLIP-39, group threshold 1 and member threshold 1), if any.
-    func firstAloneRecovering(lines: [ShareLine]) -> Int? {
-        let index: Int? =
-            switch self {
-            case .arbor(let shares): shares.firstIndex { $0.threshold == 1 }
-            case .slip39(let shares): shares.firstIndex { $0.recoversAlone }
-            }
-        return index.map { lines[$0].line }
-    }
-}
-
-extension SLIP39Share {
-    var recoversAlone: Bool { groupThreshold == 1 && memberThreshold == 1 }
-}
-
 /// Asks for shares one at a time on the terminal until enough are in, refusing (and asking again
 /// for) any share that does not parse, belongs to another set, or repeats one already given.
 private struct ShareConversation {
@@ -321,8 +238,7 @@ private struct ShareConversation {
             slip39
                 ? "Type the SLIP-39 mnemonics one at a time (input is not echoed)." : "Type the shares one at a time (input is not echoed)."
         )
-        var arbor = [ArborShare]()
-        var mnemonics = [SLIP39Share]()
+        var collector = ShareCollector(slip39: slip39, acceptsThresholdOne: acceptsThresholdOne, slip39Passphrase: slip39Passphrase)
         var number = 1
         while true {
             guard let line = terminal.readSecretLine(prompt: slip39 ? "Mnemonic \(number): " : "Share \(number): ") else {
@@ -330,95 +246,15 @@ private struct ShareConversation {
             }
             let text = line.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }.trimmingCharacters(in: .whitespacesAndNewlines)
             if text.isEmpty { continue }
-            do {
-                if slip39 {
-                    let share = try SLIP39Share(mnemonic: text)
-                    if share.recoversAlone, !acceptsThresholdOne { throw ThresholdOne.refusal(line: nil) }
-                    if let problem = Self.problem(adding: share, to: mnemonics) {
-                        terminal.say("refused: \(problem)")
-                        continue
-                    }
-                    mnemonics.append(share)
-                    let (done, status) = Self.progress(mnemonics)
-                    terminal.say("accepted. \(status)")
-                    if done {
-                        return try custody { try SLIP39.combine(Self.minimalSet(mnemonics), passphrase: slip39Passphrase) }
-                    }
-                } else {
-                    let share = try ArborShare(text: text)
-                    if share.threshold == 1, !acceptsThresholdOne { throw ThresholdOne.refusal(line: nil) }
-                    if let first = arbor.first, first.setIdentifier != share.setIdentifier || first.threshold != share.threshold {
-                        terminal.say(
-                            "refused: this share is from set \(Self.hex(share.setIdentifier)), not \(Self.hex(first.setIdentifier)) "
-                                + "like the first one: it belongs to another split (old shares are not accepted); type a share of the current set"
-                        )
-                        continue
-                    }
-                    if arbor.contains(where: { $0.x == share.x }) {
-                        terminal.say("refused: share x = \(share.x) was already given; type another holder's share")
-                        continue
-                    }
-                    arbor.append(share)
-                    let needed = share.threshold - arbor.count
-                    terminal.say(
-                        "accepted share x = \(share.x) of set \(Self.hex(share.setIdentifier)); "
-                            + (needed > 0 ? "\(needed) more needed" : "that is enough"))
-                    if needed <= 0 { return try custody { try ArborShamir.combine(arbor) } }
-                }
+            switch try collector.add(text) {
+            case .refused(let reason): terminal.say("refused: \(reason)")
+            case .accepted(let status):
+                terminal.say(status)
                 number += 1
-            } catch let error as CustodyError {
-                // The message names the fault (checksum, word, length) and never the share itself.
-                terminal.say("refused: \(error.message); type it again")
+            case .complete(let status, let secret):
+                terminal.say(status)
+                return secret
             }
         }
-    }
-
-    static func hex(_ identifier: UInt32) -> String { String(identifier, radix: 16).leftPadded(to: 8) }
-
-    /// Why a mnemonic cannot join the ones already given, if it cannot.
-    static func problem(adding share: SLIP39Share, to shares: [SLIP39Share]) -> String? {
-        guard let first = shares.first else { return nil }
-        if share.identifier != first.identifier || share.groupThreshold != first.groupThreshold || share.groupCount != first.groupCount
-            || share.iterationExponent != first.iterationExponent || share.extendable != first.extendable
-        {
-            return
-                "this mnemonic is from another backup (set \(String(share.identifier, radix: 16)), not \(String(first.identifier, radix: 16)))"
-        }
-        let group = shares.filter { $0.groupIndex == share.groupIndex }
-        if group.contains(where: { $0.memberIndex == share.memberIndex }) {
-            return "member \(share.memberIndex + 1) of group \(share.groupIndex + 1) was already given"
-        }
-        if let member = group.first, member.memberThreshold != share.memberThreshold {
-            return "this mnemonic disagrees with group \(share.groupIndex + 1)'s threshold"
-        }
-        if group.count >= share.memberThreshold {
-            return "group \(share.groupIndex + 1) is already complete; type a mnemonic of another group"
-        }
-        return nil
-    }
-
-    static func completeGroups(_ shares: [SLIP39Share]) -> [Int] {
-        Set(shares.map(\.groupIndex)).sorted().filter { index in
-            let group = shares.filter { $0.groupIndex == index }
-            return group.count >= group[0].memberThreshold
-        }
-    }
-
-    static func progress(_ shares: [SLIP39Share]) -> (done: Bool, status: String) {
-        let needed = shares[0].groupThreshold
-        let complete = completeGroups(shares)
-        if complete.count >= needed { return (true, "that is enough") }
-        var parts = ["\(complete.count) of \(needed) groups complete"]
-        for index in Set(shares.map(\.groupIndex)).sorted() where !complete.contains(index) {
-            let group = shares.filter { $0.groupIndex == index }
-            parts.append("group \(index + 1) needs \(group[0].memberThreshold - group.count) more")
-        }
-        return (false, parts.joined(separator: "; "))
-    }
-
-    /// Exactly the complete groups SLIP-39 needs, as the spec's combine requires.
-    static func minimalSet(_ shares: [SLIP39Share]) -> [SLIP39Share] {
-        let chosen = completeGroups(shares).prefix(shares[0].groupThreshold)
-        return shares.filter { chosen.contains($0.groupIndex) }
     }
 }

@@ -1,5 +1,6 @@
 import ArborCore
 import ArborCustody
+import ArborOperations
 import ArgumentParser
 import Foundation
 
@@ -39,56 +40,16 @@ struct SplitOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "SLIP-39: mark the shares extendable (more sets of the same secret can be made later).")
     var extendable = true
 
-    /// What to make, checked before any secret is read.
-    enum Plan {
-        case arbor(threshold: Int, count: Int)
-        case slip39(groupThreshold: Int, groups: [SLIP39.Group])
-
-        /// Whether one share alone recovers the secret: then anyone can forge a "share" of any secret.
-        var oneShareRecovers: Bool {
-            switch self {
-            case .arbor(let threshold, _): threshold == 1
-            case .slip39(let groupThreshold, let groups): groupThreshold == 1 && groups.contains { $0.memberThreshold == 1 }
-            }
-        }
-    }
-
-    func plan() throws -> Plan {
-        if let groups {
-            guard slip39 else { throw ArborError(.invalidArgument, "--groups is a SLIP-39 feature; add --slip39") }
-            guard threshold == nil, shares == nil else {
-                throw ArborError(.invalidArgument, "give either --groups or --threshold/--shares, not both")
-            }
-            let parsed = try parseGroups(groups)
-            guard let groupThreshold = groupThreshold ?? (parsed.count == 1 ? 1 : nil) else {
-                throw ArborError(.invalidArgument, "with several groups, say how many are needed: --group-threshold G")
-            }
-            return .slip39(groupThreshold: groupThreshold, groups: parsed)
-        }
-        guard let threshold, let shares else {
-            throw ArborError(.invalidArgument, "say how many shares to make and how many recover the secret: --threshold T --shares N")
-        }
-        guard groupThreshold == nil else { throw ArborError(.invalidArgument, "--group-threshold needs --groups") }
-        if slip39 {
-            return .slip39(groupThreshold: 1, groups: [SLIP39.Group(memberThreshold: threshold, memberCount: shares)])
-        }
-        return .arbor(threshold: threshold, count: shares)
+    /// What to make, checked before any secret is read (ArborOperations' `SplitPlan`).
+    func plan() throws -> SplitPlan {
+        try SplitPlan(threshold: threshold, shares: shares, slip39: slip39, groups: groups, groupThreshold: groupThreshold)
     }
 
     /// Splits `secret`: one list of share texts per group (one group for Arbor shares).
-    func split(_ secret: [UInt8], plan: Plan, slip39PassphraseFile: String?) throws -> [[String]] {
-        switch plan {
-        case .arbor(let threshold, let count):
-            guard slip39PassphraseFile == nil else { throw ArborError(.invalidArgument, "a passphrase file is for SLIP-39: add --slip39") }
-            return [try custody { try ArborShamir.split(secret: secret, threshold: threshold, shareCount: count).map(\.text) }]
-        case .slip39(let groupThreshold, let groups):
-            let passphrase = try readSLIP39Passphrase(slip39PassphraseFile)
-            return try custody {
-                try SLIP39.generateMnemonics(
-                    masterSecret: secret, passphrase: passphrase, groupThreshold: groupThreshold, groups: groups,
-                    iterationExponent: iterationExponent, extendable: extendable)
-            }
-        }
+    func split(_ secret: [UInt8], plan: SplitPlan, slip39PassphraseFile: String?) throws -> [[String]] {
+        // The file is read only for SLIP-39; for Arbor shares its presence alone is refused.
+        let passphrase = plan.isSLIP39 ? try readSLIP39Passphrase(slip39PassphraseFile) : slip39PassphraseFile.map { _ in "" }
+        return try plan.split(secret, slip39Passphrase: passphrase, iterationExponent: iterationExponent, extendable: extendable)
     }
 }
 
@@ -133,7 +94,7 @@ struct SharesSplitCommand: AsyncParsableCommand {
         var text = Array(String(decoding: input, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).utf8)
         defer { text.wipe() }
         guard !text.isEmpty else { throw ArborError(.invalidArgument, "write the secret as hex on standard input") }
-        guard text.allSatisfy(isHexDigit), text.count % 2 == 0 else {
+        guard text.allSatisfy(PublicBytes.isHexDigit), text.count % 2 == 0 else {
             throw ArborError(.malformedInput, "the secret on standard input must be an even number of hex digits and nothing else")
         }
         var secret = try Hex.decode(String(decoding: text, as: UTF8.self))
@@ -192,7 +153,7 @@ struct SharesCombineCommand: AsyncParsableCommand {
         }
         var input = try readStandardInput()
         defer { input.wipe() }
-        let lines = shareLines(input)
+        let lines = ShareLine.parse(input)
         guard !lines.isEmpty else { throw ArborError(.invalidArgument, "write the shares on standard input, one per line") }
         let parsed = try ParsedShares(lines, slip39: slip39)
         var secret = try parsed.combine(lines: lines, slip39Passphrase: try readSLIP39Passphrase(passphraseFile))
@@ -238,7 +199,7 @@ struct SharesCheckCommand: AsyncParsableCommand {
     func run() async throws {
         var input = try readStandardInput()
         defer { input.wipe() }
-        let lines = shareLines(input)
+        let lines = ShareLine.parse(input)
         guard !lines.isEmpty else { throw ArborError(.invalidArgument, "write the shares on standard input, one per line") }
         let shares: [Share]
         switch try ParsedShares(lines, slip39: slip39) {
@@ -258,8 +219,4 @@ struct SharesCheckCommand: AsyncParsableCommand {
         }
         try output.emit(shares, human: shares.map(\.text).joined(separator: "\n"))
     }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -1,5 +1,6 @@
 import ArborCore
 import ArborKeyStore
+import ArborOperations
 import ArgumentParser
 import Foundation
 

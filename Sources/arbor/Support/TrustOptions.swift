@@ -1,5 +1,6 @@
 import ArborCore
 import ArborKeyStore
+import ArborOperations
 import ArgumentParser
 
 /// What a verifier trusts and expects: the `--anchor` root certificates (only those, when given)
@@ -30,32 +31,13 @@ struct TrustOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Accept only chains for this path or a path below it.", valueName: "path"))
     var pathPrefix: String?
 
+    /// The verifier these options select, over the trust store (ArborOperations' `TrustSelection`).
     func verifier() throws -> ChainVerifier {
-        let bundles = try TrustStoreDirectory(path: trustStore ?? TrustStoreDirectory.defaultPath()).bundles()
-        let anchors =
-            try anchor.isEmpty
-            ? bundles.map(\.anchor)
-            : anchor.map { try TrustAnchor(name: "anchor \(SecureFile.fileName(of: $0))", rootCertificate: try readChain($0).root) }
-        // Honouring more revocations is always safe: each counts only when its revoker is in the chain.
-        let lists = bundles.reduce(try readRevocations(revocations)) { $0.merging($1.revocations) }
-        let scope = TrustScope(
-            clusterRoot: try cluster.map { try Self.root(named: $0, among: anchors) }, pathPrefix: try pathPrefix.map(parsePath))
-        return ChainVerifier(anchors: anchors, revocations: lists, scope: scope)
-    }
-
-    /// The root key of the trusted cluster a `--cluster` value names: a name, or a key id prefix.
-    static func root(named wanted: String, among anchors: [TrustAnchor]) throws -> KeyID {
-        if let byName = anchors.first(where: { $0.name == wanted }) { return byName.keyID }
-        let prefix = wanted.lowercased()
-        let byKey = prefix.count >= 8 && prefix.allSatisfy(\.isHexDigit) ? anchors.filter { $0.keyID.hex.hasPrefix(prefix) } : []
-        guard byKey.count == 1 else {
-            let known = anchors.map { "'\($0.name)' (\($0.keyID.shortHex))" }.joined(separator: ", ")
-            throw ArborError(
-                .untrustedRoot,
-                byKey.isEmpty
-                    ? "no trusted cluster is named '\(wanted)' or has a root key id starting with it; trusted: \(known.isEmpty ? "none" : known)"
-                    : "'\(wanted)' matches several trusted roots; give more digits of the root key id")
+        let anchors = try anchor.map {
+            try TrustAnchor(name: "anchor \(SecureFile.fileName(of: $0))", rootCertificate: try readChain($0).root)
         }
-        return byKey[0].keyID
+        let selection = TrustSelection(
+            anchors: anchors, revocations: try readRevocations(revocations), cluster: cluster, pathPrefix: try pathPrefix.map(parsePath))
+        return try selection.verifier(store: TrustStoreDirectory(path: trustStore ?? TrustStoreDirectory.defaultPath()))
     }
 }

@@ -3,7 +3,7 @@ import Crypto
 import Foundation
 
 /// The pieces the native recipient types share: the 16-byte file key sealed with
-/// ChaCha20-Poly1305 under a 32-byte wrap key and an all-zero nonce, and randomness.
+/// ChaCha20-Poly1305 under a 32-byte wrap key and an all-zero nonce.
 enum AgeKeyWrap {
     static let fileKeySize = 16
     static let bodySize = fileKeySize + 16
@@ -24,11 +24,6 @@ enum AgeKeyWrap {
         else { return nil }
         defer { fileKey.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
         return SymmetricKey(data: fileKey)
-    }
-
-    /// Bytes from the operating system's CSPRNG, through swift-crypto.
-    static func randomBytes(_ count: Int) -> [UInt8] {
-        SymmetricKey(size: SymmetricKeySize(bitCount: count * 8)).withUnsafeBytes { Array($0) }
     }
 
     static func bytes(of key: SymmetricKey) -> [UInt8] { key.withUnsafeBytes { Array($0) } }

@@ -17,7 +17,7 @@ enum ScryptStanza {
     static let maximumWorkFactor = 22
 
     static func wrap(_ fileKey: SymmetricKey, passphrase: SecretBytes, workFactor: Int) throws -> AgeStanza {
-        let salt = AgeKeyWrap.randomBytes(saltSize)
+        let salt = randomBytes(saltSize)
         let wrapKey = try deriveKey(passphrase: passphrase, salt: salt, workFactor: workFactor)
         return AgeStanza(
             validatedType: type, arguments: [AgeBase64.encodeString(salt), String(workFactor)],

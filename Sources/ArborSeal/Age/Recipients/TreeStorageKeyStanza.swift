@@ -16,7 +16,7 @@ enum TreeStorageKeyStanza {
     static let saltSize = 16
 
     static func wrap(_ fileKey: SymmetricKey, node: NodeSecret) throws -> AgeStanza {
-        let salt = AgeKeyWrap.randomBytes(saltSize)
+        let salt = randomBytes(saltSize)
         let storageKey = try node.storageKey(of: node.path, epoch: node.epoch, purpose: purpose)
         let wrappingKey = try wrappingKey(storageKey: storageKey, salt: salt, path: node.path, epoch: node.epoch)
         return AgeStanza(

@@ -52,9 +52,9 @@ public struct AgeEncryptor {
             )
         }
         guard chunksPerBatch >= 1 else { throw ArborError(.invalidArgument, "chunksPerBatch must be at least 1") }
-        let fileKey = SymmetricKey(data: AgeKeyWrap.randomBytes(AgeKeyWrap.fileKeySize))
+        let fileKey = SymmetricKey(data: randomBytes(AgeKeyWrap.fileKeySize))
         header = AgeHeader.seal(stanzas: try recipients.map { try $0.wrap(fileKey) }, fileKey: fileKey)
-        let nonce = AgeKeyWrap.randomBytes(AgeChunkCipher.payloadNonceSize)
+        let nonce = randomBytes(AgeChunkCipher.payloadNonceSize)
         payloadKey = AgeChunkCipher.payloadKey(fileKey: fileKey, nonce: nonce)
         pendingHeader = header.encoded + nonce
         self.chunksPerBatch = chunksPerBatch

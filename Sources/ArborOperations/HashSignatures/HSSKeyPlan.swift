@@ -1,0 +1,56 @@
+import ArborCore
+import ArborCustody
+
+/// What `hss keygen` makes, checked before the tree is computed (which takes a while).
+public struct HSSKeyPlan: Sendable {
+    public let parameters: LMSParameters
+    public let otsParameters: LMOTSParameters
+    /// Levels of the HSS key this key tops (1: it signs messages itself); 1 for a node key.
+    public let levels: Int
+    /// A node's bottom tree, to be enrolled by the level above.
+    public let isNodeKey: Bool
+
+    /// - Parameter signedByNode: whether the node key and chain that sign a node's request were given.
+    public init(height: Int, winternitz: Int, levels: Int, node: Bool, nodeKeyGiven: Bool, chainGiven: Bool) throws {
+        guard let parameters = LMSParameters.all.first(where: { $0.height == height }) else {
+            throw ArborError(.invalidArgument, "--height takes 5, 10, 15, 20 or 25")
+        }
+        guard let otsParameters = LMOTSParameters.all.first(where: { $0.winternitz == winternitz }) else {
+            throw ArborError(.invalidArgument, "--winternitz takes 1, 2, 4 or 8")
+        }
+        guard (1...8).contains(levels) else { throw ArborError(.invalidArgument, "--levels takes 1 to 8") }
+        guard !node || levels == 1 else {
+            throw ArborError(.invalidArgument, "a --node key gets its level from its enrollment; drop --levels")
+        }
+        guard node == nodeKeyGiven, node == chainGiven else {
+            throw ArborError(
+                .invalidArgument,
+                node
+                    ? "a --node key's request is signed by the node: give its --node-key FILE and --chain FILE"
+                    : "--node-key and --chain sign a node's request: add --node")
+        }
+        self.parameters = parameters
+        self.otsParameters = otsParameters
+        self.levels = levels
+        isNodeKey = node
+    }
+
+    /// The new key, its key file and, for a node key, its request signed by the node's keys.
+    public func generate(
+        nodeSigner: NodeKeySet? = nil, nodeChain: CertificateChain? = nil, time: Int64
+    ) throws -> (key: LMSPrivateKey, file: HSSKeyFile, request: HSSEnrollmentRequest?) {
+        let key = try custody { try LMSPrivateKey.generate(parameters: parameters, otsParameters: otsParameters) }
+        let file = isNodeKey ? HSSKeyFile(unenrolled: key) : try custody { try HSSKeyFile(top: key, levels: levels) }
+        var request: HSSEnrollmentRequest?
+        if isNodeKey, let nodeSigner, let nodeChain {
+            request = try custody { try HSSEnrollmentRequest(publicKey: key.publicKey, signer: nodeSigner, chain: nodeChain, time: time) }
+        }
+        return (key, file, request)
+    }
+
+    /// How the new key is described to people.
+    public func role(nodePath: TreePath?) -> String {
+        if isNodeKey { return "node key of \(nodePath.map(\.description) ?? "?") waiting for enrollment" }
+        return levels == 1 ? "HSS key (1 level): signs messages" : "top of a \(levels)-level HSS key: enrolls the level below"
+    }
+}

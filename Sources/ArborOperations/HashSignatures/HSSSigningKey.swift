@@ -1,0 +1,151 @@
+import ArborCore
+import ArborCustody
+
+/// One hash-based (HSS) signing key with its leaf state, over a ``LeafStateStore``: the rules that
+/// keep a one-time leaf from ever being used twice.
+///
+/// Every leaf is reserved, and the advanced state made durable, before a signature made with it
+/// can leave: a crash loses unused leaves, never reuses one.
+public struct HSSSigningKey<Store: LeafStateStore> {
+    public let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    /// The key file (holding the LMS seeds).
+    public func load() throws -> HSSKeyFile {
+        try custody(store.keyName) { try HSSKeyFile(armored: try store.readKey()) }
+    }
+
+    /// The current leaf state, refused if it belongs to another key.
+    public func readState(for key: LMSPrivateKey) throws -> LMSLeafState {
+        let current = try custody(store.stateName) { try LMSLeafState(encoded: try store.readState()) }
+        guard current.belongs(to: key) else {
+            throw ArborError(
+                .conflict, "'\(store.stateName)' is the leaf state of another key; put the right state next to '\(store.keyName)'")
+        }
+        return current
+    }
+
+    /// Reserves up to `count` leaves and makes the new state durable before returning them.
+    /// Fewer are reserved when fewer remain; none left is the "exhausted" error.
+    public func reserve(_ count: Int, for key: LMSPrivateKey) throws -> (reservation: LMSLeafReservation, state: LMSLeafState) {
+        try store.withExclusiveAccess {
+            let current = try readState(for: key)
+            guard current.remainingLeaves > 0 else {
+                throw ArborError(
+                    .invalidArgument,
+                    "the key '\(store.keyName)' is exhausted: all \(current.leafCount) of its one-time leaves are used; "
+                        + "make a new key (a node: arbor hss keygen --node, then have it enrolled)")
+            }
+            let (reservation, next) = try custody { try current.reserve(count: Int(min(UInt32(max(count, 1)), current.remainingLeaves))) }
+            try store.replaceState(next.encoded)
+            return (reservation, next)
+        }
+    }
+
+    /// How far to burn leaves.
+    public enum BurnTarget: Sendable {
+        /// Make this the next leaf.
+        case to(UInt32)
+        /// Skip this many leaves (at most to the end).
+        case skipping(UInt32)
+    }
+
+    /// Advances the leaf state so that leaves a backup or another copy may have used are never used
+    /// again; the state only moves forward. With `recreateMissingState` and `.to(leaf)`, a lost
+    /// state is written anew at `leaf`, which must be past leaf 0.
+    public func burn(_ target: BurnTarget, recreateMissingState: Bool = false) throws -> LMSLeafState {
+        let file = try load()
+        return try store.withExclusiveAccess {
+            if recreateMissingState, !store.stateExists() {
+                // Without the lost state nothing shows how far the key got; leaf 0 is certainly behind
+                // it unless the key never signed, so a recreated state starts past it.
+                guard case .to(let leaf) = target, leaf > 0 else {
+                    throw ArborError(
+                        .conflict,
+                        "recreating the lost state at leaf 0 would reuse every leaf the key has used: "
+                            + "give --to past the highest leaf it ever used (docs/custody.md)")
+                }
+                let state = try custody { try LMSLeafState(for: file.key).advanced(to: leaf) }
+                try store.createState(state.encoded)
+                return state
+            }
+            let current = try readState(for: file.key)
+            let next: UInt32 =
+                switch target {
+                case .to(let leaf): leaf
+                case .skipping(let count): UInt32(min(UInt64(current.nextLeaf) + UInt64(count), UInt64(current.leafCount)))
+                }
+            let advanced = try custody(store.stateName) { try current.advanced(to: next) }
+            try store.replaceState(advanced.encoded)
+            return advanced
+        }
+    }
+
+    /// Installs the delegation from the level above, after checking that every link holds and
+    /// that it ends at this key; the key is rewritten atomically.
+    public func install(_ delegation: HSSDelegation) throws -> HSSKeyFile {
+        try store.withExclusiveAccess {
+            let installed = try custody(store.keyName) { try load().installing(delegation) }
+            try store.replaceKey(installed.armored)
+            return installed
+        }
+    }
+
+    /// Enrolls a node's key: the request must verify (signed by the node it names, under a trusted
+    /// chain) and, with `node`, be that node's. One leaf is reserved, durably, before signing.
+    public func enroll(
+        _ request: HSSEnrollmentRequest, requestName: String, verifier: ChainVerifier, at time: Int64, node: TreePath? = nil
+    ) throws -> HSSEnrollmentResult {
+        let verified = try custody(requestName) { try request.verify(verifier: verifier, at: time) }
+        if let node, node != request.nodePath {
+            throw ArborError(.wrongCluster, "'\(requestName)' is the request of \(request.nodePath), not of \(node); nothing was signed")
+        }
+        let file = try load()
+        guard file.delegates else {
+            throw ArborError(
+                .invalidArgument,
+                "'\(store.keyName)' does not enroll keys: it is \(file.publicKey == nil ? "not enrolled itself" : "a bottom-level key")")
+        }
+        let (reservation, state) = try reserve(1, for: file.key)
+        let leaf = reservation.leaves.lowerBound
+        let delegation = try custody { try file.enroll(request.publicKey, using: reservation) }
+        return HSSEnrollmentResult(delegation: delegation, leaf: leaf, remainingLeaves: state.remainingLeaves, verified: verified)
+    }
+
+    /// Withdraws a delegation made below this key: signs its revocation with one leaf, reserved
+    /// durably first. Checked before a leaf is spent.
+    public func revoke(_ delegation: HSSDelegation, delegationName: String) throws -> HSSRevocationResult {
+        let file = try load()
+        guard file.delegates else {
+            throw ArborError(
+                .invalidArgument,
+                "'\(store.keyName)' revokes nothing: it is \(file.publicKey == nil ? "not enrolled itself" : "a bottom-level key")")
+        }
+        guard delegation.publicKey == file.publicKey,
+            ([file.publicKey!.topKey] + delegation.chain.dropLast().map(\.publicKey)).contains(file.key.publicKey)
+        else {
+            throw ArborError(
+                .invalidSignature, "'\(delegationName)' was not made below '\(store.keyName)': only a level above it can revoke it")
+        }
+        let (reservation, state) = try reserve(1, for: file.key)
+        let leaf = reservation.leaves.lowerBound
+        let revocation = try custody { try file.revoke(delegation, using: reservation) }
+        return HSSRevocationResult(revocation: revocation, leaf: leaf, remainingLeaves: state.remainingLeaves)
+    }
+}
+
+/// What an enrollment made: the delegation, the leaf it used, and the verified request chain.
+public struct HSSEnrollmentResult {
+    public let delegation: HSSDelegation
+    public let leaf: UInt32
+    public let remainingLeaves: UInt32
+    public let verified: ChainVerifier.VerifiedChain
+}
+
+/// What a revocation made: the revocation and the leaf it used.
+public struct HSSRevocationResult {
+    public let revocation: HSSDelegationRevocation
+    public let leaf: UInt32
+    public let remainingLeaves: UInt32
+}
