@@ -5,6 +5,7 @@ import PackageDescription
 //   ArborCore      pure keys, formats and cryptography: no file, network or clock access
 //   ArborCustody   pure root custody: Shamir over GF(256), SLIP-39, LMS/HSS (RFC 8554)
 //   ArborKeyStore  files on disk: 0600 key files, atomic writes, trust store, passphrase input
+//   ArborServer    the node: Hummingbird routes, SQLite store (GRDB), tokens and policies
 //   arbor          the command-line tool (CArborSystem: allocator settings from C)
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -23,6 +24,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // The node (ArborServer).
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -56,6 +63,21 @@ let package = Package(
             dependencies: ["ArborCore"],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "ArborServer",
+            dependencies: [
+                "ArborCore",
+                "ArborKeyStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // glibc's allocator thresholds for the streaming commands (malloc.h is not in Swift's Glibc).
         .target(name: "CArborSystem"),
         .executableTarget(
@@ -66,7 +88,9 @@ let package = Package(
                 "ArborCustody",
                 "ArborKeyStore",
                 "ArborSeal",
+                "ArborServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -88,6 +112,16 @@ let package = Package(
             name: "ArborSealTests",
             dependencies: ["ArborSeal", "ArborTestSupport"],
             resources: [.copy("Vectors")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ArborServerTests",
+            dependencies: [
+                "ArborServer",
+                "ArborCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
