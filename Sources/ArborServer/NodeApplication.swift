@@ -31,12 +31,12 @@ public enum NodeApplication {
         try await group.run()
     }
 
-    static func responder(for node: Node) -> ErrorEnvelopeResponder<RouterResponder<NodeRequestContext>> {
+    static func responder(for node: Node) -> AccessLogResponder<ErrorEnvelopeResponder<RouterResponder<NodeRequestContext>>> {
         let router = Router(context: NodeRequestContext.self)
         let v1 = router.group("v1")
         for routes in node.openRoutes { routes.register(on: v1) }
         let authenticated = v1.group().add(middleware: TokenAuthenticator(tokens: node.tokens))
         for routes in node.tokenRoutes { routes.register(on: authenticated) }
-        return ErrorEnvelopeResponder(wrapped: router.buildResponder())
+        return AccessLogResponder(wrapped: ErrorEnvelopeResponder(wrapped: router.buildResponder()))
     }
 }

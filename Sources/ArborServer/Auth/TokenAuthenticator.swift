@@ -1,6 +1,7 @@
 import ArborCore
 import HTTPTypes
 import Hummingbird
+import Logging
 
 /// Authenticates every request behind it: the token comes from `X-Arbor-Token`, `X-Vault-Token`
 /// (for the Transit surface) or `Authorization: Bearer`. No token, or one that is not valid, is
@@ -12,7 +13,10 @@ struct TokenAuthenticator: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.token = try await tokens.authenticate(Self.presentedToken(in: request.headers), logger: context.logger)
+        let token = try await tokens.authenticate(Self.presentedToken(in: request.headers), logger: context.logger)
+        context.token = token
+        // Every later log line of the request names the token, by accessor.
+        context.logger[metadataKey: "token.accessor"] = "\(token.accessor)"
         return try await next(request, context)
     }
 
