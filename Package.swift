@@ -9,6 +9,8 @@ import PackageDescription
 //                    results, error categories; no file, network or clock access of its own
 //   ArborKeyStore    file stores conforming to ArborOperations' protocols: 0600 key files, atomic
 //                    writes, locks, trust store, passphrase input
+//   ArborServer      the node (arbor serve): Hummingbird routes, SQLite stores (GRDB), tokens and
+//                    policies; HTTP statuses from error categories
 //   arbor            the command-line tool (CArborSystem: allocator settings from C)
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -28,6 +30,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // The node (ArborServer).
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -66,6 +74,22 @@ let package = Package(
             dependencies: ["ArborCore", "ArborOperations"],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "ArborServer",
+            dependencies: [
+                "ArborCore",
+                "ArborKeyStore",
+                "ArborOperations",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // glibc's allocator thresholds for the streaming commands (malloc.h is not in Swift's Glibc).
         .target(name: "CArborSystem"),
         .executableTarget(
@@ -77,7 +101,9 @@ let package = Package(
                 "ArborKeyStore",
                 "ArborOperations",
                 "ArborSeal",
+                "ArborServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -104,6 +130,16 @@ let package = Package(
         .testTarget(
             name: "ArborOperationsTests",
             dependencies: ["ArborOperations", "ArborCore", "ArborCustody", "ArborTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ArborServerTests",
+            dependencies: [
+                "ArborServer",
+                "ArborCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -87,3 +87,15 @@ public enum TemporaryFiles {
         }
     }
 }
+
+extension TemporaryFiles {
+    /// Hands SIGINT, SIGTERM and SIGHUP back to the process: for a long-running server that
+    /// shuts down gracefully on them itself (swift-service-lifecycle). The signals stay ignored
+    /// until the server installs its own handling, so none ends the process on the way.
+    public static func stopRemovingOnTermination() {
+        sources.withLock { sources in
+            for source in sources.values { source.cancel() }
+            sources = [:]
+        }
+    }
+}

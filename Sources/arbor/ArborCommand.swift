@@ -20,7 +20,7 @@ struct ArborCommand: AsyncParsableCommand {
             TrustCommand.self, FingerprintCommand.self, KeyringCommand.self, InspectCommand.self, SignCommand.self, VerifyCommand.self,
             DemoCommand.self,
             EncryptCommand.self, DecryptCommand.self, KeygenCommand.self,
-            SharesCommand.self, HSSCommand.self, AuditCommand.self, BenchCommand.self,
+            SharesCommand.self, HSSCommand.self, AuditCommand.self, BenchCommand.self, ServeCommand.self,
         ]
     )
 

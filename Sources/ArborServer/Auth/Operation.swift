@@ -1,0 +1,32 @@
+/// What a token may be allowed to do. A policy rule names operations; the keyring-scoped ones
+/// are further limited by keyring name patterns. The names are the wire form in policies.
+public enum Operation: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
+    // Keyrings (point 3 of the node issue; the routes come with ArborOperations).
+    case keyringCreate = "keyring.create"
+    case keyringRead = "keyring.read"
+    case keyringList = "keyring.list"
+    case keyringRotate = "keyring.rotate"
+    case keyringConfigure = "keyring.configure"
+    case keyringRetire = "keyring.retire"
+    case encrypt
+    case decrypt
+    case rewrap
+    case dataKey = "datakey"
+    // Node-wide.
+    case sign
+    case verify
+    case random
+    case tokenCreate = "token.create"
+
+    /// Whether a rule must also match the keyring's name for this operation.
+    public var isKeyringScoped: Bool {
+        switch self {
+        case .keyringCreate, .keyringRead, .keyringRotate, .keyringConfigure, .keyringRetire, .encrypt, .decrypt, .rewrap, .dataKey:
+            true
+        case .keyringList, .sign, .verify, .random, .tokenCreate:
+            false
+        }
+    }
+
+    public var description: String { rawValue }
+}

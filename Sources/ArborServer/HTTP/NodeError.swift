@@ -1,0 +1,107 @@
+import ArborCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The one error type the node's HTTP layer answers with: a stable machine code, the HTTP status
+/// that goes with it, and a message that says what to fix. Messages never carry a token, a key,
+/// or the caller's plaintext.
+///
+/// The body is always `{"error":{"code":"…","message":"…"}}`.
+public struct NodeError: Error, HTTPResponseError, Hashable, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        fileprivate enum Backing: String, Hashable, Sendable {
+            case malformedJSON = "malformed_json"
+            case badRequest = "bad_request"
+            case missingToken = "missing_token"
+            case invalidToken = "invalid_token"
+            case permissionDenied = "permission_denied"
+            case notFound = "not_found"
+            case conflict = "conflict"
+            case bodyTooLarge = "body_too_large"
+            case invalidRequest = "invalid_request"
+            case tooManyRequests = "too_many_requests"
+            case unavailable = "unavailable"
+            case internalError = "internal"
+        }
+
+        fileprivate let backing: Backing
+        private init(_ backing: Backing) { self.backing = backing }
+
+        /// The code as it appears in the response body.
+        public var description: String { backing.rawValue }
+
+        /// 400: the body is not JSON at all.
+        public static let malformedJSON = Code(.malformedJSON)
+        /// 400: a request the node cannot parse (a bad path parameter, say).
+        public static let badRequest = Code(.badRequest)
+        /// 401: no token header.
+        public static let missingToken = Code(.missingToken)
+        /// 401: the token is unknown, revoked, expired or used up (which one is logged, not told).
+        public static let invalidToken = Code(.invalidToken)
+        /// 403: the token is valid but its policies do not allow this.
+        public static let permissionDenied = Code(.permissionDenied)
+        /// 404: no such route (or not with this method), or no such object.
+        public static let notFound = Code(.notFound)
+        /// 409: the request contradicts the node's state.
+        public static let conflict = Code(.conflict)
+        /// 413: the body is larger than the route accepts.
+        public static let bodyTooLarge = Code(.bodyTooLarge)
+        /// 422: well-formed JSON with a wrong type, a missing field or a value out of range.
+        public static let invalidRequest = Code(.invalidRequest)
+        /// 429: a limit on the rate or number of requests.
+        public static let tooManyRequests = Code(.tooManyRequests)
+        /// 503: the node is not ready.
+        public static let unavailable = Code(.unavailable)
+        /// 500: a fault of the node; the detail is in its log only.
+        public static let internalError = Code(.internalError)
+
+        var status: HTTPResponse.Status {
+            switch backing {
+            case .malformedJSON, .badRequest: .badRequest
+            case .missingToken, .invalidToken: .unauthorized
+            case .permissionDenied: .forbidden
+            case .notFound: .notFound
+            case .conflict: .conflict
+            case .bodyTooLarge: .contentTooLarge
+            case .invalidRequest: .unprocessableContent
+            case .tooManyRequests: .tooManyRequests
+            case .unavailable: .serviceUnavailable
+            case .internalError: .internalServerError
+            }
+        }
+    }
+
+    public let code: Code
+    /// Safe to show to the caller.
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var status: HTTPResponse.Status { code.status }
+    public var description: String { "\(code): \(message)" }
+
+    public static func == (lhs: NodeError, rhs: NodeError) -> Bool { lhs.code == rhs.code }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = ErrorBody(error: .init(code: code.description, message: message))
+        var response = try JSONEncoder().encode(body, from: request, context: context)
+        response.status = status
+        return response
+    }
+}
+
+/// `{"error":{"code":"…","message":"…"}}`.
+public struct ErrorBody: Codable, Sendable, Equatable {
+    public struct Detail: Codable, Sendable, Equatable {
+        public let code: String
+        public let message: String
+    }
+
+    public let error: Detail
+}

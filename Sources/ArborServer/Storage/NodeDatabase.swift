@@ -1,0 +1,82 @@
+import ArborCore
+import Foundation
+import GRDB
+
+/// The node's SQLite database: one file in the data directory, WAL mode (a `DatabasePool`: reads
+/// run beside the single writer), the schema brought up to date by `DatabaseMigrator` at open.
+public final class NodeDatabase: Sendable {
+    public static let fileName = "node.sqlite"
+
+    let pool: DatabasePool
+    public let sealer: SecretSealer
+
+    /// Opens (creating if need be) the database at `path` and migrates it. The node's keys must
+    /// be the ones the database was created with; another node's key is refused before anything
+    /// is served.
+    public init(path: String, node keys: NodeKeySet) throws {
+        var configuration = Configuration()
+        configuration.label = "arbor.node"
+        configuration.busyMode = .timeout(10)
+        // A crash loses no acknowledged write: every commit reaches the disk.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        sealer = SecretSealer(node: keys)
+        try Self.migrator.migrate(pool)
+        try bind(to: keys)
+    }
+
+    /// The schema, one migration per change, never edited once released.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: node, tokens, keyrings") { db in
+            try db.create(table: "node") { table in
+                table.primaryKey("name", .text)
+                table.column("value", .text).notNull()
+            }
+            try db.create(table: "tokens") { table in
+                table.primaryKey("accessor", .text)
+                // The first 8 bytes of the hash, for the index; the whole hash is compared in
+                // constant time after the lookup.
+                table.column("lookup", .blob).notNull().indexed()
+                table.column("hash", .blob).notNull()
+                table.column("is_root", .boolean).notNull()
+                table.column("rules", .text).notNull()
+                table.column("display_name", .text).notNull()
+                table.column("created_at", .integer).notNull()
+                table.column("expires_at", .integer)
+                table.column("uses_remaining", .integer)
+            }
+            try db.create(table: "keyrings") { table in
+                table.primaryKey("name", .text)
+                table.column("owner", .text).notNull()
+                table.column("cipher", .text).notNull()
+                table.column("active_epoch", .integer).notNull()
+                table.column("minimum_epoch", .integer).notNull()
+                // The keyring file (seeds included), sealed by `SecretSealer` to this row.
+                table.column("sealed", .blob).notNull()
+                table.column("updated_at", .integer).notNull()
+            }
+        }
+        return migrator
+    }
+
+    /// Records the node's key id at first open, and refuses a different key after that.
+    private func bind(to keys: NodeKeySet) throws {
+        let keyID = keys.keyID.description
+        let stored = try pool.write { db -> String in
+            if let existing = try String.fetchOne(db, sql: "SELECT value FROM node WHERE name = 'key_id'") { return existing }
+            try db.execute(sql: "INSERT INTO node (name, value) VALUES ('key_id', ?)", arguments: [keyID])
+            return keyID
+        }
+        guard stored == keyID else {
+            throw ArborError(
+                .wrongKeyring,
+                "this data directory belongs to the node key \(stored), not to \(keyID); pass the node key it was created with")
+        }
+    }
+
+    /// Whether the database answers: for `GET /v1/sys/ready`.
+    public func isReady() async -> Bool {
+        (try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+}

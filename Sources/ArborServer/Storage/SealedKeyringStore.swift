@@ -1,0 +1,60 @@
+import ArborCore
+import Foundation
+import GRDB
+
+/// Keyrings in the node database. The keyring file (with its epoch seeds) is sealed to its row
+/// by `SecretSealer`; the clear columns (owner, cipher, epochs) are for listing only, and the
+/// sealed copy is what is trusted when the keyring is used.
+///
+/// The keyring use cases (create, rotate, retire, encrypt...) come with `ArborOperations`; this
+/// store is what they will be given on the node.
+public struct SealedKeyringStore: Sendable {
+    static let table = "keyrings"
+
+    let database: NodeDatabase
+    let clock: NodeClock
+
+    public init(database: NodeDatabase, clock: NodeClock = .system) {
+        self.database = database
+        self.clock = clock
+    }
+
+    /// Inserts or replaces the keyring named `keyring.name`, in one transaction.
+    public func save(_ keyring: MeshKeyring) async throws {
+        let sealed = try database.sealer.seal(MeshKeyringFile.encode(keyring), row: Self.row(keyring.name))
+        let now = clock.now()
+        try await database.pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO keyrings (name, owner, cipher, active_epoch, minimum_epoch, sealed, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, cipher = excluded.cipher,
+                        active_epoch = excluded.active_epoch, minimum_epoch = excluded.minimum_epoch,
+                        sealed = excluded.sealed, updated_at = excluded.updated_at
+                    """,
+                arguments: [
+                    keyring.name, keyring.owner.description, keyring.cipher.description, Int64(keyring.activeEpoch),
+                    Int64(keyring.minimumEpoch), sealed, now,
+                ])
+        }
+    }
+
+    /// The keyring, unsealed; nil if there is none of that name.
+    public func load(_ name: String) async throws -> MeshKeyring? {
+        let sealed = try await database.pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT sealed FROM keyrings WHERE name = ?", arguments: [name])
+        }
+        guard let sealed else { return nil }
+        let keyring = try MeshKeyringFile.decode(try database.sealer.open(sealed, row: Self.row(name)))
+        guard keyring.name == name else {
+            throw ArborError(.corruptFile, "the keyrings row '\(name)' holds another keyring")
+        }
+        return keyring
+    }
+
+    public func names() async throws -> [String] {
+        try await database.pool.read { db in try String.fetchAll(db, sql: "SELECT name FROM keyrings ORDER BY name") }
+    }
+
+    static func row(_ name: String) -> RowIdentity { RowIdentity(table: table, key: name) }
+}

@@ -1,0 +1,120 @@
+import ArborCore
+import ArborKeyStore
+import ArborServer
+import ArgumentParser
+import Foundation
+import Logging
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run an Arbor node: an HTTP key service on its own SQLite database.",
+        discussion: """
+            'arbor serve --dev' starts at once with a fresh root and node in a temporary directory (removed at exit) \
+            and prints the address, a root token and a curl line to try.
+
+            For real use, 'arbor serve init --data DIR --node-key FILE --chain FILE' sets up a data directory from \
+            a node key and its chain, and 'arbor serve --data DIR' runs it.
+
+            SIGTERM or SIGINT stops accepting, finishes the requests under way and exits 0. Logs are JSON lines on \
+            stderr. See docs/server.md.
+            """,
+        subcommands: [ServeInitCommand.self]
+    )
+
+    @Flag(name: .long, help: "Development mode: a throwaway root, node and database in a temporary directory.")
+    var dev = false
+
+    @Option(name: .long, help: ArgumentHelp("With --dev: use this root token instead of a random one.", valueName: "token"))
+    var devRootToken: String?
+
+    @Option(name: .long, help: ArgumentHelp("The data directory made by 'arbor serve init'.", valueName: "dir"))
+    var data: String?
+
+    @Option(name: .long, help: ArgumentHelp("Address to listen on; port 0 picks a free port.", valueName: "host:port"))
+    var listen = "127.0.0.1:8200"
+
+    @Option(name: .long, help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
+    var logLevel = "info"
+
+    func run() async throws {
+        guard dev != (data != nil) else {
+            throw ArborError(.invalidArgument, "run either 'arbor serve --dev' or 'arbor serve --data DIR' (made by 'arbor serve init')")
+        }
+        guard devRootToken == nil || dev else { throw ArborError(.invalidArgument, "--dev-root-token goes with --dev only") }
+        if let devRootToken, devRootToken.isEmpty || devRootToken.utf8.count > 256 {
+            throw ArborError(.invalidArgument, "--dev-root-token takes 1 to 256 characters")
+        }
+        let address = try ListenAddress(parsing: listen)
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ArborError(.invalidArgument, "--log-level takes trace, debug, info, notice, warning, error or critical")
+        }
+        let logger = Logger(label: "arbor.node") { JSONLogHandler(label: $0, level: level) }
+
+        let temporary = dev ? FileManager.default.temporaryDirectory.appendingPathComponent("arbor-dev-\(UUID().uuidString)").path : nil
+        let directory =
+            try temporary.map { try NodeDataDirectory.development(at: $0, now: Int64(Date().timeIntervalSince1970)) }
+            ?? NodeDataDirectory.open(data!)
+        defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
+
+        let node = Node(database: try NodeDatabase(path: directory.databasePath, node: directory.keys))
+        let rootToken =
+            dev ? try await node.tokens.createRoot(chosen: devRootToken.map { TokenSecret(SecretBytes(copying: Array($0.utf8))) }) : nil
+        let application = NodeApplication.make(node: node, host: address.host, port: address.port, logger: logger) { host, port in
+            let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+            var lines = ["Listening on \(url)"]
+            if let rootToken, let temporary {
+                let token = rootToken.reveal()
+                lines += [
+                    "Development node \(NodeDataDirectory.developmentPath) in \(temporary) (removed at exit; nothing here is for real keys)",
+                    "Root token: \(token)",
+                    "Try: curl -H 'X-Arbor-Token: \(token)' \(url)/v1/auth/token/lookup-self",
+                ]
+            }
+            // Unbuffered, so a supervisor or a test reading the pipe sees the address at once.
+            FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        }
+        // The server shuts down gracefully on these signals; the CLI's clean-up-and-die handlers
+        // would end it with the signal instead.
+        TemporaryFiles.stopRemovingOnTermination()
+        try await NodeApplication.runUntilSignalled(application, logger: logger)
+        logger.info("node stopped")
+    }
+}
+
+/// `arbor serve init`: a data directory from a node key and its chain, and the root token.
+struct ServeInitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Set up a node's data directory and print its root token (once).",
+        usage: "arbor serve init --data <dir> --node-key <file> --chain <file>",
+        discussion: """
+            Copies the node key (0600) and its certificate chain into the directory given by --data (created 0700; \
+            it must not exist or be empty), creates the database, and prints the initial root token. Only its hash \
+            is stored: keep the token safe, as it is never shown again. Then run 'arbor serve --data DIR'.
+            """
+    )
+
+    /// `--data` belongs to `serve`; `init` reads it from there (`arbor serve init --data DIR`).
+    @ParentCommand var serve: ServeCommand
+
+    @Option(name: .long, help: ArgumentHelp("The node's key file (from 'arbor derive').", valueName: "file"))
+    var nodeKey: String
+
+    @Option(name: .long, help: ArgumentHelp("The certificate chain of the node key.", valueName: "file"))
+    var chain: String
+
+    func run() async throws {
+        guard let data = serve.data, !serve.dev else {
+            throw ArborError(.invalidArgument, "arbor serve init needs --data DIR, the new data directory (and no --dev)")
+        }
+        let secret = try NodeKeyFile.decode(try SecureFile.readSecret(nodeKey))
+        let chain = try CertificateChain(armored: try SecureFile.read(chain))
+        let directory = try NodeDataDirectory.initialize(at: data, secret: secret, chain: chain)
+        let node = Node(database: try NodeDatabase(path: directory.databasePath, node: directory.keys))
+        let token = try await node.tokens.createRoot()
+        print("Data directory \(data) ready for node \(secret.path) (key \(directory.keys.keyID.shortHex)).")
+        print("Root token (shown once, only its hash is kept): \(token.reveal())")
+        print("Run: arbor serve --data \(data)")
+    }
+}
