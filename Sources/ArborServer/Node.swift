@@ -8,13 +8,19 @@ public struct Node: Sendable {
     public let tokens: TokenService
     public let random: RandomService
     public let limits: NodeLimits
+    /// One entry per request and signed heads (docs/audit.md); nil only in tests that look at
+    /// something else.
+    public let audit: NodeAudit?
+    public let clock: NodeClock
 
     public init(
         database: NodeDatabase, limits: NodeLimits = NodeLimits(), clock: NodeClock = .system,
-        metrics: any MetricsFactory = MetricsSystem.factory
+        metrics: any MetricsFactory = MetricsSystem.factory, audit: NodeAudit? = nil
     ) {
         self.database = database
         self.limits = limits
+        self.audit = audit
+        self.clock = clock
         tokens = TokenService(database: database, clock: clock, metrics: metrics)
         random = RandomService(limit: limits.randomBytes)
     }

@@ -25,18 +25,32 @@ public enum NodeApplication {
 
     /// Runs the application in a `ServiceGroup` until SIGTERM or SIGINT, then shuts down
     /// gracefully: no new connections, the requests under way finish, and this returns.
-    public static func runUntilSignalled(_ application: some ApplicationProtocol, logger: Logger) async throws {
+    /// With an audit log, a service signs its head every `auditHeadInterval` and, once the
+    /// application has finished its requests, a last time at shutdown.
+    public static func runUntilSignalled(
+        _ application: some ApplicationProtocol, node: Node, auditHeadInterval: Duration = .seconds(10), logger: Logger
+    ) async throws {
+        // Services stop in reverse order: the head service, listed first, stops after the server.
+        var services: [any Service] = []
+        if let audit = node.audit {
+            services.append(AuditHeadService(audit: audit, clock: node.clock, interval: auditHeadInterval, logger: logger))
+        }
+        services.append(application)
         let group = ServiceGroup(
-            configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 
-    static func responder(for node: Node) -> AccessLogResponder<ErrorEnvelopeResponder<RouterResponder<NodeRequestContext>>> {
+    static func responder(
+        for node: Node
+    ) -> AccessLogResponder<AuditResponder<ErrorEnvelopeResponder<RouterResponder<NodeRequestContext>>>> {
         let router = Router(context: NodeRequestContext.self)
         let v1 = router.group("v1")
         for routes in node.openRoutes { routes.register(on: v1) }
         let authenticated = v1.group().add(middleware: TokenAuthenticator(tokens: node.tokens))
         for routes in node.tokenRoutes { routes.register(on: authenticated) }
-        return AccessLogResponder(wrapped: ErrorEnvelopeResponder(wrapped: router.buildResponder()))
+        return AccessLogResponder(
+            wrapped: AuditResponder(wrapped: ErrorEnvelopeResponder(wrapped: router.buildResponder()), audit: node.audit, clock: node.clock)
+        )
     }
 }

@@ -5,10 +5,16 @@ import Foundation
 public struct NodeClock: Sendable {
     /// Seconds since 1970.
     public let now: @Sendable () -> Int64
+    /// Milliseconds since 1970 (audit entries); the seconds times 1000 unless given.
+    private let milliseconds: (@Sendable () -> Int64)?
 
-    public init(now: @escaping @Sendable () -> Int64) {
+    public init(now: @escaping @Sendable () -> Int64, milliseconds: (@Sendable () -> Int64)? = nil) {
         self.now = now
+        self.milliseconds = milliseconds
     }
 
-    public static let system = NodeClock { Int64(Date().timeIntervalSince1970) }
+    public func nowMilliseconds() -> Int64 { milliseconds?() ?? now() * 1000 }
+
+    public static let system = NodeClock(
+        now: { Int64(Date().timeIntervalSince1970) }, milliseconds: { Int64(Date().timeIntervalSince1970 * 1000) })
 }

@@ -131,7 +131,24 @@ struct ServeCLITests {
         let node = try RunningNode(arbor, ["serve", "--data", "data", "--listen", "127.0.0.1:0"], expectToken: false)
         #expect(node.rootToken == nil, "a real node never prints its root token")
         #expect(try await node.get("/v1/auth/token/lookup-self", token: token).status == 200)
+        #expect(try await node.get("/v1/auth/token/lookup-self", token: "arb_wrong").status == 401)
         #expect(node.terminate().status == 0)
+
+        // The audit log holds both requests and a head signed at shutdown: nothing is unsigned.
+        let verified = try arbor.run([
+            "audit", "verify", "data/audit.log", "--chain", "node.chain", "--anchor", "root.cert", "--json",
+        ])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        let report = try #require(try arbor.json(verified) as? [String: Any])
+        #expect(report["entries"] as? Int == 2 && report["unsignedEntries"] as? Int == 0, "\(report)")
+        let log = try String(contentsOfFile: arbor.path("data/audit.log"), encoding: .utf8)
+        #expect(!log.contains(token) && log.contains("\"result\":\"invalid_token\"") && log.contains("\"client\":\"127.0.0.1\""))
+        // A second run continues the same chain.
+        let restarted = try RunningNode(arbor, ["serve", "--data", "data", "--listen", "127.0.0.1:0"], expectToken: false)
+        #expect(try await restarted.get("/v1/auth/token/lookup-self", token: token).status == 200)
+        #expect(restarted.terminate().status == 0)
+        let again2 = try arbor.run(["audit", "verify", "data/audit.log", "--chain", "node.chain", "--anchor", "root.cert", "--json"])
+        #expect((try arbor.json(again2) as? [String: Any])?["entries"] as? Int == 3, "\(again2.stderr)")
     }
 
     @Test("serve refuses contradictory or malformed options with status 2")

@@ -15,6 +15,7 @@ struct TokenAuthenticator: RouterMiddleware {
         var context = context
         let token = try await tokens.authenticate(Self.presentedToken(in: request.headers), logger: context.logger)
         context.token = token
+        AuditTrail.note(accessor: token.accessor)
         // Every later log line of the request names the token, by accessor.
         context.logger[metadataKey: "token.accessor"] = "\(token.accessor)"
         return try await next(request, context)

@@ -23,6 +23,7 @@ public struct NodeError: Error, HTTPResponseError, Hashable, Sendable, CustomStr
             case invalidRequest = "invalid_request"
             case tooManyRequests = "too_many_requests"
             case unavailable = "unavailable"
+            case auditUnavailable = "audit_unavailable"
             case internalError = "internal"
         }
 
@@ -54,6 +55,8 @@ public struct NodeError: Error, HTTPResponseError, Hashable, Sendable, CustomStr
         public static let tooManyRequests = Code(.tooManyRequests)
         /// 503: the node is not ready.
         public static let unavailable = Code(.unavailable)
+        /// 503: the audit log cannot be written, so the node answers nothing (as Vault does).
+        public static let auditUnavailable = Code(.auditUnavailable)
         /// 500: a fault of the node; the detail is in its log only.
         public static let internalError = Code(.internalError)
 
@@ -67,7 +70,7 @@ public struct NodeError: Error, HTTPResponseError, Hashable, Sendable, CustomStr
             case .bodyTooLarge: .contentTooLarge
             case .invalidRequest: .unprocessableContent
             case .tooManyRequests: .tooManyRequests
-            case .unavailable: .serviceUnavailable
+            case .unavailable, .auditUnavailable: .serviceUnavailable
             case .internalError: .internalServerError
             }
         }
@@ -89,6 +92,9 @@ public struct NodeError: Error, HTTPResponseError, Hashable, Sendable, CustomStr
     public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        // Whoever turns the error into a response (the router, or the envelope), the audit entry
+        // records its code.
+        AuditTrail.note(errorCode: code.description)
         let body = ErrorBody(error: .init(code: code.description, message: message))
         var response = try JSONEncoder().encode(body, from: request, context: context)
         response.status = status

@@ -7,10 +7,13 @@ public struct NodeRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `TokenAuthenticator`; nil on the unauthenticated routes (health).
     public var token: AuthenticatedToken?
+    /// The peer's address, for the audit log ("" when the transport has none, as in tests).
+    public let clientAddress: String
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         token = nil
+        clientAddress = source.channel.remoteAddress?.ipAddress ?? ""
     }
 
     /// Bodies are collected by `JSONBody` with the node's configured limit; this is the ceiling

@@ -14,6 +14,8 @@ public struct NodeDataDirectory: Sendable {
     public let keys: NodeKeySet
 
     public var databasePath: String { path + "/" + NodeDatabase.fileName }
+    /// The hash-chained audit log (docs/audit.md).
+    public var auditLogPath: String { path + "/audit.log" }
 
     /// Creates the directory (0700; it must not exist, or be empty) from a node key and its chain.
     public static func initialize(at path: String, secret: NodeSecret, chain: CertificateChain) throws -> NodeDataDirectory {

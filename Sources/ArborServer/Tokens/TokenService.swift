@@ -94,6 +94,7 @@ public struct TokenService: Sendable {
     /// 403 unless one of the token's rules allows `operation` (on `keyring`, for keyring
     /// operations). Deny by default.
     public func authorize(_ token: TokenRecord, _ operation: Operation, keyring: String?, logger: Logger) throws {
+        AuditTrail.note(operation: "\(operation)", keyring: keyring)
         guard !token.allows(operation, keyring: keyring) else { return }
         denials(operation).increment()
         var metadata: Logger.Metadata = ["token.accessor": "\(token.accessor)", "operation": "\(operation)"]

@@ -57,7 +57,8 @@ struct ServeCommand: AsyncParsableCommand {
             ?? NodeDataDirectory.open(data!)
         defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
 
-        let node = Node(database: try NodeDatabase(path: directory.databasePath, node: directory.keys))
+        let audit = NodeAudit(sink: try AuditLogFile(path: directory.auditLogPath, signer: directory.keys), node: directory.keys)
+        let node = Node(database: try NodeDatabase(path: directory.databasePath, node: directory.keys), audit: audit)
         let rootToken =
             dev ? try await node.tokens.createRoot(chosen: devRootToken.map { TokenSecret(SecretBytes(copying: Array($0.utf8))) }) : nil
         let application = NodeApplication.make(node: node, host: address.host, port: address.port, logger: logger) { host, port in
@@ -77,7 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
         // The server shuts down gracefully on these signals; the CLI's clean-up-and-die handlers
         // would end it with the signal instead.
         TemporaryFiles.stopRemovingOnTermination()
-        try await NodeApplication.runUntilSignalled(application, logger: logger)
+        try await NodeApplication.runUntilSignalled(application, node: node, logger: logger)
         logger.info("node stopped")
     }
 }
