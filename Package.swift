@@ -88,6 +88,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
+            resources: [.copy("OpenAPI/openapi.json")],
             swiftSettings: strictSettings
         ),
         // glibc's allocator thresholds for the streaming commands (malloc.h is not in Swift's Glibc).

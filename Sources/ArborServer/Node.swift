@@ -26,7 +26,7 @@ public struct Node: Sendable {
     }
 
     /// Routes anyone may call.
-    var openRoutes: [any NodeRoutes] { [HealthRoutes(database: database)] }
+    var openRoutes: [any NodeRoutes] { [HealthRoutes(database: database), OpenAPIRoutes()] }
 
     /// Routes behind a token. Keyrings (`KeyringRoutes`) and the Transit surface
     /// (`TransitRoutes`, whose errors take Vault's shape) are added here as they come.

@@ -41,14 +41,20 @@ public enum NodeApplication {
         try await group.run()
     }
 
-    static func responder(
-        for node: Node
-    ) -> AccessLogResponder<AuditResponder<ErrorEnvelopeResponder<RouterResponder<NodeRequestContext>>>> {
+    /// Every route of the node under `/v1`: the open ones, then those behind a token.
+    public static func router(for node: Node) -> Router<NodeRequestContext> {
         let router = Router(context: NodeRequestContext.self)
         let v1 = router.group("v1")
         for routes in node.openRoutes { routes.register(on: v1) }
         let authenticated = v1.group().add(middleware: TokenAuthenticator(tokens: node.tokens))
         for routes in node.tokenRoutes { routes.register(on: authenticated) }
+        return router
+    }
+
+    static func responder(
+        for node: Node
+    ) -> AccessLogResponder<AuditResponder<ErrorEnvelopeResponder<RouterResponder<NodeRequestContext>>>> {
+        let router = router(for: node)
         return AccessLogResponder(
             wrapped: AuditResponder(wrapped: ErrorEnvelopeResponder(wrapped: router.buildResponder()), audit: node.audit, clock: node.clock)
         )

@@ -1,0 +1,52 @@
+import ArborServer
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// The committed OpenAPI document and the router agree: every route is documented, every
+/// documented operation is routed, and the node serves the same document.
+@Suite("OpenAPI document")
+struct OpenAPITests {
+    /// docs/openapi.json, from the source tree.
+    static func document() throws -> [String: Any] {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/openapi.json").path
+        return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+    }
+
+    /// "GET /v1/sys/random/{bytes}" for each documented operation.
+    static func documented() throws -> Set<String> {
+        let paths = try #require(try document()["paths"] as? [String: [String: Any]])
+        let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options"]
+        return Set(paths.flatMap { path, operations in operations.keys.filter(methods.contains).map { "\($0.uppercased()) \(path)" } })
+    }
+
+    @Test("every route is documented and every documented operation is routed")
+    func routesMatchTheDocument() async throws {
+        let node = try await TestNode()
+        let routed = Set(
+            NodeApplication.router(for: node.node).routes.map { route in
+                // Hummingbird writes a parameter as ":name"; OpenAPI as "{name}".
+                let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+                return "\(route.method.rawValue) /" + path.joined(separator: "/")
+            })
+        let documented = try Self.documented()
+        #expect(routed.subtracting(documented).isEmpty, "routed but not documented: \(routed.subtracting(documented).sorted())")
+        #expect(documented.subtracting(routed).isEmpty, "documented but not routed: \(documented.subtracting(routed).sorted())")
+        #expect(routed.count >= 7)
+    }
+
+    @Test("the node serves the document at /v1/openapi.json, without a token")
+    func served() async throws {
+        let node = try await TestNode()
+        let served = try await node.test { client in try await client.send(.get, "/v1/openapi.json") }
+        #expect(served.status == .ok)
+        #expect(served.headers[.contentType] == "application/json")
+        let text = String(buffer: served.body)
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/openapi.json").path
+        #expect(text == (try String(contentsOfFile: path, encoding: .utf8)))
+        #expect(text.contains("\"openapi\": \"3.1.0\""))
+    }
+}
