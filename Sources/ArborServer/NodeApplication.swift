@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -12,11 +13,13 @@ public enum NodeApplication {
         node: Node,
         host: String = "127.0.0.1",
         port: Int = 8200,
+        tls: NodeTLS? = nil,
         logger: Logger,
         onRunning: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }
-    ) -> some ApplicationProtocol {
+    ) throws -> some ApplicationProtocol {
         Application(
             responder: responder(for: node),
+            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1(),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in await onRunning(host, channel.localAddress?.port ?? port) },
             logger: logger

@@ -1,3 +1,4 @@
+import ArborTestSupport
 import Foundation
 import Testing
 
@@ -151,12 +152,79 @@ struct ServeCLITests {
         #expect((try arbor.json(again2) as? [String: Any])?["entries"] as? Int == 3, "\(again2.stderr)")
     }
 
+    /// Runs a tool from PATH; nil when it is not installed.
+    func tool(_ name: String, _ arguments: [String]) throws -> (status: Int32, output: String)? {
+        guard
+            let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
+                .map({ "\($0)/\(name)" }).first(where: FileManager.default.isExecutableFile(atPath:))
+        else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.currentDirectoryURL = arbor.directory
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test("--tls-cert/--tls-key: HTTPS with TLS 1.3 only by default; TLS 1.2 and plain HTTP are refused")
+    func tls() async throws {
+        defer { arbor.remove() }
+        guard
+            let made = try tool(
+                "openssl",
+                [
+                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "tls.key", "-out",
+                    "tls.crt", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                ])
+        else { return Peers.missing("TLS test: openssl is not installed") }
+        try #require(made.status == 0, "\(made.output)")
+        // A key others may read is refused, as every secret file is.
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: arbor.path("tls.key"))
+        let loose = try arbor.run(["serve", "--dev", "--listen", "127.0.0.1:0", "--tls-cert", "tls.crt", "--tls-key", "tls.key"])
+        #expect(loose.status == 6, "\(loose.stderr)")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: arbor.path("tls.key"))
+
+        let node = try RunningNode(
+            arbor, ["serve", "--dev", "--listen", "127.0.0.1:0", "--tls-cert", "tls.crt", "--tls-key", "tls.key"], expectToken: true)
+        try #require(node.url.hasPrefix("https://127.0.0.1:"), "\(node.banner)")
+        let health = node.url + "/v1/sys/health"
+        guard let ok = try tool("curl", ["-sS", "--cacert", "tls.crt", health]) else {
+            _ = node.terminate()
+            return Peers.missing("TLS test: curl is not installed")
+        }
+        #expect(ok.status == 0 && ok.output.contains("\"status\":\"ok\""), "\(ok.output)")
+        let version = try #require(try tool("curl", ["-sS", "-v", "-o", "/dev/null", "--cacert", "tls.crt", health]))
+        #expect(version.output.contains("SSL connection using TLSv1.3"), "\(version.output)")
+        let tls12 = try #require(try tool("curl", ["-sS", "--cacert", "tls.crt", "--tlsv1.2", "--tls-max", "1.2", health]))
+        #expect(tls12.status != 0, "TLS 1.2 must be refused: \(tls12.output)")
+        let plain = try #require(
+            try tool("curl", ["-sS", "--max-time", "5", node.url.replacingOccurrences(of: "https", with: "http") + "/v1/sys/health"]))
+        #expect(plain.status != 0 || !plain.output.contains("\"status\":\"ok\""), "plain HTTP must not be answered: \(plain.output)")
+        #expect(node.terminate().status == 0)
+
+        // --tls-min-version 1.2 allows it.
+        let relaxed = try RunningNode(
+            arbor,
+            ["serve", "--dev", "--listen", "127.0.0.1:0", "--tls-cert", "tls.crt", "--tls-key", "tls.key", "--tls-min-version", "1.2"],
+            expectToken: true)
+        let allowed = try #require(
+            try tool("curl", ["-sS", "--cacert", "tls.crt", "--tlsv1.2", "--tls-max", "1.2", relaxed.url + "/v1/sys/health"]))
+        #expect(allowed.status == 0, "\(allowed.output)")
+        #expect(relaxed.terminate().status == 0)
+    }
+
     @Test("serve refuses contradictory or malformed options with status 2")
     func badOptions() throws {
         defer { arbor.remove() }
         for arguments in [
             ["serve"], ["serve", "--dev", "--data", "x"], ["serve", "--data", "x", "--dev-root-token", "t"],
             ["serve", "--dev", "--listen", "localhost"], ["serve", "--dev", "--listen", "127.0.0.1:70000"],
+            ["serve", "--dev", "--tls-cert", "x.crt"], ["serve", "--dev", "--tls-cert", "x", "--tls-key", "y", "--tls-min-version", "1.1"],
         ] {
             let outcome = try arbor.run(arguments)
             #expect(outcome.status == 2, "\(arguments): \(outcome.stderr)")

@@ -37,6 +37,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel = "info"
 
+    @Option(name: .long, help: ArgumentHelp("Serve HTTPS with this PEM certificate chain (with --tls-key).", valueName: "file"))
+    var tlsCert: String?
+
+    @Option(name: .long, help: ArgumentHelp("The PEM private key of --tls-cert (0600).", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(name: .long, help: ArgumentHelp("The oldest TLS version accepted: 1.3 (default) or 1.2.", valueName: "version"))
+    var tlsMinVersion = NodeTLS.MinimumVersion.tls13.rawValue
+
     func run() async throws {
         guard dev != (data != nil) else {
             throw ArborError(.invalidArgument, "run either 'arbor serve --dev' or 'arbor serve --data DIR' (made by 'arbor serve init')")
@@ -46,6 +55,11 @@ struct ServeCommand: AsyncParsableCommand {
             throw ArborError(.invalidArgument, "--dev-root-token takes 1 to 256 characters")
         }
         let address = try ListenAddress(parsing: listen)
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ArborError(.invalidArgument, "--tls-cert and --tls-key go together") }
+        guard let minimumVersion = NodeTLS.MinimumVersion(rawValue: tlsMinVersion) else {
+            throw ArborError(.invalidArgument, "--tls-min-version takes 1.3 or 1.2")
+        }
+        let tls = try tlsCert.map { try NodeTLS(certificateFile: $0, keyFile: tlsKey!, minimumVersion: minimumVersion) }
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ArborError(.invalidArgument, "--log-level takes trace, debug, info, notice, warning, error or critical")
         }
@@ -61,8 +75,10 @@ struct ServeCommand: AsyncParsableCommand {
         let node = Node(database: try NodeDatabase(path: directory.databasePath, node: directory.keys), audit: audit)
         let rootToken =
             dev ? try await node.tokens.createRoot(chosen: devRootToken.map { TokenSecret(SecretBytes(copying: Array($0.utf8))) }) : nil
-        let application = NodeApplication.make(node: node, host: address.host, port: address.port, logger: logger) { host, port in
-            let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        let scheme = tls == nil ? "http" : "https"
+        let application = try NodeApplication.make(node: node, host: address.host, port: address.port, tls: tls, logger: logger) {
+            host, port in
+            let url = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
             var lines = ["Listening on \(url)"]
             if let rootToken, let temporary {
                 let token = rootToken.reveal()
