@@ -136,6 +136,7 @@ let package = Package(
             name: "ArborServerTests",
             dependencies: [
                 "ArborServer",
+                "ArborOperations",
                 "ArborCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
