@@ -138,6 +138,7 @@ let package = Package(
             name: "ArborServerTests",
             dependencies: [
                 "ArborServer",
+                "ArborOperations",
                 "ArborCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

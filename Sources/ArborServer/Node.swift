@@ -1,4 +1,5 @@
 import ArborCore
+import ArborOperations
 import Metrics
 
 /// The node's services, built once from its database, and shared by every request: the routes
@@ -7,20 +8,25 @@ public struct Node: Sendable {
     public let database: NodeDatabase
     public let tokens: TokenService
     public let random: RandomService
+    public let keyrings: SealedKeyringStore
+    /// The node's secret: the owner of the keyrings it creates.
+    let owner: NodeSecret
+    public let clock: NodeClock
     public let limits: NodeLimits
     /// One entry per request and signed heads (docs/audit.md); nil only in tests that look at
     /// something else.
     public let audit: NodeAudit?
-    public let clock: NodeClock
 
     public init(
-        database: NodeDatabase, limits: NodeLimits = NodeLimits(), clock: NodeClock = .system,
+        database: NodeDatabase, owner: NodeSecret, limits: NodeLimits = NodeLimits(), clock: NodeClock = .system,
         metrics: any MetricsFactory = MetricsSystem.factory, audit: NodeAudit? = nil
     ) {
         self.database = database
         self.limits = limits
-        self.audit = audit
+        self.owner = owner
         self.clock = clock
+        self.audit = audit
+        keyrings = SealedKeyringStore(database: database, clock: clock)
         tokens = TokenService(database: database, clock: clock, metrics: metrics)
         random = RandomService(limit: limits.randomBytes)
     }
@@ -28,9 +34,12 @@ public struct Node: Sendable {
     /// Routes anyone may call.
     var openRoutes: [any NodeRoutes] { [HealthRoutes(database: database), OpenAPIRoutes()] }
 
-    /// Routes behind a token. Keyrings (`KeyringRoutes`) and the Transit surface
-    /// (`TransitRoutes`, whose errors take Vault's shape) are added here as they come.
+    /// Routes behind a token. The Transit surface (`TransitRoutes`, whose errors take Vault's
+    /// shape) is added here as it comes.
     var tokenRoutes: [any NodeRoutes] {
-        [TokenRoutes(tokens: tokens, limits: limits), RandomRoutes(tokens: tokens, random: random)]
+        [
+            TokenRoutes(tokens: tokens, limits: limits), RandomRoutes(tokens: tokens, random: random),
+            KeyringRoutes(tokens: tokens, operations: KeyringOperations(store: keyrings), owner: owner, clock: clock, limits: limits),
+        ]
     }
 }

@@ -46,3 +46,7 @@ final class InMemoryStateStore: StateStore {
         return result
     }
 }
+
+extension InMemoryKeyringStore: KeyringCatalog {
+    func references() throws -> [String] { keyrings.keys.sorted() }
+}

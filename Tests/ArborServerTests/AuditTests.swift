@@ -26,7 +26,7 @@ struct AuditTests {
             logPath = directory.auditLogPath
             let audit = NodeAudit(sink: try sink ?? AuditLogFile(path: logPath, signer: directory.keys), node: directory.keys)
             node = Node(
-                database: try NodeDatabase(path: directory.databasePath, node: directory.keys),
+                database: try NodeDatabase(path: directory.databasePath, node: directory.keys), owner: directory.secret,
                 clock: NodeClock(now: { 1_800_000_000 }, milliseconds: { 1_800_000_000_123 }), audit: audit)
             rootToken = try await node.tokens.createRoot().reveal()
         }

@@ -31,17 +31,29 @@ struct ErrorMappingTests {
     }
 
     @Test(
-        "Arbor's domain errors are 4xx with their message",
+        "Arbor's domain errors are 4xx with their message; what did not verify keeps its domain code",
         arguments: [
-            (ArborError.Code.malformedInput, 422), (.invalidArgument, 422), (.authenticationFailed, 422), (.retiredEpoch, 422),
-            (.conflict, 409), (.fileExists, 409), (.fileNotFound, 404), (.limitExceeded, 413),
+            (ArborError.Code.malformedInput, 422, "invalid_request"), (.invalidArgument, 422, "invalid_request"),
+            (.authenticationFailed, 400, "authentication_failed"), (.retiredEpoch, 400, "retired_epoch"),
+            (.unknownEpoch, 400, "unknown_epoch"), (.wrongKeyring, 400, "wrong_keyring"), (.conflict, 409, "conflict"),
+            (.fileExists, 409, "conflict"), (.fileNotFound, 404, "not_found"), (.limitExceeded, 413, "limit_exceeded"),
         ])
-    func domainErrors(code: ArborError.Code, status: Int) {
+    func domainErrors(code: ArborError.Code, status: Int, name: String) {
         let (logger, lines) = capture()
         let mapped = ErrorEnvelopeResponder<RouterResponderStub>.nodeError(for: ArborError(code, "what to fix"), logger: logger)
         #expect(mapped.status.code == status)
+        #expect(mapped.code.description == name)
         #expect(mapped.message == "what to fix")
         #expect(lines.withLock { $0.isEmpty })
+    }
+
+    @Test("damaged storage is 500 internal; the code and message go to the log")
+    func corruptStorage() {
+        let (logger, lines) = capture()
+        let mapped = ErrorEnvelopeResponder<RouterResponderStub>.nodeError(for: ArborError(.corruptFile, "row damaged"), logger: logger)
+        #expect(mapped.status == .internalServerError)
+        #expect(!mapped.message.contains("row damaged"))
+        #expect(lines.withLock { $0.joined() }.contains("row damaged"))
     }
 
     @Test("each request is logged once as a JSON line with its request id, status and accessor, without the token")

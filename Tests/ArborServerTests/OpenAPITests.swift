@@ -38,6 +38,14 @@ struct OpenAPITests {
         #expect(routed.count >= 7)
     }
 
+    @Test("the documented policy operations are exactly the node's")
+    func operations() throws {
+        let schemas = try #require((try Self.document()["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        let rule = try #require((schemas["PolicyRule"] as? [String: Any])?["properties"] as? [String: Any])
+        let items = try #require(((rule["operations"] as? [String: Any])?["items"] as? [String: Any])?["enum"] as? [String])
+        #expect(Set(items) == Set(Operation.allCases.map(\.rawValue)))
+    }
+
     @Test("the node serves the document at /v1/openapi.json, without a token")
     func served() async throws {
         let node = try await TestNode()

@@ -1,3 +1,4 @@
+import ArborOperations
 import ArborServer
 import Crypto
 import Foundation
@@ -50,6 +51,24 @@ struct SecretStorageTests {
         let file = MeshKeyringFile.encode(keyring).withUnsafeBytes { Array($0) }
         #expect(!contains(bytes, Array(file.prefix(64))))
         #expect(!contains(bytes, Array(node.rootToken.utf8)))
+    }
+
+    @Test("as the operations' KeyringStore, concurrent rotations are serialised by the transaction: none is lost")
+    func concurrentRotations() async throws {
+        let node = try await TestNode()
+        let operations = KeyringOperations(store: node.node.keyrings)
+        let owner = node.directory.secret
+        _ = try operations.create("payments", owner: owner, cipher: .chaCha20Poly1305)
+        #expect(throws: ArborError(.fileExists, "")) { try operations.create("payments", owner: owner, cipher: .chaCha20Poly1305) }
+        #expect(throws: ArborError(.fileNotFound, "")) { try operations.summary("absent") }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 { group.addTask { _ = try operations.rotate("payments", owner: owner, descendToOwner: true) } }
+            try await group.waitForAll()
+        }
+        let summary = try operations.summary("payments")
+        #expect(summary.activeEpoch == 9)
+        #expect(summary.heldEpochs == Array(1...9))
+        #expect(try operations.list().map(\.name) == ["payments"])
     }
 
     @Test("a sealed value opens only in its own row, and only under its node's key")

@@ -26,7 +26,8 @@ final class TestNode: Sendable {
         directory = try NodeDataDirectory.development(at: path, now: 1_800_000_000)
         database = try NodeDatabase(path: directory.databasePath, node: directory.keys)
         let time = self.time
-        node = Node(database: database, limits: limits, clock: NodeClock { time.withLock { $0 } }, metrics: metrics)
+        node = Node(
+            database: database, owner: directory.secret, limits: limits, clock: NodeClock { time.withLock { $0 } }, metrics: metrics)
         rootToken = try await node.tokens.createRoot().reveal()
     }
 

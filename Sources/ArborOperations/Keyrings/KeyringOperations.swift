@@ -119,3 +119,6 @@ public struct KeyringOperations<Store: KeyringStore> {
         }
     }
 }
+
+/// A server shares one value across concurrent requests.
+extension KeyringOperations: Sendable where Store: Sendable {}

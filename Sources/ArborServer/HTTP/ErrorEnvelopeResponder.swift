@@ -1,4 +1,5 @@
 import ArborCore
+import ArborOperations
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -49,7 +50,11 @@ struct ErrorEnvelopeResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrapp
         case let error as HTTPError where [.notFound, .contentTooLarge, .badRequest].contains(error.status):
             return bareError(error.status)
         case let error as ArborError:
-            return NodeError(arbor: error)
+            let mapped = NodeError(arbor: error)
+            guard mapped.code == .internalError else { return mapped }
+            // An ArborError's message never holds a secret; it is the detail the operator needs.
+            logger.error("request failed", metadata: ["error.code": "\(error.code)", "error": "\(error.message)"])
+            return mapped
         default:
             break
         }
@@ -60,17 +65,18 @@ struct ErrorEnvelopeResponder<Wrapped: HTTPResponder>: HTTPResponder where Wrapp
 }
 
 extension NodeError {
-    /// The HTTP view of an Arbor domain error: bad input is 4xx, never 500.
+    /// The HTTP view of an Arbor domain error, by its category (`ArborOperations`): bad input is
+    /// 422, what did not verify is 400 with the domain code, and only what the node cannot
+    /// explain (damaged storage, I/O, no randomness) is a 500.
     init(arbor error: ArborError) {
         let code: Code =
-            switch error.code {
-            case .malformedInput, .invalidArgument, .invalidPath, .unsupportedVersion, .truncated: .invalidRequest
-            case .authenticationFailed, .invalidSignature, .originNotVerified, .wrongKeyring, .noMatchingKey: .invalidRequest
-            case .unknownEpoch, .retiredEpoch, .replayed, .usageNotAllowed: .invalidRequest
-            case .conflict, .fileExists: .conflict
-            case .fileNotFound: .notFound
-            case .limitExceeded: .bodyTooLarge
-            default: .internalError
+            switch error.category {
+            case .badInput: .invalidRequest
+            case .verificationFailed, .authentication: .verificationFailed(error.code)
+            case .notFound: .notFound
+            case .alreadyExists, .conflict: .conflict
+            case .limit: .limitExceeded
+            case .corrupt, .io, .internal: .internalError
             }
         self.init(code, code == .internalError ? "the node failed to handle the request; its log has the detail" : error.message)
     }

@@ -25,13 +25,20 @@ public struct NodeError: Error, HTTPResponseError, Hashable, Sendable, CustomStr
             case unavailable = "unavailable"
             case auditUnavailable = "audit_unavailable"
             case internalError = "internal"
+            case verificationFailed = "verification_failed"
+            case limitExceeded = "limit_exceeded"
         }
 
         fileprivate let backing: Backing
-        private init(_ backing: Backing) { self.backing = backing }
+        /// For the codes that carry an `ArborError` code: its name, in snake case.
+        private let domain: String?
+        private init(_ backing: Backing, domain: String? = nil) {
+            self.backing = backing
+            self.domain = domain
+        }
 
         /// The code as it appears in the response body.
-        public var description: String { backing.rawValue }
+        public var description: String { domain ?? backing.rawValue }
 
         /// 400: the body is not JSON at all.
         public static let malformedJSON = Code(.malformedJSON)
@@ -59,15 +66,24 @@ public struct NodeError: Error, HTTPResponseError, Hashable, Sendable, CustomStr
         public static let auditUnavailable = Code(.auditUnavailable)
         /// 500: a fault of the node; the detail is in its log only.
         public static let internalError = Code(.internalError)
+        /// 413: more items than a batch accepts (`limit_exceeded`).
+        public static let limitExceeded = Code(.limitExceeded)
+
+        /// 400: something the caller sent did not verify (a tag, a context, an epoch, a keyring,
+        /// a signature); the body's code is the `ArborError` code, such as `authentication_failed`
+        /// or `retired_epoch`.
+        public static func verificationFailed(_ code: ArborError.Code) -> Code {
+            Code(.verificationFailed, domain: code.description.replacingOccurrences(of: " ", with: "_"))
+        }
 
         var status: HTTPResponse.Status {
             switch backing {
-            case .malformedJSON, .badRequest: .badRequest
+            case .malformedJSON, .badRequest, .verificationFailed: .badRequest
             case .missingToken, .invalidToken: .unauthorized
             case .permissionDenied: .forbidden
             case .notFound: .notFound
             case .conflict: .conflict
-            case .bodyTooLarge: .contentTooLarge
+            case .bodyTooLarge, .limitExceeded: .contentTooLarge
             case .invalidRequest: .unprocessableContent
             case .tooManyRequests: .tooManyRequests
             case .unavailable, .auditUnavailable: .serviceUnavailable

@@ -1,4 +1,5 @@
 import ArborCore
+import ArborOperations
 import Foundation
 import GRDB
 
@@ -6,8 +7,9 @@ import GRDB
 /// by `SecretSealer`; the clear columns (owner, cipher, epochs) are for listing only, and the
 /// sealed copy is what is trusted when the keyring is used.
 ///
-/// The keyring use cases (create, rotate, retire, encrypt...) come with `ArborOperations`; this
-/// store is what they will be given on the node.
+/// It is the node's `KeyringStore` for `KeyringOperations`: a reference is the keyring's name,
+/// and `update` runs in one database transaction, so concurrent rotations and retirements of a
+/// keyring are serialised and none is lost.
 public struct SealedKeyringStore: Sendable {
     static let table = "keyrings"
 
@@ -21,30 +23,28 @@ public struct SealedKeyringStore: Sendable {
 
     /// Inserts or replaces the keyring named `keyring.name`, in one transaction.
     public func save(_ keyring: MeshKeyring) async throws {
-        let sealed = try database.sealer.seal(MeshKeyringFile.encode(keyring), row: Self.row(keyring.name))
+        let sealed = try seal(keyring)
         let now = clock.now()
-        try await database.pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO keyrings (name, owner, cipher, active_epoch, minimum_epoch, sealed, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, cipher = excluded.cipher,
-                        active_epoch = excluded.active_epoch, minimum_epoch = excluded.minimum_epoch,
-                        sealed = excluded.sealed, updated_at = excluded.updated_at
-                    """,
-                arguments: [
-                    keyring.name, keyring.owner.description, keyring.cipher.description, Int64(keyring.activeEpoch),
-                    Int64(keyring.minimumEpoch), sealed, now,
-                ])
-        }
+        try await database.pool.write { db in try Self.upsert(keyring, sealed: sealed, now: now, in: db) }
     }
 
     /// The keyring, unsealed; nil if there is none of that name.
     public func load(_ name: String) async throws -> MeshKeyring? {
-        let sealed = try await database.pool.read { db in
-            try Data.fetchOne(db, sql: "SELECT sealed FROM keyrings WHERE name = ?", arguments: [name])
-        }
-        guard let sealed else { return nil }
+        let sealed = try await database.pool.read { db in try Self.sealedRow(name, in: db) }
+        return try sealed.map { try unseal($0, name: name) }
+    }
+
+    public func names() async throws -> [String] {
+        try await database.pool.read { db in try Self.allNames(in: db) }
+    }
+
+    static func row(_ name: String) -> RowIdentity { RowIdentity(table: table, key: name) }
+
+    func seal(_ keyring: MeshKeyring) throws -> Data {
+        try database.sealer.seal(MeshKeyringFile.encode(keyring), row: Self.row(keyring.name))
+    }
+
+    func unseal(_ sealed: Data, name: String) throws -> MeshKeyring {
         let keyring = try MeshKeyringFile.decode(try database.sealer.open(sealed, row: Self.row(name)))
         guard keyring.name == name else {
             throw ArborError(.corruptFile, "the keyrings row '\(name)' holds another keyring")
@@ -52,9 +52,26 @@ public struct SealedKeyringStore: Sendable {
         return keyring
     }
 
-    public func names() async throws -> [String] {
-        try await database.pool.read { db in try String.fetchAll(db, sql: "SELECT name FROM keyrings ORDER BY name") }
+    static func sealedRow(_ name: String, in db: Database) throws -> Data? {
+        try Data.fetchOne(db, sql: "SELECT sealed FROM keyrings WHERE name = ?", arguments: [name])
     }
 
-    static func row(_ name: String) -> RowIdentity { RowIdentity(table: table, key: name) }
+    static func allNames(in db: Database) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT name FROM keyrings ORDER BY name")
+    }
+
+    static func upsert(_ keyring: MeshKeyring, sealed: Data, now: Int64, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO keyrings (name, owner, cipher, active_epoch, minimum_epoch, sealed, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, cipher = excluded.cipher,
+                    active_epoch = excluded.active_epoch, minimum_epoch = excluded.minimum_epoch,
+                    sealed = excluded.sealed, updated_at = excluded.updated_at
+                """,
+            arguments: [
+                keyring.name, keyring.owner.description, keyring.cipher.description, Int64(keyring.activeEpoch),
+                Int64(keyring.minimumEpoch), sealed, now,
+            ])
+    }
 }

@@ -72,7 +72,8 @@ struct ServeCommand: AsyncParsableCommand {
         defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
 
         let audit = NodeAudit(sink: try AuditLogFile(path: directory.auditLogPath, signer: directory.keys), node: directory.keys)
-        let node = Node(database: try NodeDatabase(path: directory.databasePath, node: directory.keys), audit: audit)
+        let node = Node(
+            database: try NodeDatabase(path: directory.databasePath, node: directory.keys), owner: directory.secret, audit: audit)
         let rootToken =
             dev ? try await node.tokens.createRoot(chosen: devRootToken.map { TokenSecret(SecretBytes(copying: Array($0.utf8))) }) : nil
         let scheme = tls == nil ? "http" : "https"
@@ -128,7 +129,7 @@ struct ServeInitCommand: AsyncParsableCommand {
         let secret = try NodeKeyFile.decode(try SecureFile.readSecret(nodeKey))
         let chain = try CertificateChain(armored: try SecureFile.read(chain))
         let directory = try NodeDataDirectory.initialize(at: data, secret: secret, chain: chain)
-        let node = Node(database: try NodeDatabase(path: directory.databasePath, node: directory.keys))
+        let node = Node(database: try NodeDatabase(path: directory.databasePath, node: directory.keys), owner: directory.secret)
         let token = try await node.tokens.createRoot()
         print("Data directory \(data) ready for node \(secret.path) (key \(directory.keys.keyID.shortHex)).")
         print("Root token (shown once, only its hash is kept): \(token.reveal())")

@@ -1,0 +1,66 @@
+import ArborCore
+import ArborOperations
+import Foundation
+
+/// The body of `encrypt`, `decrypt` and `rewrap`: one item (`plaintext` in base64 to encrypt,
+/// `ciphertext` as `arbor:v1:` token text otherwise, and an optional base64 `context`), or
+/// `batch_input`, a list of such items.
+struct KeyringItemRequest: Decodable {
+    struct Item: Decodable {
+        let plaintext: String?
+        let ciphertext: String?
+        let context: String?
+    }
+
+    let item: Item
+    let batchInput: [Item]?
+
+    private enum CodingKeys: String, CodingKey {
+        case batchInput = "batch_input"
+    }
+
+    init(from decoder: any Decoder) throws {
+        item = try Item(from: decoder)
+        batchInput = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent([Item].self, forKey: .batchInput)
+    }
+
+    /// Which field carries an item's input.
+    enum Field: String {
+        case plaintext, ciphertext
+    }
+
+    /// The single item, read; a bad field is the request's 422.
+    func single<Input>(_ field: Field, _ read: (String) throws -> Input) throws -> KeyringBatch.Item<Input> {
+        try Self.read(item, field, read).get()
+    }
+
+    /// The batch's items, each read on its own: one that cannot be read fails alone.
+    func batch<Input>(_ field: Field, _ read: (String) throws -> Input) throws -> [KeyringBatch.Read<Input>]? {
+        guard let batchInput else { return nil }
+        guard item.plaintext == nil, item.ciphertext == nil, item.context == nil else {
+            throw NodeError(.invalidRequest, "send either a single item or 'batch_input', not both")
+        }
+        return batchInput.map { Self.read($0, field, read) }
+    }
+
+    private static func read<Input>(_ item: Item, _ field: Field, _ read: (String) throws -> Input) -> KeyringBatch.Read<Input> {
+        Result {
+            guard let value = field == .plaintext ? item.plaintext : item.ciphertext else {
+                throw ArborError(.invalidArgument, "the field '\(field)' is required")
+            }
+            return KeyringBatch.Item(try read(value), context: try Base64Field.decode(item.context ?? "", field: "context"))
+        }.mapError { $0 as? ArborError ?? ArborError(.invalidArgument, "the item could not be read") }
+    }
+}
+
+/// Bytes in JSON are standard base64.
+enum Base64Field {
+    static func decode(_ text: String, field: String) throws -> [UInt8] {
+        guard let data = Data(base64Encoded: text) else {
+            throw ArborError(.invalidArgument, "the field '\(field)' is not valid base64")
+        }
+        return Array(data)
+    }
+
+    static func encode(_ bytes: some Sequence<UInt8>) -> String { Data(bytes).base64EncodedString() }
+}
