@@ -1,6 +1,7 @@
 import ArborCore
 import ArborOperations
 import Metrics
+import Prometheus
 
 /// The node's services, built once from its database, and shared by every request: the routes
 /// hold these and nothing else.
@@ -16,11 +17,16 @@ public struct Node: Sendable {
     /// One entry per request and signed heads (docs/audit.md); nil only in tests that look at
     /// something else.
     public let audit: NodeAudit?
+    /// What `GET /v1/sys/metrics` emits: the registry behind the process's metrics backend (empty
+    /// when the metrics go elsewhere, as in tests that count them with a test factory).
+    public let metricsRegistry: PrometheusCollectorRegistry
 
     public init(
         database: NodeDatabase, owner: NodeSecret, limits: NodeLimits = NodeLimits(), clock: NodeClock = .system,
-        metrics: any MetricsFactory = MetricsSystem.factory, audit: NodeAudit? = nil
+        metrics: any MetricsFactory = MetricsSystem.factory, metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        audit: NodeAudit? = nil
     ) {
+        self.metricsRegistry = metricsRegistry
         self.database = database
         self.limits = limits
         self.owner = owner
@@ -40,6 +46,7 @@ public struct Node: Sendable {
         [
             TokenRoutes(tokens: tokens, limits: limits), RandomRoutes(tokens: tokens, random: random),
             KeyringRoutes(tokens: tokens, operations: KeyringOperations(store: keyrings), owner: owner, clock: clock, limits: limits),
+            MetricsRoutes(tokens: tokens, registry: metricsRegistry),
         ]
     }
 }

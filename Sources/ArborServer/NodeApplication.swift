@@ -47,6 +47,8 @@ public enum NodeApplication {
     /// Every route of the node under `/v1`: the open ones, then those behind a token.
     public static func router(for node: Node) -> Router<NodeRequestContext> {
         let router = Router(context: NodeRequestContext.self)
+        // Requests, durations and errors per route, into the process's metrics backend.
+        router.add(middleware: MetricsMiddleware())
         let v1 = router.group("v1")
         for routes in node.openRoutes { routes.register(on: v1) }
         let authenticated = v1.group().add(middleware: TokenAuthenticator(tokens: node.tokens))

@@ -17,13 +17,14 @@ public enum Operation: String, Codable, Sendable, CaseIterable, CustomStringConv
     case verify
     case random
     case tokenCreate = "token.create"
+    case metrics
 
     /// Whether a rule must also match the keyring's name for this operation.
     public var isKeyringScoped: Bool {
         switch self {
         case .keyringCreate, .keyringRead, .keyringRotate, .keyringConfigure, .keyringRetire, .encrypt, .decrypt, .rewrap, .dataKey:
             true
-        case .keyringList, .sign, .verify, .random, .tokenCreate:
+        case .keyringList, .sign, .verify, .random, .tokenCreate, .metrics:
             false
         }
     }

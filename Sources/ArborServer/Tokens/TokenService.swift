@@ -11,12 +11,17 @@ public struct TokenService: Sendable {
     let clock: NodeClock
     private let failures: @Sendable (String) -> Counter
     private let denials: @Sendable (Operation) -> Counter
+    private let allowed: @Sendable (Operation, String?) -> Counter
 
     public init(database: NodeDatabase, clock: NodeClock = .system, metrics: any MetricsFactory = MetricsSystem.factory) {
         store = TokenStore(database: database)
         self.clock = clock
         failures = { Counter(label: "arbor_auth_failures_total", dimensions: [("reason", $0)], factory: metrics) }
         denials = { Counter(label: "arbor_auth_denied_total", dimensions: [("operation", $0.rawValue)], factory: metrics) }
+        // Keyring names are chosen by the node's operators, so they bound the number of series.
+        allowed = {
+            Counter(label: "arbor_operations_total", dimensions: [("operation", $0.rawValue), ("keyring", $1 ?? "")], factory: metrics)
+        }
     }
 
     /// The root token: every operation, no expiry. Only `arbor serve init` and `--dev` call this;
@@ -95,7 +100,10 @@ public struct TokenService: Sendable {
     /// operations). Deny by default.
     public func authorize(_ token: TokenRecord, _ operation: Operation, keyring: String?, logger: Logger) throws {
         AuditTrail.note(operation: "\(operation)", keyring: keyring)
-        guard !token.allows(operation, keyring: keyring) else { return }
+        guard !token.allows(operation, keyring: keyring) else {
+            allowed(operation, keyring).increment()
+            return
+        }
         denials(operation).increment()
         var metadata: Logger.Metadata = ["token.accessor": "\(token.accessor)", "operation": "\(operation)"]
         if let keyring { metadata["keyring"] = "\(keyring)" }

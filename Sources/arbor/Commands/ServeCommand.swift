@@ -4,6 +4,8 @@ import ArborServer
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -72,8 +74,12 @@ struct ServeCommand: AsyncParsableCommand {
         defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
 
         let audit = NodeAudit(sink: try AuditLogFile(path: directory.auditLogPath, signer: directory.keys), node: directory.keys)
+        // Every metric of the process (the node's and Hummingbird's) goes to one Prometheus registry.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let node = Node(
-            database: try NodeDatabase(path: directory.databasePath, node: directory.keys), owner: directory.secret, audit: audit)
+            database: try NodeDatabase(path: directory.databasePath, node: directory.keys), owner: directory.secret,
+            metricsRegistry: registry, audit: audit)
         let rootToken =
             dev ? try await node.tokens.createRoot(chosen: devRootToken.map { TokenSecret(SecretBytes(copying: Array($0.utf8))) }) : nil
         let scheme = tls == nil ? "http" : "https"
