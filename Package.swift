@@ -80,6 +80,7 @@ let package = Package(
                 "ArborCore",
                 "ArborKeyStore",
                 "ArborOperations",
+                "ArborSeal",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -137,6 +138,7 @@ let package = Package(
             dependencies: [
                 "ArborServer",
                 "ArborCore",
+                "ArborSeal",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
@@ -144,7 +146,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArborCLITests",
-            dependencies: ["arbor", "ArborCore", "ArborKeyStore", "ArborTestSupport"],
+            dependencies: ["arbor", "ArborCore", "ArborKeyStore", "ArborServer", "ArborTestSupport"],
             swiftSettings: strictSettings
         ),
     ],

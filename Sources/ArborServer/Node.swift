@@ -8,6 +8,7 @@ public struct Node: Sendable {
     public let tokens: TokenService
     public let random: RandomService
     public let limits: NodeLimits
+    public let clock: NodeClock
 
     public init(
         database: NodeDatabase, limits: NodeLimits = NodeLimits(), clock: NodeClock = .system,
@@ -15,6 +16,7 @@ public struct Node: Sendable {
     ) {
         self.database = database
         self.limits = limits
+        self.clock = clock
         tokens = TokenService(database: database, clock: clock, metrics: metrics)
         random = RandomService(limit: limits.randomBytes)
     }
@@ -25,6 +27,6 @@ public struct Node: Sendable {
     /// Routes behind a token. Keyrings (`KeyringRoutes`) and the Transit surface
     /// (`TransitRoutes`, whose errors take Vault's shape) are added here as they come.
     var tokenRoutes: [any NodeRoutes] {
-        [TokenRoutes(tokens: tokens, limits: limits), RandomRoutes(tokens: tokens, random: random)]
+        [TokenRoutes(tokens: tokens, limits: limits), RandomRoutes(tokens: tokens, random: random), StreamRoutes(node: self)]
     }
 }

@@ -17,6 +17,7 @@ public enum NodeApplication {
     ) -> some ApplicationProtocol {
         Application(
             responder: responder(for: node),
+            server: .http1(configuration: .init(idleTimeout: .seconds(node.limits.idleTimeoutSeconds))),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in await onRunning(host, channel.localAddress?.port ?? port) },
             logger: logger
