@@ -11,6 +11,10 @@ import Testing
 
 @testable import ArborServer
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `POST /v1/keyrings/:name/stream/{encrypt,decrypt}` through the real router: round trips of
 /// several sizes, the same age format as `arbor encrypt/decrypt --keyring`, header errors as 4xx
 /// JSON before any body, and mid-stream failures as an aborted body that never holds an
@@ -215,6 +219,59 @@ struct StreamRouteTests {
                 root: node.rootToken, #"{"policies":[{"operations":["encrypt"],"keyrings":["pay*"]}]}"#)
             #expect(try await client.stream("encrypt", "payments", [1, 2, 3], token: sealOnly).status == .ok)
             #expect(try await client.stream("decrypt", "payments", file, token: sealOnly).status == .forbidden)
+        }
+    }
+}
+
+/// The idle timeout through a real socket: an upload that stops sending is closed by the node.
+@Suite("stream idle timeout")
+struct StreamIdleTimeoutTests {
+    @Test("a stream upload that goes silent is closed after NodeLimits.idleTimeoutSeconds")
+    func stalledUpload() async throws {
+        var limits = NodeLimits()
+        limits.idleTimeoutSeconds = 1
+        let node = try await TestNode(limits: limits)
+        try await SealedKeyringStore(database: node.database).save(try MeshKeyring.create(name: "payments", owner: node.directory.secret))
+        let token = node.rootToken
+        try await NodeApplication.make(node: node.node, logger: node.logger).test(.live) { client in
+            let port = try #require(client.port)
+            // Chunked, one piece of body, then nothing: the node must close the connection, not wait forever.
+            let outcome = try RawConnection.stall(
+                port: port,
+                request: "POST /v1/keyrings/payments/stream/encrypt HTTP/1.1\r\nHost: localhost\r\nX-Arbor-Token: \(token)\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+            #expect(outcome == .closedByNode)
+        }
+    }
+}
+
+/// A blocking TCP client for the one thing the test clients cannot do: stop sending mid-body.
+enum RawConnection {
+    enum Outcome: Equatable { case closedByNode, stillOpen }
+
+    /// Sends `request`, then reads until the node closes (end of file or reset), or gives up after
+    /// 30 s (a guard against a hang, far above the timeout under test).
+    static func stall(port: Int, request: String) throws -> Outcome {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(descriptor >= 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(connected == 0)
+        var guardTime = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &guardTime, socklen_t(MemoryLayout<timeval>.size))
+        let bytes = Array(request.utf8)
+        try #require(send(descriptor, bytes, bytes.count, 0) == bytes.count)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count == 0 || (count < 0 && errno == ECONNRESET) { return .closedByNode }
+            if count < 0 { return .stillOpen }
         }
     }
 }
