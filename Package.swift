@@ -81,6 +81,7 @@ let package = Package(
                 "ArborCore",
                 "ArborKeyStore",
                 "ArborOperations",
+                "ArborSeal",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -144,6 +145,7 @@ let package = Package(
                 "ArborServer",
                 "ArborOperations",
                 "ArborCore",
+                "ArborSeal",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -152,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArborCLITests",
-            dependencies: ["arbor", "ArborCore", "ArborKeyStore", "ArborTestSupport"],
+            dependencies: ["arbor", "ArborCore", "ArborKeyStore", "ArborServer", "ArborTestSupport"],
             swiftSettings: strictSettings
         ),
     ],

@@ -46,7 +46,7 @@ public struct Node: Sendable {
         [
             TokenRoutes(tokens: tokens, limits: limits), RandomRoutes(tokens: tokens, random: random),
             KeyringRoutes(tokens: tokens, operations: KeyringOperations(store: keyrings), owner: owner, clock: clock, limits: limits),
-            MetricsRoutes(tokens: tokens, registry: metricsRegistry),
+            StreamRoutes(node: self), MetricsRoutes(tokens: tokens, registry: metricsRegistry),
         ]
     }
 }

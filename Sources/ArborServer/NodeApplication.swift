@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
@@ -19,7 +20,7 @@ public enum NodeApplication {
     ) throws -> some ApplicationProtocol {
         Application(
             responder: responder(for: node),
-            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0.configuration) } ?? .http1(),
+            server: try NodeApplication.server(tls: tls, idleTimeout: .seconds(node.limits.idleTimeoutSeconds)),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in await onRunning(host, channel.localAddress?.port ?? port) },
             logger: logger
@@ -42,6 +43,13 @@ public enum NodeApplication {
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// HTTP/1.1 with an idle timeout (a connection silent that long is closed, also mid-upload),
+    /// over TLS when configured.
+    static func server(tls: NodeTLS?, idleTimeout: TimeAmount) throws -> HTTPServerBuilder {
+        let http = HTTPServerBuilder.http1(configuration: .init(idleTimeout: idleTimeout))
+        return try tls.map { try .tls(http, tlsConfiguration: $0.configuration) } ?? http
     }
 
     /// Every route of the node under `/v1`: the open ones, then those behind a token.

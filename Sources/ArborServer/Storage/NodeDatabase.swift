@@ -9,6 +9,8 @@ public final class NodeDatabase: Sendable {
 
     let pool: DatabasePool
     public let sealer: SecretSealer
+    /// The node's path in the key tree (the origin it records when it seals).
+    public let nodePath: TreePath
 
     /// Opens (creating if need be) the database at `path` and migrates it. The node's keys must
     /// be the ones the database was created with; another node's key is refused before anything
@@ -21,6 +23,7 @@ public final class NodeDatabase: Sendable {
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         pool = try DatabasePool(path: path, configuration: configuration)
         sealer = SecretSealer(node: keys)
+        nodePath = keys.path
         try Self.migrator.migrate(pool)
         try bind(to: keys)
     }
