@@ -51,6 +51,9 @@ struct TransitRouteTests {
             let chacha = try await client.send(
                 .post, "/v1/transit/keys/c", token: root, header: Self.vault, json: #"{"type":"chacha20-poly1305"}"#)
             #expect(try Self.data(chacha)["type"] as? String == "chacha20-poly1305")
+            // `bao write -f` sends a JSON null body.
+            let null = try await client.send(.put, "/v1/transit/keys/n", token: root, header: Self.vault, json: "null")
+            #expect(try Self.data(null)["type"] as? String == "aes256-gcm96")
             let again = try await client.send(.post, "/v1/transit/keys/k", token: root, header: Self.vault)
             #expect(again.status == .ok)
             let rsa = try await client.send(.post, "/v1/transit/keys/r", token: root, header: Self.vault, json: #"{"type":"rsa-2048"}"#)

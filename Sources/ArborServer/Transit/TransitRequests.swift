@@ -1,15 +1,31 @@
 import ArborCore
 import ArborOperations
 
+/// A Transit request body. The `vault`/`bao` CLIs send `null` for a write without data
+/// (`bao write -f`), which Vault reads as no fields: every field of these bodies is optional.
+protocol TransitRequest: Decodable {
+    init()
+}
+
+/// A body that may be JSON `null`, read as the request with no fields.
+struct TransitBody<Request: TransitRequest>: Decodable {
+    let request: Request
+
+    init(from decoder: any Decoder) throws {
+        let isNull = (try? decoder.singleValueContainer().decodeNil()) ?? false
+        request = isNull ? Request() : try Request(from: decoder)
+    }
+}
+
 /// One Transit item: `plaintext` (base64) or `ciphertext`, an optional base64 `context`, the
 /// `key_version` to use, and a `reference` echoed in its batch result. Other Vault fields
 /// (`nonce`, `type`, `partial_failure_response_code`, …) are ignored.
 struct TransitItem: Decodable {
-    let plaintext: String?
-    let ciphertext: String?
-    let context: String?
-    let keyVersion: UInt32?
-    let reference: String?
+    var plaintext: String?
+    var ciphertext: String?
+    var context: String?
+    var keyVersion: UInt32?
+    var reference: String?
 
     private enum CodingKeys: String, CodingKey {
         case plaintext, ciphertext, context, reference
@@ -18,15 +34,21 @@ struct TransitItem: Decodable {
 }
 
 /// The body of `encrypt`, `decrypt` and `rewrap`: one item, or `batch_input`.
-struct TransitItemRequest: Decodable {
+struct TransitItemRequest: TransitRequest {
     let item: TransitItem
     let batchInput: [TransitItem]?
     /// The key type, for an `encrypt` that creates its key.
-    let type: String?
+    var type: String?
 
     private enum CodingKeys: String, CodingKey {
         case batchInput = "batch_input"
         case type
+    }
+
+    init() {
+        item = TransitItem()
+        batchInput = nil
+        type = nil
     }
 
     init(from decoder: any Decoder) throws {
@@ -41,14 +63,14 @@ struct TransitItemRequest: Decodable {
 }
 
 /// The body of `POST transit/keys/:name`: Vault's `type`; the other options are ignored.
-struct TransitKeyCreateRequest: Decodable {
-    let type: String?
+struct TransitKeyCreateRequest: TransitRequest {
+    var type: String?
 }
 
 /// The body of `POST transit/keys/:name/config`: `min_decryption_version` retires the epochs
 /// below it; Vault's other settings are ignored.
-struct TransitKeyConfigRequest: Decodable {
-    let minDecryptionVersion: Int64?
+struct TransitKeyConfigRequest: TransitRequest {
+    var minDecryptionVersion: Int64?
 
     private enum CodingKeys: String, CodingKey {
         case minDecryptionVersion = "min_decryption_version"
@@ -56,15 +78,15 @@ struct TransitKeyConfigRequest: Decodable {
 }
 
 /// The body of `datakey/{plaintext,wrapped}/:name`.
-struct TransitDataKeyRequest: Decodable {
-    let context: String?
-    let bits: Int?
+struct TransitDataKeyRequest: TransitRequest {
+    var context: String?
+    var bits: Int?
 }
 
 /// The body of `POST transit/random`.
-struct TransitRandomRequest: Decodable {
-    let bytes: Int?
-    let format: String?
+struct TransitRandomRequest: TransitRequest {
+    var bytes: Int?
+    var format: String?
 }
 
 /// Vault's key types, as Arbor ciphers: `aes256-gcm96` (Vault's default) is AES-256-GCM and

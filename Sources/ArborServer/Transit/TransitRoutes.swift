@@ -197,8 +197,8 @@ struct TransitRoutes: NodeRoutes {
         }
     }
 
-    private func decode<Value: Decodable>(_ type: Value.Type, _ request: Request) async throws -> Value {
-        try await JSONBody.decode(type, from: request, limit: limits.jsonBodyBytes)
+    private func decode<Value: TransitRequest>(_ type: Value.Type, _ request: Request) async throws -> Value {
+        try await JSONBody.decode(TransitBody<Value>.self, from: request, limit: limits.jsonBodyBytes).request
     }
 
     /// Registers a write for both POST and PUT.
