@@ -99,7 +99,10 @@ struct TransitRouteTests {
             let wrongContext = try await client.send(
                 .post, "/v1/transit/decrypt/fresh", token: root, header: Self.vault, json: #"{"ciphertext":"\#(ciphertext)"}"#)
             #expect(wrongContext.status == .badRequest)
-            #expect(try Self.errors(wrongContext).count == 1)
+            #expect(
+                try Self.errors(wrongContext) == [
+                    "the token does not authenticate: it was altered, or the context differs from the one it was sealed with"
+                ])
 
             _ = try await client.send(.post, "/v1/transit/keys/fresh/rotate", token: root, header: Self.vault)
             let rewrapped = try Self.data(
@@ -125,6 +128,10 @@ struct TransitRouteTests {
                 .post, "/v1/transit/encrypt/fresh", token: root, header: Self.vault, json: #"{"plaintext":"%%"}"#)
             #expect(badBase64.status == .badRequest)
             #expect(try Self.errors(badBase64) == ["the field 'plaintext' is not valid base64"])
+            let noKey = try await client.send(
+                .post, "/v1/transit/decrypt/none", token: root, header: Self.vault, json: #"{"ciphertext":"\#(ciphertext)"}"#)
+            #expect(noKey.status == .notFound)
+            #expect(try Self.errors(noKey).count == 1)
             let wrongType = try await client.send(
                 .post, "/v1/transit/encrypt/fresh", token: root, header: Self.vault, json: #"{"plaintext":1}"#)
             #expect(wrongType.status == .badRequest)
