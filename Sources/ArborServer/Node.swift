@@ -40,13 +40,19 @@ public struct Node: Sendable {
     /// Routes anyone may call.
     var openRoutes: [any NodeRoutes] { [HealthRoutes(database: database), OpenAPIRoutes()] }
 
-    /// Routes behind a token. The Transit surface (`TransitRoutes`, whose errors take Vault's
-    /// shape) is added here as it comes.
+    /// Routes behind a token.
     var tokenRoutes: [any NodeRoutes] {
         [
             TokenRoutes(tokens: tokens, limits: limits), RandomRoutes(tokens: tokens, random: random),
             KeyringRoutes(tokens: tokens, operations: KeyringOperations(store: keyrings), owner: owner, clock: clock, limits: limits),
             StreamRoutes(node: self), MetricsRoutes(tokens: tokens, registry: metricsRegistry),
         ]
+    }
+
+    /// Vault's Transit surface, behind a token too, but registered apart: its errors, the token
+    /// check's included, take Vault's shape (`TransitErrorMiddleware` wraps the authenticator).
+    var transitRoutes: TransitRoutes {
+        TransitRoutes(
+            tokens: tokens, operations: KeyringOperations(store: keyrings), owner: owner, clock: clock, limits: limits, random: random)
     }
 }

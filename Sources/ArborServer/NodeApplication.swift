@@ -61,6 +61,10 @@ public enum NodeApplication {
         for routes in node.openRoutes { routes.register(on: v1) }
         let authenticated = v1.group().add(middleware: TokenAuthenticator(tokens: node.tokens))
         for routes in node.tokenRoutes { routes.register(on: authenticated) }
+        // Transit's errors, the token check's included, take Vault's shape: its error middleware
+        // wraps its own authenticator.
+        let transit = v1.group("transit").add(middleware: TransitErrorMiddleware()).add(middleware: TokenAuthenticator(tokens: node.tokens))
+        node.transitRoutes.register(on: transit)
         return router
     }
 
