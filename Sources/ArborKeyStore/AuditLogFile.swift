@@ -44,25 +44,13 @@ public final class AuditLogFile: Sendable {
         var progress = try AuditChainVerifier(signer: signer.publicKeys).start()
         var last: AuditEntry?
         var lastHead: AuditHead?
-        if let reader = FileHandle(forReadingAtPath: path) {
-            defer { try? reader.close() }
-            var carry: [UInt8] = []
-            var offset: off_t = 0
-            while let chunk = try reader.read(upToCount: 1 << 16), !chunk.isEmpty {
-                carry += chunk
-                var start = 0
-                while let newline = carry[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                    try progress.add(line: String(decoding: carry[start..<newline], as: UTF8.self))
-                    start = newline + 1
-                }
-                offset += off_t(start)
-                carry.removeFirst(start)
-            }
+        if FileManager.default.fileExists(atPath: path) {
+            let (complete, torn) = try AuditLogLines.forEach(in: path) { try progress.add(line: $0) }
             _ = try progress.finish()
             last = progress.last
             lastHead = progress.lastHead
             // A line cut short by a crash was never synced, so never acknowledged: drop it.
-            if !carry.isEmpty, truncate(path, offset) != 0 {
+            if torn > 0, truncate(path, off_t(complete)) != 0 {
                 throw ArborError(
                     .ioFailure, "cannot drop the torn last line of the audit log '\(path)': \(String(cString: strerror(errno)))")
             }

@@ -132,4 +132,15 @@ struct AuditLogTests {
         #expect(forged.status == 3)
         #expect(forged.stderr.contains("not signed by the node's key"), "\(forged.stderr)")
     }
+
+    @Test("a file with an endless line is refused without being buffered whole")
+    func endlessLine() throws {
+        defer { arbor.remove() }
+        let keys = try node()
+        try Data(repeating: UInt8(ascii: "x"), count: 3 << 20).write(to: URL(fileURLWithPath: arbor.path("audit.log")))
+        let refused = try verify()
+        #expect(refused.status == 5, "\(refused.stderr)")
+        #expect(refused.stderr.contains("longer than"), "\(refused.stderr)")
+        #expect(throws: ArborError(.corruptFile, "")) { try AuditLogFile(path: arbor.path("audit.log"), signer: keys) }
+    }
 }

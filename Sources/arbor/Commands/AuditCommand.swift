@@ -57,7 +57,10 @@ struct AuditVerifyCommand: AsyncParsableCommand {
             return head
         }
         var progress = try AuditChainVerifier(signer: verified.leaf.publicKeys).start(expectedHead: expectedHead)
-        try Self.forEachLine(of: log) { try progress.add(line: $0) }
+        let (_, torn) = try AuditLogLines.forEach(in: log) { try progress.add(line: $0) }
+        guard torn == 0 else {
+            throw ArborError(.corruptFile, "the audit log's last line has no newline: it was cut short while being written or truncated")
+        }
         let report = try progress.finish()
         let result = Result(
             valid: true, node: verified.leaf.path.description, cluster: verified.cluster, entries: report.entries, heads: report.heads,
@@ -68,22 +71,5 @@ struct AuditVerifyCommand: AsyncParsableCommand {
                 "\n\(report.unsignedEntries) entries after the last signed head (entry \(report.lastSignedSequence)) rest on the hash chain alone"
         }
         try output.emit(result, human: text)
-    }
-
-    /// Streams the file's lines (without their newline), so a log of any size is checked in one pass.
-    static func forEachLine(of path: String, _ body: (String) throws -> Void) throws {
-        var carry: [UInt8] = []
-        try streamInput(path) { chunk in
-            carry += chunk
-            var start = 0
-            while let newline = carry[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                try body(String(decoding: carry[start..<newline], as: UTF8.self))
-                start = newline + 1
-            }
-            carry.removeFirst(start)
-        }
-        guard carry.isEmpty else {
-            throw ArborError(.corruptFile, "the audit log's last line has no newline: it was cut short while being written or truncated")
-        }
     }
 }
