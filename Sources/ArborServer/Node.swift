@@ -14,6 +14,8 @@ public struct Node: Sendable {
     let owner: NodeSecret
     public let clock: NodeClock
     public let limits: NodeLimits
+    /// Requests per token and failed authentications per address (`limits`).
+    let rateLimits: NodeRateLimits
     /// One entry per request and signed heads (docs/audit.md); nil only in tests that look at
     /// something else.
     public let audit: NodeAudit?
@@ -35,6 +37,7 @@ public struct Node: Sendable {
         keyrings = SealedKeyringStore(database: database, clock: clock)
         tokens = TokenService(database: database, clock: clock, metrics: metrics)
         random = RandomService(limit: limits.randomBytes)
+        rateLimits = NodeRateLimits(limits: limits, clock: clock, metrics: metrics)
     }
 
     /// Routes anyone may call.

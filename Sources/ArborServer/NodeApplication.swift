@@ -20,7 +20,7 @@ public enum NodeApplication {
     ) throws -> some ApplicationProtocol {
         Application(
             responder: responder(for: node),
-            server: try NodeApplication.server(tls: tls, idleTimeout: .seconds(node.limits.idleTimeoutSeconds)),
+            server: try NodeApplication.server(tls: tls, limits: node.limits),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in await onRunning(host, channel.localAddress?.port ?? port) },
             logger: logger
@@ -45,10 +45,15 @@ public enum NodeApplication {
         try await group.run()
     }
 
-    /// HTTP/1.1 with an idle timeout (a connection silent that long is closed, also mid-upload),
-    /// over TLS when configured.
-    static func server(tls: NodeTLS?, idleTimeout: TimeAmount) throws -> HTTPServerBuilder {
-        let http = HTTPServerBuilder.http1(configuration: .init(idleTimeout: idleTimeout))
+    /// HTTP/1.1 with an idle timeout (a connection silent that long is closed, also mid-upload)
+    /// and a header limit (431), over TLS when configured.
+    static func server(tls: NodeTLS?, limits: NodeLimits) throws -> HTTPServerBuilder {
+        let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
+            maxHeaderFieldSize: limits.headerBytes, maxHeaderListSize: limits.headerBytes)
+        let http = HTTPServerBuilder.http1(
+            configuration: .init(
+                additionalChannelHandlers: [HeaderSizeLimitHandler()], idleTimeout: .seconds(limits.idleTimeoutSeconds),
+                httpDecoderConfiguration: decoder))
         return try tls.map { try .tls(http, tlsConfiguration: $0.configuration) } ?? http
     }
 
@@ -58,12 +63,14 @@ public enum NodeApplication {
         // Requests, durations and errors per route, into the process's metrics backend.
         router.add(middleware: MetricsMiddleware())
         let v1 = router.group("v1")
-        for routes in node.openRoutes { routes.register(on: v1) }
-        let authenticated = v1.group().add(middleware: TokenAuthenticator(tokens: node.tokens))
+        let open = v1.group().add(middleware: OpenRouteRateLimit(rateLimits: node.rateLimits))
+        for routes in node.openRoutes { routes.register(on: open) }
+        let authenticator = TokenAuthenticator(tokens: node.tokens, rateLimits: node.rateLimits)
+        let authenticated = v1.group().add(middleware: authenticator)
         for routes in node.tokenRoutes { routes.register(on: authenticated) }
         // Transit's errors, the token check's included, take Vault's shape: its error middleware
         // wraps its own authenticator.
-        let transit = v1.group("transit").add(middleware: TransitErrorMiddleware()).add(middleware: TokenAuthenticator(tokens: node.tokens))
+        let transit = v1.group("transit").add(middleware: TransitErrorMiddleware()).add(middleware: authenticator)
         node.transitRoutes.register(on: transit)
         return router
     }

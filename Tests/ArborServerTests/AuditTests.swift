@@ -20,13 +20,13 @@ struct AuditTests {
         let rootToken: String
         let logPath: String
 
-        init(sink: (any AuditSink)? = nil) async throws {
+        init(sink: (any AuditSink)? = nil, limits: NodeLimits = NodeLimits()) async throws {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("arbor-audit-test-\(UUID().uuidString)").path
             directory = try NodeDataDirectory.development(at: path, now: 1_800_000_000)
             logPath = directory.auditLogPath
             let audit = NodeAudit(sink: try sink ?? AuditLogFile(path: logPath, signer: directory.keys), node: directory.keys)
             node = Node(
-                database: try NodeDatabase(path: directory.databasePath, node: directory.keys), owner: directory.secret,
+                database: try NodeDatabase(path: directory.databasePath, node: directory.keys), owner: directory.secret, limits: limits,
                 clock: NodeClock(now: { 1_800_000_000 }, milliseconds: { 1_800_000_000_123 }), audit: audit)
             rootToken = try await node.tokens.createRoot().reveal()
         }

@@ -46,6 +46,18 @@ struct OpenAPITests {
         #expect(Set(items) == Set(Operation.allCases.map(\.rawValue)))
     }
 
+    @Test("every operation documents the refusals any request can meet: 429 rate_limited and 431")
+    func refusalsDocumented() throws {
+        let paths = try #require(try Self.document()["paths"] as? [String: [String: Any]])
+        let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options"]
+        for (path, operations) in paths {
+            for (method, operation) in operations where methods.contains(method) {
+                let responses = try #require((operation as? [String: Any])?["responses"] as? [String: Any])
+                #expect(responses["429"] != nil && responses["431"] != nil, "\(method.uppercased()) \(path) lacks 429 or 431")
+            }
+        }
+    }
+
     @Test("the node serves the document at /v1/openapi.json, without a token")
     func served() async throws {
         let node = try await TestNode()

@@ -5,19 +5,29 @@ import Logging
 
 /// Authenticates every request behind it: the token comes from `X-Arbor-Token`, `X-Vault-Token`
 /// (for the Transit surface) or `Authorization: Bearer`. No token, or one that is not valid, is
-/// 401; the route itself authorizes its operation (403).
+/// 401; the route itself authorizes its operation (403). An address that has failed too often is
+/// 429 before its token is looked at, and a token over its request rate is 429.
 struct TokenAuthenticator: RouterMiddleware {
     typealias Context = NodeRequestContext
 
     let tokens: TokenService
+    let rateLimits: NodeRateLimits
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let token = try await tokens.authenticate(Self.presentedToken(in: request.headers), logger: context.logger)
+        try rateLimits.checkAuthentication(client: context.clientAddress)
+        let token: TokenRecord
+        do {
+            token = try await tokens.authenticate(Self.presentedToken(in: request.headers), logger: context.logger)
+        } catch let error as NodeError where error.status == .unauthorized {
+            rateLimits.recordFailedAuthentication(client: context.clientAddress)
+            throw error
+        }
         context.token = token
         AuditTrail.note(accessor: token.accessor)
         // Every later log line of the request names the token, by accessor.
         context.logger[metadataKey: "token.accessor"] = "\(token.accessor)"
+        try rateLimits.takeRequest(token: token.accessor, client: context.clientAddress)
         return try await next(request, context)
     }
 
@@ -34,6 +44,18 @@ struct TokenAuthenticator: RouterMiddleware {
             return SecretBytes(copying: Array(authorization.utf8.dropFirst(scheme.utf8.count)))
         }
         return nil
+    }
+}
+
+/// The request rate on the routes open to anyone (health, the OpenAPI document), by client address.
+struct OpenRouteRateLimit: RouterMiddleware {
+    typealias Context = NodeRequestContext
+
+    let rateLimits: NodeRateLimits
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try rateLimits.takeRequest(token: nil, client: context.clientAddress)
+        return try await next(request, context)
     }
 }
 

@@ -22,6 +22,7 @@ public struct NodeError: Error, HTTPResponseError, Hashable, Sendable, CustomStr
             case bodyTooLarge = "body_too_large"
             case invalidRequest = "invalid_request"
             case tooManyRequests = "too_many_requests"
+            case rateLimited = "rate_limited"
             case unavailable = "unavailable"
             case auditUnavailable = "audit_unavailable"
             case internalError = "internal"
@@ -60,6 +61,8 @@ public struct NodeError: Error, HTTPResponseError, Hashable, Sendable, CustomStr
         public static let invalidRequest = Code(.invalidRequest)
         /// 429: a limit on the rate or number of requests.
         public static let tooManyRequests = Code(.tooManyRequests)
+        /// 429: over a rate limit (requests per token, or failed authentications per address).
+        public static let rateLimited = Code(.rateLimited)
         /// 503: the node is not ready.
         public static let unavailable = Code(.unavailable)
         /// 503: the audit log cannot be written, so the node answers nothing (as Vault does).
@@ -85,7 +88,7 @@ public struct NodeError: Error, HTTPResponseError, Hashable, Sendable, CustomStr
             case .conflict: .conflict
             case .bodyTooLarge, .limitExceeded: .contentTooLarge
             case .invalidRequest: .unprocessableContent
-            case .tooManyRequests: .tooManyRequests
+            case .tooManyRequests, .rateLimited: .tooManyRequests
             case .unavailable, .auditUnavailable: .serviceUnavailable
             case .internalError: .internalServerError
             }
@@ -95,10 +98,19 @@ public struct NodeError: Error, HTTPResponseError, Hashable, Sendable, CustomStr
     public let code: Code
     /// Safe to show to the caller.
     public let message: String
+    /// For a 429: the seconds after which the client may try again (`Retry-After`).
+    public private(set) var retryAfterSeconds: Int?
 
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
+    }
+
+    /// 429 `rate_limited`, with `Retry-After`.
+    static func rateLimited(retryAfter seconds: Int, _ message: String) -> NodeError {
+        var error = NodeError(.rateLimited, message)
+        error.retryAfterSeconds = seconds
+        return error
     }
 
     public var status: HTTPResponse.Status { code.status }
@@ -114,6 +126,7 @@ public struct NodeError: Error, HTTPResponseError, Hashable, Sendable, CustomStr
         let body = ErrorBody(error: .init(code: code.description, message: message))
         var response = try JSONEncoder().encode(body, from: request, context: context)
         response.status = status
+        if let retryAfterSeconds { response.headers[.retryAfter] = "\(retryAfterSeconds)" }
         return response
     }
 }

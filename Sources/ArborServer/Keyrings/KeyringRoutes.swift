@@ -61,6 +61,7 @@ struct KeyringRoutes: NodeRoutes {
             let body = try await JSONBody.decode(KeyringItemRequest.self, from: request, limit: limits.jsonBodyBytes)
             let read = { (text: String) in try Base64Field.decode(text, field: "plaintext") }
             if let items = try body.batch(.plaintext, read) {
+                try limits.checkBatch(count: items.count)
                 let results = try operations.sealEach(name, items, origin: owner.path, time: milliseconds)
                 return try KeyringBatchResponse(results, KeyringItemResponse.token).response(from: request, context: context)
             }
@@ -72,6 +73,7 @@ struct KeyringRoutes: NodeRoutes {
             let name = try authorize(.decrypt, context)
             let body = try await JSONBody.decode(KeyringItemRequest.self, from: request, limit: limits.jsonBodyBytes)
             if let items = try body.batch(.ciphertext, { $0 }) {
+                try limits.checkBatch(count: items.count)
                 let results = try operations.openEach(name, items)
                 return try KeyringBatchResponse(results, KeyringItemResponse.bytes).response(from: request, context: context)
             }
@@ -84,6 +86,7 @@ struct KeyringRoutes: NodeRoutes {
             let body = try await JSONBody.decode(KeyringItemRequest.self, from: request, limit: limits.jsonBodyBytes)
             let origin = KeyringOperations<SealedKeyringStore>.RewrapOrigin.replacedBy(owner.path)
             if let items = try body.batch(.ciphertext, { $0 }) {
+                try limits.checkBatch(count: items.count)
                 let results = try operations.rewrapEach(name, items, origin: origin, time: milliseconds)
                 return try KeyringBatchResponse(results, KeyringItemResponse.token).response(from: request, context: context)
             }

@@ -7,6 +7,8 @@ import Hummingbird
 struct TransitError: Error {
     let status: HTTPResponse.Status
     let errors: [String]
+    /// `Retry-After` on a 429.
+    var retryAfterSeconds: Int?
 
     /// What Vault answers for a missing, wrong or insufficient token alike.
     static let permissionDenied = TransitError(status: .forbidden, errors: ["permission denied"])
@@ -19,6 +21,7 @@ struct TransitError: Error {
         case .unprocessableContent, .conflict: self.init(status: .badRequest, errors: [error.message])
         default: self.init(status: error.status, errors: [error.message])
         }
+        retryAfterSeconds = error.retryAfterSeconds
     }
 
     init(status: HTTPResponse.Status, errors: [String]) {
@@ -28,7 +31,9 @@ struct TransitError: Error {
 
     func response() throws -> Response {
         let body = try JSONEncoder().encode(["errors": errors])
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let retryAfterSeconds { headers[.retryAfter] = "\(retryAfterSeconds)" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }
 

@@ -126,6 +126,7 @@ struct TransitRoutes: NodeRoutes {
     private func read<Input>(
         _ items: [TransitItem], _ name: String, field: KeyPath<TransitItem, String?>, _ parse: (String) throws -> Input
     ) throws -> [KeyringBatch.Read<Input>] {
+        try limits.checkBatch(count: items.count)
         let asked = items.compactMap(\.keyVersion).filter { $0 != 0 }
         let active = asked.isEmpty ? nil : try operations.summary(name).activeEpoch
         return items.map { item in

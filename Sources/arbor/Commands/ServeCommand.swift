@@ -2,6 +2,7 @@ import ArborCore
 import ArborKeyStore
 import ArborServer
 import ArgumentParser
+import Configuration
 import Foundation
 import Logging
 import Metrics
@@ -27,17 +28,24 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Development mode: a throwaway root, node and database in a temporary directory.")
     var dev = false
 
-    @Option(name: .long, help: ArgumentHelp("With --dev: use this root token instead of a random one.", valueName: "token"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("With --dev: use this root token instead of a random one (or ARBOR_DEV_ROOT_TOKEN).", valueName: "token"))
     var devRootToken: String?
+
+    @Option(name: .long, help: ArgumentHelp("A JSON file of settings (or ARBOR_CONFIG); see docs/server.md.", valueName: "file"))
+    var config: String?
 
     @Option(name: .long, help: ArgumentHelp("The data directory made by 'arbor serve init'.", valueName: "dir"))
     var data: String?
 
-    @Option(name: .long, help: ArgumentHelp("Address to listen on; port 0 picks a free port.", valueName: "host:port"))
-    var listen = "127.0.0.1:8200"
+    @Option(
+        name: .long, help: ArgumentHelp("Address to listen on (default 127.0.0.1:8200); port 0 picks a free port.", valueName: "host:port"))
+    var listen: String?
 
-    @Option(name: .long, help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
-    var logLevel = "info"
+    @Option(
+        name: .long, help: ArgumentHelp("trace, debug, info (default), notice, warning, error or critical.", valueName: "level"))
+    var logLevel: String?
 
     @Option(name: .long, help: ArgumentHelp("Serve HTTPS with this PEM certificate chain (with --tls-key).", valueName: "file"))
     var tlsCert: String?
@@ -46,31 +54,61 @@ struct ServeCommand: AsyncParsableCommand {
     var tlsKey: String?
 
     @Option(name: .long, help: ArgumentHelp("The oldest TLS version accepted: 1.3 (default) or 1.2.", valueName: "version"))
-    var tlsMinVersion = NodeTLS.MinimumVersion.tls13.rawValue
+    var tlsMinVersion: String?
+
+    @OptionGroup(title: "Limits") var limits: ServeLimitOptions
+
+    /// The flags given, for `ServeSettings` (which adds the environment, the file and defaults).
+    var givenSettings: [ServeSettings.Key: ConfigContent] {
+        var given: [ServeSettings.Key: ConfigContent] = [:]
+        let strings: [(ServeSettings.Key, String?)] = [
+            (.listen, listen), (.data, data), (.logLevel, logLevel), (.tlsCert, tlsCert), (.tlsKey, tlsKey),
+            (.tlsMinVersion, tlsMinVersion), (.devRootToken, devRootToken),
+        ]
+        for case (let key, let value?) in strings { given[key] = .string(value) }
+        let integers: [(ServeSettings.Key, Int?)] = [
+            (.jsonBodyBytes, limits.jsonBodyBytes), (.randomBytes, limits.randomBytes), (.batchItems, limits.batchItems),
+            (.idleTimeoutSeconds, limits.idleTimeoutSeconds), (.headerBytes, limits.headerBytes), (.requestBurst, limits.requestBurst),
+            (.failedAuthBurst, limits.failedAuthBurst),
+        ]
+        for case (let key, let value?) in integers { given[key] = .int(value) }
+        let numbers: [(ServeSettings.Key, Double?)] = [
+            (.requestsPerSecond, limits.requestsPerSecond), (.failedAuthPerSecond, limits.failedAuthPerSecond),
+        ]
+        for case (let key, let value?) in numbers { given[key] = .double(value) }
+        return given
+    }
 
     func run() async throws {
-        guard dev != (data != nil) else {
-            throw ArborError(.invalidArgument, "run either 'arbor serve --dev' or 'arbor serve --data DIR' (made by 'arbor serve init')")
+        let settings = try await ServeSettings.resolve(
+            flags: givenSettings, configFile: config, environment: ProcessInfo.processInfo.environment)
+        guard dev != (settings.data != nil) else {
+            throw ArborError(
+                .invalidArgument,
+                "run either 'arbor serve --dev' or 'arbor serve --data DIR' (made by 'arbor serve init'; or ARBOR_DATA, or 'data' in the config file)"
+            )
         }
-        guard devRootToken == nil || dev else { throw ArborError(.invalidArgument, "--dev-root-token goes with --dev only") }
-        if let devRootToken, devRootToken.isEmpty || devRootToken.utf8.count > 256 {
+        guard settings.devRootToken == nil || dev else {
+            throw ArborError(.invalidArgument, "--dev-root-token (ARBOR_DEV_ROOT_TOKEN) goes with --dev only")
+        }
+        if let devRootToken = settings.devRootToken, devRootToken.isEmpty || devRootToken.utf8.count > 256 {
             throw ArborError(.invalidArgument, "--dev-root-token takes 1 to 256 characters")
         }
-        let address = try ListenAddress(parsing: listen)
-        guard (tlsCert == nil) == (tlsKey == nil) else { throw ArborError(.invalidArgument, "--tls-cert and --tls-key go together") }
-        guard let minimumVersion = NodeTLS.MinimumVersion(rawValue: tlsMinVersion) else {
-            throw ArborError(.invalidArgument, "--tls-min-version takes 1.3 or 1.2")
+        let address = settings.listen
+        guard (settings.tlsCertificate == nil) == (settings.tlsKey == nil) else {
+            throw ArborError(.invalidArgument, "--tls-cert and --tls-key go together")
         }
-        let tls = try tlsCert.map { try NodeTLS(certificateFile: $0, keyFile: tlsKey!, minimumVersion: minimumVersion) }
-        guard let level = Logger.Level(rawValue: logLevel) else {
-            throw ArborError(.invalidArgument, "--log-level takes trace, debug, info, notice, warning, error or critical")
+        let tls = try settings.tlsCertificate.map {
+            try NodeTLS(certificateFile: $0, keyFile: settings.tlsKey!, minimumVersion: settings.tlsMinimumVersion)
         }
+        let level = settings.logLevel
+        let devRootToken = settings.devRootToken
         let logger = Logger(label: "arbor.node") { JSONLogHandler(label: $0, level: level) }
 
         let temporary = dev ? FileManager.default.temporaryDirectory.appendingPathComponent("arbor-dev-\(UUID().uuidString)").path : nil
         let directory =
             try temporary.map { try NodeDataDirectory.development(at: $0, now: Int64(Date().timeIntervalSince1970)) }
-            ?? NodeDataDirectory.open(data!)
+            ?? NodeDataDirectory.open(settings.data!)
         defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
 
         let audit = NodeAudit(sink: try AuditLogFile(path: directory.auditLogPath, signer: directory.keys), node: directory.keys)
@@ -79,7 +117,7 @@ struct ServeCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let node = Node(
             database: try NodeDatabase(path: directory.databasePath, node: directory.keys), owner: directory.secret,
-            metricsRegistry: registry, audit: audit)
+            limits: settings.limits, metricsRegistry: registry, audit: audit)
         let rootToken =
             dev ? try await node.tokens.createRoot(chosen: devRootToken.map { TokenSecret(SecretBytes(copying: Array($0.utf8))) }) : nil
         let scheme = tls == nil ? "http" : "https"
@@ -104,6 +142,36 @@ struct ServeCommand: AsyncParsableCommand {
         try await NodeApplication.runUntilSignalled(application, node: node, logger: logger)
         logger.info("node stopped")
     }
+}
+
+/// `arbor serve`'s limit flags (`limits.…` in the config file, `ARBOR_LIMITS_…` in the environment).
+struct ServeLimitOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The largest JSON body (default 1048576).", valueName: "bytes"))
+    var jsonBodyBytes: Int?
+
+    @Option(name: .long, help: ArgumentHelp("The most random bytes in one answer (default 65536).", valueName: "bytes"))
+    var randomBytes: Int?
+
+    @Option(name: .long, help: ArgumentHelp("The most items in a batch, 1 to 1000 (default 1000).", valueName: "count"))
+    var batchItems: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Close a connection silent this long (default 60).", valueName: "seconds"))
+    var idleTimeoutSeconds: Int?
+
+    @Option(name: .long, help: ArgumentHelp("The most bytes of request headers; more is 431 (default 32768).", valueName: "bytes"))
+    var headerBytes: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Requests per second per token; 0 or unset: no limit.", valueName: "rate"))
+    var requestsPerSecond: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Requests a token may make at once (default: a second's worth).", valueName: "count"))
+    var requestBurst: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Failed authentications per second per address (default 1; 0: no limit).", valueName: "rate"))
+    var failedAuthPerSecond: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Failed authentications an address may make at once (default 20).", valueName: "count"))
+    var failedAuthBurst: Int?
 }
 
 /// `arbor serve init`: a data directory from a node key and its chain, and the root token.

@@ -1,0 +1,62 @@
+import Synchronization
+
+/// Token buckets by key (a token's accessor, a client's address): each holds up to `burst`
+/// requests and refills at `perSecond`. Time comes from the node's clock, so tests move it
+/// instead of sleeping.
+final class RateLimiter: Sendable {
+    /// Above this many keys, full buckets (keys idle long enough to have refilled) are dropped, so
+    /// that a stream of new addresses cannot grow the table without bound.
+    static let maximumKeys = 10_000
+
+    private struct Bucket {
+        var tokens: Double
+        var updated: Int64
+    }
+
+    let limit: RateLimit
+    private let clock: NodeClock
+    private let buckets = Mutex<[String: Bucket]>([:])
+
+    init(_ limit: RateLimit, clock: NodeClock) {
+        self.limit = limit
+        self.clock = clock
+    }
+
+    /// Takes one request from `key`'s bucket: nil if it had one, else the seconds until it will.
+    func take(_ key: String) -> Int? {
+        update(key, cost: 1)
+    }
+
+    /// The seconds until `key` may try again, without taking anything; nil if it may now.
+    func waitTime(_ key: String) -> Int? {
+        update(key, cost: 0)
+    }
+
+    private func update(_ key: String, cost: Double) -> Int? {
+        let now = clock.nowMilliseconds()
+        let capacity = Double(limit.burst)
+        return buckets.withLock { buckets in
+            // Asking about a key with no bucket (an address that never failed) adds none.
+            guard cost > 0 || buckets[key] != nil else { return nil }
+            var bucket = buckets[key] ?? Bucket(tokens: capacity, updated: now)
+            let elapsed = Double(max(0, now - bucket.updated)) / 1000
+            bucket.tokens = min(capacity, bucket.tokens + elapsed * limit.perSecond)
+            bucket.updated = now
+            // A zero cost asks whether one request would pass.
+            guard bucket.tokens >= max(cost, 1) else {
+                buckets[key] = bucket
+                return max(1, Int(((1 - bucket.tokens) / limit.perSecond).rounded(.up)))
+            }
+            bucket.tokens -= cost
+            if buckets[key] == nil, buckets.count >= Self.maximumKeys { dropFull(&buckets, capacity: capacity, now: now) }
+            buckets[key] = bucket
+            return nil
+        }
+    }
+
+    private func dropFull(_ buckets: inout [String: Bucket], capacity: Double, now: Int64) {
+        buckets = buckets.filter { _, bucket in
+            bucket.tokens + Double(max(0, now - bucket.updated)) / 1000 * limit.perSecond < capacity
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import ArborCore
+import ArborServer
+import Configuration
+import Foundation
+import Logging
+import Testing
+
+@testable import arbor
+
+/// `arbor serve`'s settings: flag over environment over config file over default; a config file
+/// with an unknown key, a value of the wrong type or a secret is refused, naming the key and file.
+@Suite("arbor serve settings")
+struct ServeSettingsTests {
+    /// A config file in a fresh directory.
+    struct ConfigFile {
+        let path: String
+
+        init(_ json: String) throws {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("arbor-settings-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            path = directory.appendingPathComponent("arbor.json").path
+            try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+        }
+
+        func remove() { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+    }
+
+    static let file = """
+        {"listen": "127.0.0.1:1001", "log_level": "debug",
+         "tls": {"min_version": "1.2"},
+         "limits": {"json_body_bytes": 2048, "batch_items": 10, "requests_per_second": 50, "failed_auth_burst": 7}}
+        """
+
+    @Test("each setting comes from its flag, else its ARBOR_ variable, else the file, else its default")
+    func precedence() async throws {
+        let file = try ConfigFile(Self.file)
+        defer { file.remove() }
+        let environment = ["ARBOR_LISTEN": "127.0.0.1:1002", "ARBOR_LIMITS_JSON_BODY_BYTES": "4096", "ARBOR_LIMITS_BATCH_ITEMS": "20"]
+        let flags: [ServeSettings.Key: ConfigContent] = [.listen: .string("127.0.0.1:1003"), .batchItems: .int(30)]
+
+        let all = try await ServeSettings.resolve(flags: flags, configFile: file.path, environment: environment)
+        #expect(all.listen.port == 1003)
+        #expect(all.limits.batchItems == 30)
+        #expect(all.limits.jsonBodyBytes == 4096)
+        #expect(all.logLevel == .debug)
+        #expect(all.tlsMinimumVersion == .tls12)
+        #expect(all.limits.requestRate == RateLimit(perSecond: 50, burst: 50))
+        #expect(all.limits.failedAuthenticationRate == RateLimit(perSecond: 1, burst: 7))
+
+        let noFlags = try await ServeSettings.resolve(flags: [:], configFile: file.path, environment: environment)
+        #expect(noFlags.listen.port == 1002 && noFlags.limits.batchItems == 20)
+
+        // The file named by ARBOR_CONFIG when there is no --config.
+        let fileOnly = try await ServeSettings.resolve(flags: [:], configFile: nil, environment: ["ARBOR_CONFIG": file.path])
+        #expect(fileOnly.listen.port == 1001 && fileOnly.limits.batchItems == 10 && fileOnly.limits.jsonBodyBytes == 2048)
+
+        let defaults = try await ServeSettings.resolve(flags: [:], configFile: nil, environment: [:])
+        #expect(defaults.listen == (try ListenAddress(parsing: "127.0.0.1:8200")))
+        #expect(defaults.logLevel == .info && defaults.tlsMinimumVersion == .tls13 && defaults.data == nil)
+        #expect(defaults.limits == NodeLimits())
+    }
+
+    @Test("a rate of 0 turns a limit off; the dev root token comes from the environment")
+    func rateOffAndSecretFromEnvironment() async throws {
+        let settings = try await ServeSettings.resolve(
+            flags: [:], configFile: nil,
+            environment: ["ARBOR_LIMITS_FAILED_AUTH_PER_SECOND": "0", "ARBOR_DEV_ROOT_TOKEN": "fixed", "ARBOR_DATA": "/srv/arbor"])
+        #expect(settings.limits.failedAuthenticationRate == nil)
+        #expect(settings.devRootToken == "fixed")
+        #expect(settings.data == "/srv/arbor")
+    }
+
+    /// The message of the `invalidArgument` that resolving throws.
+    func refusal(_ json: String?, environment: [String: String] = [:]) async throws -> (message: String, path: String) {
+        let file = try json.map(ConfigFile.init)
+        defer { file?.remove() }
+        let error = await #expect(throws: ArborError.self) {
+            try await ServeSettings.resolve(flags: [:], configFile: file?.path, environment: environment)
+        }
+        #expect(error?.code == .invalidArgument)
+        return (error?.message ?? "", file?.path ?? "")
+    }
+
+    @Test("an unknown key in the file is refused, naming the key and the file")
+    func unknownKey() async throws {
+        for (json, key) in [
+            (#"{"limits": {"json_body_byte": 5}}"#, "limits.json_body_byte"), (#"{"listn": "127.0.0.1:1"}"#, "listn"),
+            (#"{"tls": {"cert": "a", "ca": "b"}}"#, "tls.ca"),
+        ] {
+            let (message, path) = try await refusal(json)
+            #expect(message.contains("unknown key '\(key)'") && message.contains(path), "\(message)")
+        }
+    }
+
+    @Test("a value of the wrong type is refused, naming the key and where it came from")
+    func wrongType() async throws {
+        for (json, key, type) in [
+            (#"{"listen": 8200}"#, "listen", "a string"), (#"{"limits": {"batch_items": true}}"#, "limits.batch_items", "an integer"),
+            (#"{"limits": {"header_bytes": "8192"}}"#, "limits.header_bytes", "an integer"),
+            (#"{"limits": {"idle_timeout_seconds": 2.5}}"#, "limits.idle_timeout_seconds", "an integer"),
+            (#"{"limits": {"requests_per_second": "fast"}}"#, "limits.requests_per_second", "a number"),
+            (#"{"tls": "yes"}"#, "tls", "an object"),
+        ] {
+            let (message, path) = try await refusal(json)
+            #expect(message.contains("'\(key)'") && message.contains(path) && message.contains(type), "\(message)")
+        }
+        let (message, _) = try await refusal(nil, environment: ["ARBOR_LIMITS_BATCH_ITEMS": "many"])
+        #expect(message == "ARBOR_LIMITS_BATCH_ITEMS must be an integer")
+        let (range, path) = try await refusal(#"{"limits": {"batch_items": 5000}}"#)
+        #expect(range.contains("'limits.batch_items' in \(path)") && range.contains("1 to 1000"), "\(range)")
+    }
+
+    @Test("secrets are never read from the config file; a file that is not a JSON object is refused")
+    func secretsAndMalformed() async throws {
+        let (secret, path) = try await refusal(#"{"dev_root_token": "s3cret"}"#)
+        #expect(secret.contains("secrets are not read from the config file") && secret.contains(path))
+        #expect(!secret.contains("s3cret"))
+        let (malformed, malformedPath) = try await refusal("[1, 2]")
+        #expect(malformed == "the config file \(malformedPath) is not a JSON object")
+        let (missing, _) = try await refusal(nil, environment: ["ARBOR_CONFIG": "/nonexistent/arbor.json"])
+        #expect(missing.contains("/nonexistent/arbor.json"))
+    }
+
+    @Test("arbor serve with a bad config file exits 2 and says which key of which file")
+    func commandRefusesBadFile() throws {
+        let arbor = try ArborExecutable()
+        defer { arbor.remove() }
+        try Data(#"{"limits": {"rate": 5}}"#.utf8).write(to: URL(fileURLWithPath: arbor.path("arbor.json")))
+        let outcome = try arbor.run(["serve", "--dev", "--config", arbor.path("arbor.json")])
+        #expect(outcome.status == 2)
+        #expect(
+            outcome.stderr.contains("unknown key 'limits.rate'") && outcome.stderr.contains(arbor.path("arbor.json")), "\(outcome.stderr)")
+        let environment = try arbor.run(["serve", "--dev"], environment: ["ARBOR_LIMITS_HEADER_BYTES": "big"])
+        #expect(environment.status == 2)
+        #expect(environment.stderr.contains("ARBOR_LIMITS_HEADER_BYTES must be an integer"), "\(environment.stderr)")
+    }
+}
