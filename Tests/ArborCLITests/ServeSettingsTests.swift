@@ -121,6 +121,23 @@ struct ServeSettingsTests {
         #expect(missing.contains("/nonexistent/arbor.json"))
     }
 
+    @Test("a running node takes its limits from the config file: a request rate of 1 with burst 1 answers the second lookup 429")
+    func runningNodeReadsTheFile() async throws {
+        let arbor = try ArborExecutable()
+        defer { arbor.remove() }
+        let config = arbor.path("arbor.json")
+        try Data(#"{"listen": "127.0.0.1:0", "limits": {"requests_per_second": 1, "request_burst": 1}}"#.utf8)
+            .write(to: URL(fileURLWithPath: config))
+        let node = try ServeCLITests.RunningNode(arbor, ["serve", "--dev", "--config", config], expectToken: true)
+        let token = try #require(node.rootToken)
+        #expect(node.url.hasPrefix("http://127.0.0.1:"))
+        #expect(try await node.get("/v1/auth/token/lookup-self", token: token).status == 200)
+        let refused = try await node.get("/v1/auth/token/lookup-self", token: token)
+        #expect(refused.status == 429)
+        #expect((refused.body["error"] as? [String: Any])?["code"] as? String == "rate_limited")
+        #expect(node.terminate().status == 0)
+    }
+
     @Test("arbor serve with a bad config file exits 2 and says which key of which file")
     func commandRefusesBadFile() throws {
         let arbor = try ArborExecutable()
