@@ -184,6 +184,26 @@ struct KeyringOriginTests {
         }
     }
 
+    @Test("the replay memory is in the database: a node reopened on it still refuses the token")
+    func replayAcrossRestart() async throws {
+        let node = try await Self.node()
+        let root = node.rootToken
+        let body = try await node.test { client in
+            let token = try Self.ciphertext(
+                try await client.send(.post, "/v1/keyrings/payments/encrypt", token: root, json: #"{"plaintext":"AQ=="}"#))
+            let body = #"{"ciphertext":"\#(token)","reject_replay":true}"#
+            #expect(try await client.send(.post, "/v1/keyrings/payments/decrypt", token: root, json: body).status == .ok)
+            return body
+        }
+        let reopened = Node(
+            database: try NodeDatabase(path: node.directory.databasePath, node: node.directory.keys), owner: node.directory.secret,
+            clock: NodeClock { 1_800_000_000 }, identity: try node.directory.signingIdentity)
+        let again = try await NodeApplication.make(node: reopened, logger: node.logger).test(.router) { client in
+            try await client.send(.post, "/v1/keyrings/payments/decrypt", token: root, json: body)
+        }
+        #expect(try again.status == .badRequest && again.errorCode() == "replayed")
+    }
+
     @Test("the options keep the routes' refusals: missing token 401, denied 403, bad base64 422")
     func refusals() async throws {
         let node = try await Self.node()
