@@ -221,6 +221,14 @@ struct KeyringOriginTests {
             let badBase64 = try await client.send(
                 .post, "/v1/keyrings/payments/encrypt", token: node.rootToken, json: #"{"plaintext":"%%","sign_origin":true}"#)
             #expect(try badBase64.status == .unprocessableContent && badBase64.errorCode() == "invalid_request")
+            // An option the route does not apply is refused, never ignored.
+            for (path, json) in [
+                ("encrypt", #"{"plaintext":"AQ==","reject_replay":true}"#), ("decrypt", #"{"ciphertext":"x","sign_origin":true}"#),
+                ("rewrap", #"{"ciphertext":"x","require_signed_origin":true}"#),
+            ] {
+                let response = try await client.send(.post, "/v1/keyrings/payments/\(path)", token: node.rootToken, json: json)
+                #expect(try response.status == .unprocessableContent && response.errorCode() == "invalid_request", "\(path)")
+            }
         }
     }
 }

@@ -38,6 +38,23 @@ struct KeyringItemRequest: Decodable {
         rejectReplay = try container.decodeIfPresent(Bool.self, forKey: .rejectReplay) ?? false
     }
 
+    /// The request options, by their wire names.
+    enum Option: String {
+        case signOrigin = "sign_origin"
+        case requireSignedOrigin = "require_signed_origin"
+        case rejectReplay = "reject_replay"
+    }
+
+    /// Refuses an option this route does not apply, so a caller never believes a check was made.
+    func refuseOptions(except allowed: Set<Option>) throws {
+        let given: [(Option, Bool)] = [
+            (.signOrigin, signOrigin), (.requireSignedOrigin, requireSignedOrigin), (.rejectReplay, rejectReplay),
+        ]
+        if let (option, _) = given.first(where: { $0.1 && !allowed.contains($0.0) }) {
+            throw NodeError(.invalidRequest, "'\(option.rawValue)' does not apply to this route")
+        }
+    }
+
     /// Which field carries an item's input.
     enum Field: String {
         case plaintext, ciphertext

@@ -63,6 +63,7 @@ struct KeyringRoutes: NodeRoutes {
         group.post("keyrings/:name/encrypt") { request, context -> Response in
             let name = try authorize(.encrypt, context)
             let body = try await JSONBody.decode(KeyringItemRequest.self, from: request, limit: limits.jsonBodyBytes)
+            try body.refuseOptions(except: [.signOrigin])
             let read = { (text: String) in try Base64Field.decode(text, field: "plaintext") }
             let signer = body.signOrigin ? try signingIdentity().keys : nil
             if let items = try body.batch(.plaintext, read) {
@@ -77,6 +78,7 @@ struct KeyringRoutes: NodeRoutes {
         group.post("keyrings/:name/decrypt") { request, context -> Response in
             let name = try authorize(.decrypt, context)
             let body = try await JSONBody.decode(KeyringItemRequest.self, from: request, limit: limits.jsonBodyBytes)
+            try body.refuseOptions(except: [.requireSignedOrigin, .rejectReplay])
             let check = OriginCheck(
                 trusted: try trustedOrigins(required: body.requireSignedOrigin), requireSigned: body.requireSignedOrigin)
             let replay =
@@ -92,6 +94,7 @@ struct KeyringRoutes: NodeRoutes {
         group.post("keyrings/:name/rewrap") { request, context -> Response in
             let name = try authorize(.rewrap, context)
             let body = try await JSONBody.decode(KeyringItemRequest.self, from: request, limit: limits.jsonBodyBytes)
+            try body.refuseOptions(except: [.signOrigin])
             let origin = try rewrapOrigin(keepSigned: body.signOrigin)
             if let items = try body.batch(.ciphertext, { $0 }) {
                 let results = try operations.rewrapEach(name, items, origin: origin, time: milliseconds)
