@@ -22,12 +22,18 @@ public struct Node: Sendable {
     /// What `GET /v1/sys/metrics` emits: the registry behind the process's metrics backend (empty
     /// when the metrics go elsewhere, as in tests that count them with a test factory).
     public let metricsRegistry: PrometheusCollectorRegistry
+    /// The node's keys and certificate chain, for `sign`, `verify` and signed token origins; nil
+    /// when it was started without its chain (those routes then answer 503).
+    public let identity: NodeSigningIdentity?
+    /// The tokens `decrypt` admitted with `reject_replay`, remembered in the database.
+    let replayState: DatabaseStateStore
 
     public init(
         database: NodeDatabase, owner: NodeSecret, limits: NodeLimits = NodeLimits(), clock: NodeClock = .system,
         metrics: any MetricsFactory = MetricsSystem.factory, metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-        audit: NodeAudit? = nil
+        audit: NodeAudit? = nil, identity: NodeSigningIdentity? = nil
     ) {
+        self.identity = identity
         self.metricsRegistry = metricsRegistry
         self.database = database
         self.limits = limits
@@ -38,6 +44,7 @@ public struct Node: Sendable {
         tokens = TokenService(database: database, clock: clock, metrics: metrics)
         random = RandomService(limit: limits.randomBytes)
         rateLimits = NodeRateLimits(limits: limits, clock: clock, metrics: metrics)
+        replayState = DatabaseStateStore(database: database, name: "replay")
     }
 
     /// Routes anyone may call.
@@ -47,8 +54,12 @@ public struct Node: Sendable {
     var tokenRoutes: [any NodeRoutes] {
         [
             TokenRoutes(tokens: tokens, limits: limits), RandomRoutes(tokens: tokens, random: random),
-            KeyringRoutes(tokens: tokens, operations: KeyringOperations(store: keyrings), owner: owner, clock: clock, limits: limits),
+            KeyringRoutes(
+                tokens: tokens, operations: KeyringOperations(store: keyrings), owner: owner, identity: identity,
+                replayState: replayState, clock: clock, limits: limits),
             StreamRoutes(node: self), MetricsRoutes(tokens: tokens, registry: metricsRegistry),
+            SignatureRoutes(tokens: tokens, identity: identity, clock: clock, limits: limits),
+            AuditHeadRoutes(tokens: tokens, audit: audit),
         ]
     }
 

@@ -27,7 +27,8 @@ struct AuditTests {
             let audit = NodeAudit(sink: try sink ?? AuditLogFile(path: logPath, signer: directory.keys), node: directory.keys)
             node = Node(
                 database: try NodeDatabase(path: directory.databasePath, node: directory.keys), owner: directory.secret, limits: limits,
-                clock: NodeClock(now: { 1_800_000_000 }, milliseconds: { 1_800_000_000_123 }), audit: audit)
+                clock: NodeClock(now: { 1_800_000_000 }, milliseconds: { 1_800_000_000_123 }), audit: audit,
+                identity: try directory.signingIdentity)
             rootToken = try await node.tokens.createRoot().reveal()
         }
 
@@ -49,6 +50,7 @@ struct AuditTests {
             throw ArborError(.ioFailure, "disk full")
         }
         func signHead(time: Int64) async throws -> AuditHead? { throw ArborError(.ioFailure, "disk full") }
+        var lastHead: AuditHead? { nil }
     }
 
     @Test("each request leaves one entry: operation, masked accessor, result; denied and failed requests too; never the token")

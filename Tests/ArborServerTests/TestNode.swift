@@ -27,7 +27,8 @@ final class TestNode: Sendable {
         database = try NodeDatabase(path: directory.databasePath, node: directory.keys)
         let time = self.time
         node = Node(
-            database: database, owner: directory.secret, limits: limits, clock: NodeClock { time.withLock { $0 } }, metrics: metrics)
+            database: database, owner: directory.secret, limits: limits, clock: NodeClock { time.withLock { $0 } }, metrics: metrics,
+            identity: try directory.signingIdentity)
         rootToken = try await node.tokens.createRoot().reveal()
     }
 

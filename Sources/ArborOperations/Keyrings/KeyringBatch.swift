@@ -41,14 +41,15 @@ public enum KeyringBatch {
 }
 
 extension KeyringOperations {
-    /// Seals each plaintext with the keyring's active epoch (the keyring is read once).
+    /// Seals each plaintext with the keyring's active epoch (the keyring is read once), each with
+    /// a hybrid origin signature by `signer` when given.
     public func sealEach(
-        _ reference: String, _ items: [KeyringBatch.Read<[UInt8]>], origin: TreePath, time: Int64
+        _ reference: String, _ items: [KeyringBatch.Read<[UInt8]>], origin: TreePath, time: Int64, signer: NodeKeySet? = nil
     ) throws -> [Result<MeshToken, ArborError>] {
         try KeyringBatch.check(count: items.count)
         let keyring = try store.load(reference)
         return KeyringBatch.each(items) { item in
-            try keyring.seal(item.input, context: item.context, origin: origin, time: time)
+            try keyring.seal(item.input, context: item.context, origin: origin, time: time, signer: signer, signature: .hybrid)
         }
     }
 

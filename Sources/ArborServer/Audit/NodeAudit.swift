@@ -9,6 +9,8 @@ public protocol AuditSink: Sendable {
     ) async throws -> AuditEntry
     @discardableResult
     func signHead(time: Int64) async throws -> AuditHead?
+    /// The last head signed, as the log holds it (nil before the first).
+    var lastHead: AuditHead? { get }
 }
 
 extension AuditLogFile: AuditSink {}

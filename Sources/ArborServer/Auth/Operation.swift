@@ -18,13 +18,15 @@ public enum Operation: String, Codable, Sendable, CaseIterable, CustomStringConv
     case random
     case tokenCreate = "token.create"
     case metrics
+    /// The audit log's latest signed head (`GET /v1/sys/audit/head`).
+    case auditRead = "audit.read"
 
     /// Whether a rule must also match the keyring's name for this operation.
     public var isKeyringScoped: Bool {
         switch self {
         case .keyringCreate, .keyringRead, .keyringRotate, .keyringConfigure, .keyringRetire, .encrypt, .decrypt, .rewrap, .dataKey:
             true
-        case .keyringList, .sign, .verify, .random, .tokenCreate, .metrics:
+        case .keyringList, .sign, .verify, .random, .tokenCreate, .metrics, .auditRead:
             false
         }
     }

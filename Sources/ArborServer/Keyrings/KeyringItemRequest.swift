@@ -4,7 +4,8 @@ import Foundation
 
 /// The body of `encrypt`, `decrypt` and `rewrap`: one item (`plaintext` in base64 to encrypt,
 /// `ciphertext` as `arbor:v1:` token text otherwise, and an optional base64 `context`), or
-/// `batch_input`, a list of such items.
+/// `batch_input`, a list of such items; and options for the whole request: `sign_origin`
+/// (encrypt, rewrap), `require_signed_origin` and `reject_replay` (decrypt).
 struct KeyringItemRequest: Decodable {
     struct Item: Decodable {
         let plaintext: String?
@@ -14,14 +15,44 @@ struct KeyringItemRequest: Decodable {
 
     let item: Item
     let batchInput: [Item]?
+    /// The tokens carry the node's hybrid origin signature.
+    let signOrigin: Bool
+    /// An unsigned token, or one whose signer is not this node, is refused (`origin_not_verified`).
+    let requireSignedOrigin: Bool
+    /// A token already opened within the replay window, or dated outside it, is refused (`replayed`).
+    let rejectReplay: Bool
 
     private enum CodingKeys: String, CodingKey {
         case batchInput = "batch_input"
+        case signOrigin = "sign_origin"
+        case requireSignedOrigin = "require_signed_origin"
+        case rejectReplay = "reject_replay"
     }
 
     init(from decoder: any Decoder) throws {
         item = try Item(from: decoder)
-        batchInput = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent([Item].self, forKey: .batchInput)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        batchInput = try container.decodeIfPresent([Item].self, forKey: .batchInput)
+        signOrigin = try container.decodeIfPresent(Bool.self, forKey: .signOrigin) ?? false
+        requireSignedOrigin = try container.decodeIfPresent(Bool.self, forKey: .requireSignedOrigin) ?? false
+        rejectReplay = try container.decodeIfPresent(Bool.self, forKey: .rejectReplay) ?? false
+    }
+
+    /// The request options, by their wire names.
+    enum Option: String {
+        case signOrigin = "sign_origin"
+        case requireSignedOrigin = "require_signed_origin"
+        case rejectReplay = "reject_replay"
+    }
+
+    /// Refuses an option this route does not apply, so a caller never believes a check was made.
+    func refuseOptions(except allowed: Set<Option>) throws {
+        let given: [(Option, Bool)] = [
+            (.signOrigin, signOrigin), (.requireSignedOrigin, requireSignedOrigin), (.rejectReplay, rejectReplay),
+        ]
+        if let (option, _) = given.first(where: { $0.1 && !allowed.contains($0.0) }) {
+            throw NodeError(.invalidRequest, "'\(option.rawValue)' does not apply to this route")
+        }
     }
 
     /// Which field carries an item's input.

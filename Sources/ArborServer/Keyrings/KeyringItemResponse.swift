@@ -1,12 +1,21 @@
 import ArborCore
+import ArborOperations
 import Hummingbird
 
-/// The answer for one item: its `ciphertext` (token text) or `plaintext` (base64), or, in a
-/// batch, the `error` that item met.
+/// The answer for one item: its `ciphertext` (token text) or `plaintext` (base64) with, on
+/// decrypt, its `origin`; or, in a batch, the `error` that item met.
 struct KeyringItemResponse: Encodable, ResponseEncodable {
     var ciphertext: String?
     var plaintext: String?
+    var origin: Origin?
     var error: ErrorBody.Detail?
+
+    /// The node a decrypted token names as its origin (absent when it is unsigned), and whether
+    /// its signature verified under this node's keys.
+    struct Origin: Encodable {
+        let path: String?
+        let verified: Bool
+    }
 
     static func token(_ token: MeshToken) -> Self { Self(ciphertext: token.text) }
 
@@ -14,6 +23,12 @@ struct KeyringItemResponse: Encodable, ResponseEncodable {
         var bytes = bytes
         defer { bytes.wipe() }
         return Self(plaintext: Base64Field.encode(bytes))
+    }
+
+    static func opened(_ opened: OpenedToken) -> Self {
+        var answer = bytes(opened.plaintext)
+        answer.origin = Origin(path: opened.origin.path?.description, verified: opened.origin.verified)
+        return answer
     }
 
     static func failure(_ error: ArborError) -> Self {

@@ -11,6 +11,10 @@ struct KeyringRoutes: NodeRoutes {
     let operations: KeyringOperations<SealedKeyringStore>
     /// The node's own secret: keyring seeds derive from it, and its path is the tokens' origin.
     let owner: NodeSecret
+    /// The node's keys and chain: the origin signatures it makes and trusts.
+    let identity: NodeSigningIdentity?
+    /// The replay guard's memory, for `reject_replay`.
+    let replayState: DatabaseStateStore
     let clock: NodeClock
     let limits: NodeLimits
 
@@ -59,32 +63,41 @@ struct KeyringRoutes: NodeRoutes {
         group.post("keyrings/:name/encrypt") { request, context -> Response in
             let name = try authorize(.encrypt, context)
             let body = try await JSONBody.decode(KeyringItemRequest.self, from: request, limit: limits.jsonBodyBytes)
+            try body.refuseOptions(except: [.signOrigin])
             let read = { (text: String) in try Base64Field.decode(text, field: "plaintext") }
+            let signer = body.signOrigin ? try signingIdentity().keys : nil
             if let items = try body.batch(.plaintext, read) {
                 try limits.checkBatch(count: items.count)
-                let results = try operations.sealEach(name, items, origin: owner.path, time: milliseconds)
+                let results = try operations.sealEach(name, items, origin: owner.path, time: milliseconds, signer: signer)
                 return try KeyringBatchResponse(results, KeyringItemResponse.token).response(from: request, context: context)
             }
             let item = try body.single(.plaintext, read)
-            let token = try operations.seal(name, plaintext: item.input, context: item.context, origin: owner.path, time: milliseconds)
+            let token = try operations.seal(
+                name, plaintext: item.input, context: item.context, origin: owner.path, time: milliseconds, signer: signer)
             return try KeyringItemResponse.token(token).response(from: request, context: context)
         }
         group.post("keyrings/:name/decrypt") { request, context -> Response in
             let name = try authorize(.decrypt, context)
             let body = try await JSONBody.decode(KeyringItemRequest.self, from: request, limit: limits.jsonBodyBytes)
+            try body.refuseOptions(except: [.requireSignedOrigin, .rejectReplay])
+            let check = OriginCheck(
+                trusted: try trustedOrigins(required: body.requireSignedOrigin), requireSigned: body.requireSignedOrigin)
+            let replay =
+                body.rejectReplay ? try ReplayCheck(store: replayState, windowSeconds: Self.replayWindowSeconds, now: milliseconds) : nil
             if let items = try body.batch(.ciphertext, { $0 }) {
                 try limits.checkBatch(count: items.count)
-                let results = try operations.openEach(name, items)
-                return try KeyringBatchResponse(results, KeyringItemResponse.bytes).response(from: request, context: context)
+                let results = try operations.openEach(name, items, check: check, replay: replay)
+                return try KeyringBatchResponse(results, KeyringItemResponse.opened).response(from: request, context: context)
             }
             let item = try body.single(.ciphertext, { $0 })
-            let plaintext = try operations.open(name, tokenText: item.input, context: item.context)
-            return try KeyringItemResponse.bytes(plaintext).response(from: request, context: context)
+            let opened = try operations.open(name, tokenText: item.input, context: item.context, check: check, replay: replay)
+            return try KeyringItemResponse.opened(opened).response(from: request, context: context)
         }
         group.post("keyrings/:name/rewrap") { request, context -> Response in
             let name = try authorize(.rewrap, context)
             let body = try await JSONBody.decode(KeyringItemRequest.self, from: request, limit: limits.jsonBodyBytes)
-            let origin = KeyringOperations<SealedKeyringStore>.RewrapOrigin.replacedBy(owner.path)
+            try body.refuseOptions(except: [.signOrigin])
+            let origin = try rewrapOrigin(keepSigned: body.signOrigin)
             if let items = try body.batch(.ciphertext, { $0 }) {
                 try limits.checkBatch(count: items.count)
                 let results = try operations.rewrapEach(name, items, origin: origin, time: milliseconds)
@@ -94,6 +107,32 @@ struct KeyringRoutes: NodeRoutes {
             let token = try operations.rewrap(name, tokenText: item.input, context: item.context, origin: origin, time: milliseconds)
             return try KeyringItemResponse.token(token).response(from: request, context: context)
         }
+    }
+
+    /// How far a token's time may be from the node's clock under `reject_replay`, either way: as
+    /// `arbor keyring open --replay-window`'s default.
+    static let replayWindowSeconds: Int64 = 300
+
+    private func signingIdentity() throws -> NodeSigningIdentity {
+        guard let identity else {
+            throw NodeError(.unavailable, "this node was started without its certificate chain, so it makes and checks no origin signature")
+        }
+        return identity
+    }
+
+    /// The signers whose origin signatures decrypt verifies: this node.
+    private func trustedOrigins(required: Bool) throws -> [TreePath: PublicKeySet] {
+        guard let keys = required ? try signingIdentity().keys : identity?.keys else { return [:] }
+        return [keys.path: keys.publicKeys]
+    }
+
+    /// Rewrap names the node as the new origin, unsigned; with `sign_origin` it keeps the token's
+    /// origin instead, which must be signed by this node, and signs the new token.
+    private func rewrapOrigin(keepSigned: Bool) throws -> KeyringOperations<SealedKeyringStore>.RewrapOrigin {
+        guard keepSigned else { return .replacedBy(owner.path) }
+        let keys = try signingIdentity().keys
+        let trusted = [keys.path: keys.publicKeys]
+        return .attested(policy: .requireSignature(minimum: .hybrid) { trusted[$0] }, attester: keys)
     }
 
     /// Authorizes `operation` on the keyring named in the path, and returns that name.

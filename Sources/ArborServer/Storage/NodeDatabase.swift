@@ -60,6 +60,14 @@ public final class NodeDatabase: Sendable {
                 table.column("updated_at", .integer).notNull()
             }
         }
+        migrator.registerMigration("v2: state") { db in
+            // Small pieces of durable state by name (the replay guard's memory), read and
+            // rewritten in one write transaction.
+            try db.create(table: "state") { table in
+                table.primaryKey("name", .text)
+                table.column("value", .blob).notNull()
+            }
+        }
         return migrator
     }
 

@@ -117,7 +117,7 @@ struct ServeCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let node = Node(
             database: try NodeDatabase(path: directory.databasePath, node: directory.keys), owner: directory.secret,
-            limits: settings.limits, metricsRegistry: registry, audit: audit)
+            limits: settings.limits, metricsRegistry: registry, audit: audit, identity: try directory.signingIdentity)
         let rootToken =
             dev ? try await node.tokens.createRoot(chosen: devRootToken.map { TokenSecret(SecretBytes(copying: Array($0.utf8))) }) : nil
         let scheme = tls == nil ? "http" : "https"
