@@ -157,7 +157,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ArborCLITests",
-            dependencies: ["arbor", "ArborCore", "ArborKeyStore", "ArborServer", "ArborTestSupport"],
+            dependencies: [
+                "arbor", "ArborCore", "ArborKeyStore", "ArborServer", "ArborTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
     ],

@@ -59,7 +59,11 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         var progress = try AuditChainVerifier(signer: verified.leaf.publicKeys).start(expectedHead: expectedHead)
         let (_, torn) = try AuditLogLines.forEach(in: log) { try progress.add(line: $0) }
         guard torn == 0 else {
-            throw ArborError(.corruptFile, "the audit log's last line has no newline: it was cut short while being written or truncated")
+            // Refused, not skipped: the verifier cannot tell a crash mid-write from a cut by hand.
+            throw ArborError(
+                .corruptFile,
+                "the audit log's last line has no newline: it was cut short while being written or truncated; if the node crashed, starting it again drops that line (never synced, so never acknowledged)"
+            )
         }
         let report = try progress.finish()
         let result = Result(
