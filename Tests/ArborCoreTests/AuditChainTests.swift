@@ -70,6 +70,19 @@ struct AuditChainTests {
         }
     }
 
+    @Test("a line writes any field text as Python's json.dumps does, and reads back to the same entry")
+    func lineEscaping() throws {
+        // Quotes, backslash, slash, the short escapes, other control characters, non-ASCII and
+        // U+2028: what a client could put in a request path that ends up in `operation`.
+        let text = "a\"b\\c/d\n\r\t\u{08}\u{0C}\u{01}\u{1F}é€😀\u{2028}"
+        let entry = try AuditEntry.next(
+            after: nil, time: 1, requestID: "r", accessor: "", operation: text, keyring: "", result: "ok", client: "")
+        let line = AuditRecord.entry(entry).line
+        // Expected text from Python: json.dumps(text, ensure_ascii=False).
+        #expect(line.contains(#""operation":"a\"b\\c/d\n\r\t\b\f\u0001\u001fé€😀\#u{2028}","#))
+        #expect(try AuditRecord(line: line) == .entry(entry))
+    }
+
     @Test("an untouched log verifies, with its heads and no unsigned tail")
     func genuine() throws {
         let lines = try log()

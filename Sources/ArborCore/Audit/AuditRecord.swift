@@ -6,8 +6,8 @@ public enum AuditRecord: Sendable, Equatable {
     case entry(AuditEntry)
     case head(AuditHead)
 
-    /// The flat JSON shape of both kinds; `type` says which.
-    struct Line: Codable {
+    /// The flat JSON shape of both kinds, as read; `type` says which.
+    struct Line: Decodable {
         var type: String
         var seq: UInt64
         var time: Int64
@@ -25,21 +25,33 @@ public enum AuditRecord: Sendable, Equatable {
         var signature: String?
     }
 
-    /// The line, without its newline.
+    /// The line, without its newline: the JSON object with sorted keys and no spaces, as
+    /// Python's `json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)` writes it.
+    /// Written by hand rather than by `JSONEncoder`, because the node writes one per request.
     public var line: String {
-        let line: Line =
-            switch self {
-            case .entry(let entry):
-                Line(
-                    type: "entry", seq: entry.sequence, time: entry.time, hash: Hex.encode(entry.hash), requestId: entry.requestID,
-                    accessor: entry.accessor, operation: entry.operation, keyring: entry.keyring, result: entry.result,
-                    client: entry.client, prev: Hex.encode(entry.previousHash))
-            case .head(let head):
-                Line(
-                    type: "head", seq: head.sequence, time: head.time, hash: Hex.encode(head.hash), signer: head.signerKeyID.hex,
-                    signature: Data(head.signatureBytes).base64EncodedString())
-            }
-        return String(decoding: try! Self.encoder.encode(line), as: UTF8.self)
+        var writer = JSONLineWriter()
+        switch self {
+        case .entry(let entry):
+            writer.member("accessor", string: entry.accessor)
+            writer.member("client", string: entry.client)
+            writer.member("hash", string: Hex.encode(entry.hash))
+            writer.member("keyring", string: entry.keyring)
+            writer.member("operation", string: entry.operation)
+            writer.member("prev", string: Hex.encode(entry.previousHash))
+            writer.member("request_id", string: entry.requestID)
+            writer.member("result", string: entry.result)
+            writer.member("seq", number: "\(entry.sequence)")
+            writer.member("time", number: "\(entry.time)")
+            writer.member("type", string: "entry")
+        case .head(let head):
+            writer.member("hash", string: Hex.encode(head.hash))
+            writer.member("seq", number: "\(head.sequence)")
+            writer.member("signature", string: Data(head.signatureBytes).base64EncodedString())
+            writer.member("signer", string: head.signerKeyID.hex)
+            writer.member("time", number: "\(head.time)")
+            writer.member("type", string: "head")
+        }
+        return writer.finish()
     }
 
     /// Parses a line. An entry whose recorded hash is not the hash of its fields is refused here
@@ -74,13 +86,6 @@ public enum AuditRecord: Sendable, Equatable {
             throw ArborError(.corruptFile, "an audit log line has the unknown type '\(line.type.prefix(32))'")
         }
     }
-
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 
     private static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()

@@ -103,25 +103,17 @@ public struct MeshToken: Sendable, Equatable {
         }
     }
 
-    public var text: String {
-        Self.textPrefix
-            + Data(encoded).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    public var text: String { Self.textPrefix + Base64URL.encode(encoded) }
 
     public init(text: String) throws {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.hasPrefix(Self.textPrefix) else {
             throw ArborError.malformed("a mesh token starts with '\(Self.textPrefix)'")
         }
-        let body = trimmed.dropFirst(Self.textPrefix.count)
-        guard body.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
-            throw ArborError.malformed("a mesh token's body is base64url without padding")
+        // Canonical base64url only (unused bits zero), so one token has one text.
+        guard let encoded = Base64URL.decode(trimmed.utf8.dropFirst(Self.textPrefix.utf8.count)) else {
+            throw ArborError.malformed("a mesh token's body is not canonical base64url without padding")
         }
-        var base64 = body.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64) else { throw ArborError.malformed("a mesh token's body is not valid base64url") }
-        try self.init(encoded: [UInt8](data))
-        guard self.text == trimmed else { throw ArborError.malformed("the mesh token's base64url is not canonical") }
+        try self.init(encoded: encoded)
     }
 }

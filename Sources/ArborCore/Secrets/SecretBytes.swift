@@ -35,8 +35,15 @@ public struct SecretBytes: Sendable, Equatable, CustomStringConvertible, CustomD
     /// Copies the bytes straight into wiped-on-release memory (no intermediate array, which would
     /// leave a copy in freed memory).
     public init<Bytes: Collection>(copying bytes: Bytes) where Bytes.Element == UInt8 {
-        storage = Storage(count: bytes.count)
-        for (index, byte) in zip(0..<storage.count, bytes) { storage.pointer[index] = byte }
+        let storage = Storage(count: bytes.count)
+        self.storage = storage
+        // Contiguous bytes (arrays, Data, buffers) are copied at once; the loop is for the rest.
+        let copied = bytes.withContiguousStorageIfAvailable { source in
+            storage.pointer.copyMemory(from: UnsafeRawBufferPointer(source))
+        }
+        if copied == nil {
+            for (index, byte) in zip(0..<storage.count, bytes) { storage.pointer[index] = byte }
+        }
     }
 
     /// Lets `body` fill `count` fresh bytes in place; if it throws, the bytes are wiped.

@@ -9,6 +9,10 @@ public final class NodeDatabase: Sendable {
 
     let pool: DatabasePool
     public let sealer: SecretSealer
+    /// Keyrings unsealed by this process, by name, until a write of their row.
+    let keyringCache = RowCache<String, MeshKeyring>()
+    /// Tokens without a use count, by the hash of their secret, until revoked.
+    let tokenCache = RowCache<Data, TokenRecord>()
     /// The node's path in the key tree (the origin it records when it seals).
     public let nodePath: TreePath
 
@@ -83,6 +87,17 @@ public final class NodeDatabase: Sendable {
             throw ArborError(
                 .wrongKeyring,
                 "this data directory belongs to the node key \(stored), not to \(keyID); pass the node key it was created with")
+        }
+    }
+
+    /// Runs one SELECT on the path every request takes (the token, the keyring): without the
+    /// transaction a `read` wraps around it (one statement reads one consistent snapshot anyway),
+    /// with the statement prepared once per connection rather than parsed on every request.
+    func selectOne<T>(_ sql: String, arguments: StatementArguments, _ fetch: (Statement) throws -> T) throws -> T {
+        try pool.unsafeRead { db in
+            let statement = try db.cachedStatement(sql: sql)
+            statement.arguments = arguments
+            return try fetch(statement)
         }
     }
 

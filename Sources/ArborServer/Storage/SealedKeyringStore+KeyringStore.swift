@@ -10,14 +10,14 @@ extension SealedKeyringStore: KeyringCatalog {
     public func location(of reference: String) -> String { "node database, keyring '\(reference)'" }
 
     public func load(_ reference: String) throws -> MeshKeyring {
-        let sealed = try database.pool.read { db in try Self.sealedRow(reference, in: db) }
-        guard let sealed else { throw Self.notFound(reference) }
-        return try unseal(sealed, name: reference)
+        guard let keyring = try cachedKeyring(reference) else { throw Self.notFound(reference) }
+        return keyring
     }
 
     public func create(_ keyring: MeshKeyring, at reference: String) throws {
         let sealed = try seal(keyring)
         let now = clock.now()
+        defer { invalidate(reference) }
         try database.pool.write { db in
             guard try Self.sealedRow(reference, in: db) == nil else {
                 throw ArborError(.fileExists, "a keyring named '\(reference)' exists already")
@@ -30,6 +30,7 @@ extension SealedKeyringStore: KeyringCatalog {
     /// serialises updates, so two rotations never both start from the same epoch.
     public func update(_ reference: String, _ change: (inout MeshKeyring) throws -> Bool) throws -> MeshKeyring {
         let now = clock.now()
+        defer { invalidate(reference) }
         return try database.pool.write { db in
             guard let sealed = try Self.sealedRow(reference, in: db) else { throw Self.notFound(reference) }
             var keyring = try unseal(sealed, name: reference)

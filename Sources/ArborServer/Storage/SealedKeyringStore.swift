@@ -25,13 +25,13 @@ public struct SealedKeyringStore: Sendable {
     public func save(_ keyring: MeshKeyring) async throws {
         let sealed = try seal(keyring)
         let now = clock.now()
+        defer { invalidate(keyring.name) }
         try await database.pool.write { db in try Self.upsert(keyring, sealed: sealed, now: now, in: db) }
     }
 
     /// The keyring, unsealed; nil if there is none of that name.
     public func load(_ name: String) async throws -> MeshKeyring? {
-        let sealed = try await database.pool.read { db in try Self.sealedRow(name, in: db) }
-        return try sealed.map { try unseal($0, name: name) }
+        try cachedKeyring(name)
     }
 
     public func names() async throws -> [String] {
@@ -50,6 +50,19 @@ public struct SealedKeyringStore: Sendable {
             throw ArborError(.corruptFile, "the keyrings row '\(name)' holds another keyring")
         }
         return keyring
+    }
+
+    /// The keyring as every request reads it: from the cache, else unsealed from its row.
+    func cachedKeyring(_ name: String) throws -> MeshKeyring? {
+        try database.keyringCache.value(for: name) {
+            let sealed = try database.selectOne("SELECT sealed FROM keyrings WHERE name = ?", arguments: [name]) { try Data.fetchOne($0) }
+            return try sealed.map { try unseal($0, name: name) }
+        }
+    }
+
+    /// After every write of the row `name`, committed or not.
+    func invalidate(_ name: String) {
+        database.keyringCache.invalidate { key, _ in key == name }
     }
 
     static func sealedRow(_ name: String, in db: Database) throws -> Data? {

@@ -34,11 +34,15 @@ struct TokenStore: Sendable {
     /// is compared in constant time), and takes one use from it if its uses are counted.
     func authenticate(hash: [UInt8], now: Int64) async throws -> Lookup {
         let presented = SecretBytes(copying: hash)
-        let candidates = try await database.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM tokens WHERE lookup = ?", arguments: [Data(hash.prefix(8))])
+        // Tokens with a use count are read every time: each use is taken in the database. The cache
+        // is keyed by the hash of a 256-bit random secret, so its lookup time reveals nothing.
+        let found = try database.tokenCache.value(for: Data(hash), isCacheable: { $0.usesRemaining == nil }) {
+            let candidates = try database.selectOne("SELECT * FROM tokens WHERE lookup = ?", arguments: [Data(hash.prefix(8))]) {
+                try Row.fetchAll($0)
+            }
+            return try candidates.first(where: { SecretBytes(copying: ($0["hash"] as Data)) == presented }).map(Self.record(from:))
         }
-        guard let row = candidates.first(where: { SecretBytes(copying: ($0["hash"] as Data)) == presented }) else { return .unknown }
-        let record = try Self.record(from: row)
+        guard let record = found else { return .unknown }
         if let expiresAt = record.expiresAt, now >= expiresAt { return .expired(accessor: record.accessor) }
         guard let uses = record.usesRemaining else { return .found(record) }
         guard uses > 0 else { return .exhausted(accessor: record.accessor) }
@@ -59,7 +63,8 @@ struct TokenStore: Sendable {
     /// Removes the token; true if it existed.
     @discardableResult
     func revoke(accessor: String) async throws -> Bool {
-        try await database.pool.write { db in
+        defer { database.tokenCache.invalidate { _, record in record.accessor == accessor } }
+        return try await database.pool.write { db in
             try db.execute(sql: "DELETE FROM tokens WHERE accessor = ?", arguments: [accessor])
             return db.changesCount == 1
         }
