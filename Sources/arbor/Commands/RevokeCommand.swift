@@ -1,5 +1,6 @@
 import ArborCore
 import ArborKeyStore
+import ArborOperations
 import ArgumentParser
 
 struct RevokeCommand: AsyncParsableCommand {
@@ -33,16 +34,6 @@ struct RevokeCommand: AsyncParsableCommand {
     @OptionGroup var issuer: IssuerOptions
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let revokedPath: String
-        let revokedKeyID: String
-        let revokerPath: String
-        let reason: String
-        let coversBranch: Bool
-        let time: String
-        let listEntries: Int
-    }
-
     /// Checked in `run` rather than `validate`, so a mistake is one line with exit status 2.
     private func checkOptions() throws {
         guard (chain == nil) != (keyID == nil), (keyID == nil) == (path == nil) else {
@@ -63,11 +54,7 @@ struct RevokeCommand: AsyncParsableCommand {
         let revocation = try issuer.load().revoke(targetKey, at: targetPath, reason: reason, time: now())
         existing.merge([revocation])
         try SecureFile.write(existing.armored, to: list, mode: .public, overwrite: true)
-        let result = Result(
-            revokedPath: targetPath.description, revokedKeyID: targetKey.hex, revokerPath: revocation.revokerPath.description,
-            reason: reason.description, coversBranch: revocation.coversBranch, time: Timestamp.format(revocation.time),
-            listEntries: existing.revocations.count
-        )
+        let result = RevocationSummary(revocation, list: existing)
         try output.emit(
             result,
             human: """
