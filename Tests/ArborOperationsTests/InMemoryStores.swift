@@ -92,3 +92,16 @@ final class InMemoryLeafStateStore: LeafStateStore {
 
     func replaceState(_ bytes: [UInt8]) throws { state = bytes }
 }
+
+/// A revocation list in memory.
+final class InMemoryRevocationListStore: RevocationListStore {
+    private(set) var list: RevocationList?
+    private(set) var saves = 0
+
+    func load() throws -> RevocationList { list ?? RevocationList() }
+
+    func save(_ list: RevocationList) throws {
+        self.list = list
+        saves += 1
+    }
+}

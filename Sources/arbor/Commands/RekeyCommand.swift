@@ -91,11 +91,7 @@ struct RekeyCommand: AsyncParsableCommand {
         let moved = try ParentOrderedRekey.move(
             try parsePath(current), by: issuer, usage: try KeyUsage(parsing: usage), validity: try validity(days: validityDays),
             revoking: try oldChain.map { try readChain($0).leaf }, reason: try Revocation.Reason(parsing: reason), time: now())
-        if let list, let revocation = moved.revocation {
-            var existing = FileManagerProbe.exists(list) ? try readRevocations([list]) : RevocationList()
-            existing.merge([revocation])
-            try SecureFile.write(existing.armored, to: list, mode: .public, overwrite: true)
-        }
+        if let list, let revocation = moved.revocation { _ = try RevocationListFile(path: list).add(revocation) }
         try writeNodeKey(moved.secret, to: out!)
         try SecureFile.write(moved.chain.armored, to: chainOut!, mode: .public)
         try report(mode: "parent-ordered", chain: moved.chain, keyFile: out!, chainFile: chainOut!, revoked: moved.revocation)

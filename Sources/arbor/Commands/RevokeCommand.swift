@@ -50,11 +50,11 @@ struct RevokeCommand: AsyncParsableCommand {
                 (try KeyID(hex: keyID!), try parsePath(path!))
             }
         let reason = try Revocation.Reason(parsing: reason)
-        var existing = FileManagerProbe.exists(list) ? try readRevocations([list]) : RevocationList()
+        let store = RevocationListFile(path: list)
+        // The list is read first: a corrupt one is reported before the issuer's passphrase is asked for.
+        _ = try store.load()
         let revocation = try issuer.load().revoke(targetKey, at: targetPath, reason: reason, time: now())
-        existing.merge([revocation])
-        try SecureFile.write(existing.armored, to: list, mode: .public, overwrite: true)
-        let result = RevocationSummary(revocation, list: existing)
+        let result = RevocationSummary(revocation, list: try store.add(revocation))
         try output.emit(
             result,
             human: """
