@@ -30,10 +30,21 @@ final class InMemoryKeyringStore: KeyringStore {
     }
 }
 
-/// A trust store in memory.
-struct InMemoryTrustStore: TrustStore {
-    var stored: [TrustBundle] = []
+/// A trust store in memory: one bundle per root, as the directory store keeps them.
+final class InMemoryTrustStore: WritableTrustStore {
+    private(set) var stored: [TrustBundle]
+    private(set) var saves = 0
+
+    init(stored: [TrustBundle] = []) { self.stored = stored }
+
+    var location: String { "memory" }
     func bundles() throws -> [TrustBundle] { stored }
+
+    func save(_ bundle: TrustBundle) throws {
+        stored.removeAll { $0.anchor.keyID == bundle.anchor.keyID }
+        stored.append(bundle)
+        saves += 1
+    }
 }
 
 /// A state blob in memory.
@@ -49,4 +60,48 @@ final class InMemoryStateStore: StateStore {
 
 extension InMemoryKeyringStore: KeyringCatalog {
     func references() throws -> [String] { keyrings.keys.sorted() }
+}
+
+/// One HSS key and its leaf state in memory.
+final class InMemoryLeafStateStore: LeafStateStore {
+    var key: String
+    var state: [UInt8]?
+
+    init(key: String, state: [UInt8]?) {
+        self.key = key
+        self.state = state
+    }
+
+    var keyName: String { "memory.hss" }
+    var stateName: String { "memory.hss.state" }
+
+    func readKey() throws -> String { key }
+    func replaceKey(_ armored: String) throws { key = armored }
+    func withExclusiveAccess<Result>(_ body: () throws -> Result) throws -> Result { try body() }
+    func stateExists() -> Bool { state != nil }
+
+    func readState() throws -> [UInt8] {
+        guard let state else { throw ArborError(.fileNotFound, "no state") }
+        return state
+    }
+
+    func createState(_ bytes: [UInt8]) throws {
+        guard state == nil else { throw ArborError(.fileExists, "a state exists") }
+        state = bytes
+    }
+
+    func replaceState(_ bytes: [UInt8]) throws { state = bytes }
+}
+
+/// A revocation list in memory.
+final class InMemoryRevocationListStore: RevocationListStore {
+    private(set) var list: RevocationList?
+    private(set) var saves = 0
+
+    func load() throws -> RevocationList { list ?? RevocationList() }
+
+    func save(_ list: RevocationList) throws {
+        self.list = list
+        saves += 1
+    }
 }

@@ -1,5 +1,6 @@
 import ArborCore
 import ArborKeyStore
+import ArborOperations
 import ArgumentParser
 import Foundation
 
@@ -38,37 +39,16 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     @OptionGroup var trust: TrustOptions
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let valid: Bool
-        let node: String
-        let cluster: String
-        let entries: Int
-        let heads: Int
-        let lastSequence: UInt64
-        let lastSignedSequence: UInt64
-        let unsignedEntries: Int
-    }
-
     func run() async throws {
         let verified = try trust.verifier().verify(try readChain(chain), at: now())
-        let expectedHead: AuditHead? = try head.map { path in
-            guard case .head(let head) = try AuditRecord(line: try SecureFile.read(path).trimmingCharacters(in: .whitespacesAndNewlines))
-            else { throw ArborError(.invalidArgument, "'\(path)' holds an audit entry, not a head") }
-            return head
+        let expectedHead = try head.map { path in
+            try AuditLogVerification.expectedHead(
+                line: try SecureFile.read(path).trimmingCharacters(in: .whitespacesAndNewlines), named: path)
         }
         var progress = try AuditChainVerifier(signer: verified.leaf.publicKeys).start(expectedHead: expectedHead)
         let (_, torn) = try AuditLogLines.forEach(in: log) { try progress.add(line: $0) }
-        guard torn == 0 else {
-            // Refused, not skipped: the verifier cannot tell a crash mid-write from a cut by hand.
-            throw ArborError(
-                .corruptFile,
-                "the audit log's last line has no newline: it was cut short while being written or truncated; if the node crashed, starting it again drops that line (never synced, so never acknowledged)"
-            )
-        }
-        let report = try progress.finish()
-        let result = Result(
-            valid: true, node: verified.leaf.path.description, cluster: verified.cluster, entries: report.entries, heads: report.heads,
-            lastSequence: report.lastSequence, lastSignedSequence: report.lastSignedSequence, unsignedEntries: report.unsignedEntries)
+        let report = try AuditLogVerification.finish(progress, tornLines: torn)
+        let result = AuditVerificationSummary(report, signer: verified)
         var text = "valid: \(report.entries) entries, \(report.heads) signed heads by \(result.node) of cluster '\(result.cluster)'"
         if report.unsignedEntries > 0 {
             text +=

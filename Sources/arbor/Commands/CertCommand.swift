@@ -75,24 +75,11 @@ struct CertVerifyCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let valid: Bool
-        let anchor: String
-        let cluster: String
-        let rootKeyID: String
-        let leaf: CertificateSummary
-        let chain: [CertificateSummary]
-    }
-
     func run() async throws {
         let target = try readChain(chain)
         let time = try at.map(Timestamp.parse) ?? now()
         let verified = try trust.verifier().verify(target, at: time)
-        let result = Result(
-            valid: true, anchor: verified.anchor.name, cluster: verified.cluster, rootKeyID: verified.anchor.keyID.hex,
-            leaf: CertificateSummary(verified.leaf),
-            chain: target.certificates.map(CertificateSummary.init)
-        )
+        let result = ChainVerificationSummary(verified)
         try output.emit(
             result,
             human:

@@ -1,5 +1,6 @@
 import ArborCore
 import ArborKeyStore
+import ArborOperations
 import ArborSeal
 import ArgumentParser
 
@@ -79,23 +80,10 @@ struct DecryptCommand: AsyncParsableCommand {
             identities.append(.treeNode(try openRoot(root, passphrase: source).node))
         }
         let passphraseSource = passphraseFile.map(PassphraseSource.file) ?? .terminal
-        let explicitPassphrase = passphraseFile != nil
-        let fromFiles = identities
-        var decryptor = AgeDecryptor { header in
-            let isPassphraseFile = header.stanzas.contains { $0.type == "scrypt" }
-            guard isPassphraseFile else {
-                guard !fromFiles.isEmpty else {
-                    throw ArborError(
-                        .invalidArgument,
-                        "this file is encrypted to recipients: pass -i IDENTITY_FILE, --node-key, --keyring, --tree-key or --root")
-                }
-                return fromFiles
-            }
-            guard fromFiles.isEmpty || explicitPassphrase else {
-                throw ArborError(.noMatchingKey, "this file is encrypted with a passphrase, not to an identity: run without -i")
-            }
-            return [try .scrypt(passphrase: try passphraseSource.read(prompt: "Enter passphrase: "))]
+        let choice = DecryptionIdentities(given: identities, passphraseGiven: passphraseFile != nil) {
+            try passphraseSource.read(prompt: "Enter passphrase: ")
         }
+        var decryptor = AgeDecryptor { try choice.identities(for: $0) }
         let source = try AgeStreamIO.Input(path: input)
         defer { source.close() }
         let sink = try AgeStreamIO.Output(path: output, mode: .secret)

@@ -1,5 +1,6 @@
 import ArborCore
 import ArborKeyStore
+import ArborOperations
 import ArgumentParser
 
 struct DeriveCommand: AsyncParsableCommand {
@@ -28,13 +29,6 @@ struct DeriveCommand: AsyncParsableCommand {
     @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let path: String
-        let keyFile: String
-        let epoch: UInt32
-        let keyID: String
-    }
-
     /// Checked in `run` rather than `validate`, so a mistake is one line with exit status 2.
     private func checkOptions() throws {
         guard (root == nil) != (from == nil) else {
@@ -50,11 +44,8 @@ struct DeriveCommand: AsyncParsableCommand {
                 try readNodeKey(from!)
             }
         let secret = try ancestor.descendant(target)
-        let keys = try secret.keySet()
         try writeNodeKey(secret, to: out)
-        let result = Result(
-            path: target.description, keyFile: out, epoch: secret.epoch, keyID: keys.keyID.hex
-        )
+        let result = try DerivationSummary(secret, path: target, keyFile: out)
         try output.emit(result, human: "wrote node key \(out) (mode 0600) for \(target)\nkey id \(result.keyID)")
     }
 }

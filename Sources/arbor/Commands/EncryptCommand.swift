@@ -1,5 +1,6 @@
 import ArborCore
 import ArborKeyStore
+import ArborOperations
 import ArborSeal
 import ArgumentParser
 import Foundation
@@ -134,20 +135,16 @@ struct EncryptCommand: AsyncParsableCommand {
         return list
     }
 
-    /// The post-quantum recipient of a node whose chain verifies now against the trusted roots and
-    /// revocations, and whose certificate allows key agreement.
+    /// The post-quantum recipient of a node whose chain verifies (ArborOperations' `NodeRecipient`).
     private func nodeRecipient(_ chainFile: String) throws -> AgeRecipient {
-        let verified = try trust.verifier().verify(try readChain(chainFile), at: now())
-        guard verified.leaf.usage.contains(.keyAgreement) else {
-            throw ArborError(
-                .usageNotAllowed, "\(chainFile): the certificate of \(verified.leaf.path) does not allow key agreement (usage 'agree')")
-        }
+        let verifier = try trust.verifier()
+        let (recipient, verified) = try NodeRecipient.of(try readChain(chainFile), named: chainFile, verifier: verifier, at: now())
         // Name the cluster: a trusted partner's node can carry one of our path names (pin with --cluster).
         FileHandle.standardError.write(
             Data(
                 "arbor: encrypting to \(verified.leaf.path) of cluster '\(verified.cluster)' (root \(verified.anchor.keyID.shortHex))\n"
                     .utf8))
-        return .postQuantum(of: verified.leaf.publicKeys)
+        return recipient
     }
 }
 

@@ -15,23 +15,8 @@ struct FingerprintCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let rootKeyID: String
-        let safetyNumber: SafetyNumberSummary
-    }
-
     func run() async throws {
-        let text = try SecureFile.read(file)
-        let root: KeyCertificate =
-            switch Armor.label(of: text) {
-            case TrustBundle.armorLabel: try TrustBundle(armored: text).chain.root
-            case CertificateChain.armorLabel: try CertificateChain(armored: text).root
-            default: throw ArborError(.malformedInput, "'\(file)' is not a root certificate, chain or trust bundle")
-            }
-        guard root.kind == .root, root.isSigned(by: root.publicKeys) else {
-            throw ArborError(.invalidSignature, "'\(file)' does not start with a valid self-signed root certificate")
-        }
-        let result = Result(rootKeyID: root.keyID.hex, safetyNumber: SafetyNumberSummary(root.publicKeys.safetyNumber))
+        let result = try RootFingerprintSummary(armored: try SecureFile.read(file), named: file)
         try output.emit(result, human: "root key id \(result.rootKeyID)\n\(result.safetyNumber.text)")
     }
 }

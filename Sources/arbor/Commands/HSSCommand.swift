@@ -76,18 +76,6 @@ struct HSSKeygenCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let keyFile: String
-        let stateFile: String
-        let publicFile: String
-        let role: String
-        let levels: Int?
-        let lms: String
-        let lmots: String
-        let identifier: String
-        let leaves: UInt32
-    }
-
     func run() async throws {
         let plan = try HSSKeyPlan(
             height: height, winternitz: winternitz, levels: levels, node: node, nodeKeyGiven: nodeKey != nil, chainGiven: chain != nil)
@@ -109,15 +97,12 @@ struct HSSKeygenCommand: AsyncParsableCommand {
         } else {
             try writePublicBytes(file.publicKey!.bytes, to: publicPath, hex: hex)
         }
-        let role = plan.role(nodePath: signedRequest?.nodePath)
-        let result = Result(
-            keyFile: out, stateFile: paths.state, publicFile: publicPath, role: role, levels: node ? nil : levels,
-            lms: parameters.description, lmots: otsParameters.description, identifier: Hex.encode(key.identifier),
-            leaves: parameters.leafCount)
+        let result = HSSKeygenSummary(
+            plan: plan, key: key, request: signedRequest, keyFile: out, stateFile: paths.state, publicFile: publicPath)
         try output.emit(
             result,
             human: """
-                wrote \(out) and its leaf state \(paths.state) (mode 0600): \(role)
+                wrote \(out) and its leaf state \(paths.state) (mode 0600): \(result.role)
                 \(parameters) / \(otsParameters), \(parameters.leafCount) one-time leaves, I = \(result.identifier)
                 \(node ? "enrollment request (send it to the level above)" : "HSS public key"): \(publicPath)
                 """)
@@ -156,15 +141,6 @@ struct HSSEnrollCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let delegationFile: String
-        let leaf: UInt32
-        let remainingLeaves: UInt32
-        let nodeIdentifier: String
-        let nodePath: String
-        let signerKeyID: String
-    }
-
     func run() async throws {
         if FileManagerProbe.exists(out) {
             throw ArborError(.fileExists, "'\(out)' already exists; arbor will not overwrite it: move it away or choose another path")
@@ -179,16 +155,13 @@ struct HSSEnrollCommand: AsyncParsableCommand {
         let signed = try custody(request) { try HSSEnrollmentRequest(armored: text) }
         let enrolled = try hssKey(key).enroll(
             signed, requestName: request, verifier: try trust.verifier(), at: now(), node: try node.map { try TreePath(parsing: $0) })
-        let (delegation, leaf, verified) = (enrolled.delegation, enrolled.leaf, enrolled.verified)
-        let child = signed.publicKey
-        try writePublicBytes(delegation.bytes, to: out, hex: hex)
-        let result = Result(
-            delegationFile: out, leaf: leaf, remainingLeaves: enrolled.remainingLeaves, nodeIdentifier: Hex.encode(child.identifier),
-            nodePath: signed.nodePath.description, signerKeyID: verified.leaf.keyID.hex)
+        try writePublicBytes(enrolled.delegation.bytes, to: out, hex: hex)
+        let result = HSSEnrollmentSummary(enrolled, request: signed, delegationFile: out)
+        let verified = enrolled.verified
         try output.emit(
             result,
             human: "enrolled \(result.nodePath)'s key I = \(result.nodeIdentifier) (request signed by key \(verified.leaf.keyID.shortHex), "
-                + "root: \(verified.anchor.name)) with leaf \(leaf) (\(enrolled.remainingLeaves) left); wrote \(out)")
+                + "root: \(verified.anchor.name)) with leaf \(result.leaf) (\(result.remainingLeaves) left); wrote \(out)")
     }
 }
 
@@ -213,19 +186,11 @@ struct HSSInstallCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let keyFile: String
-        let level: Int
-        let levels: Int
-        let signsMessages: Bool
-    }
-
     func run() async throws {
         let received = try custody(delegation) { try HSSDelegation(bytes: try readPublicBytes(delegation)) }
         let installed = try hssKey(key).install(received)
         if let publicKey { try writePublicBytes(received.publicKey.bytes, to: publicKey, hex: hex) }
-        let result = Result(
-            keyFile: key, level: installed.depth, levels: received.publicKey.levels, signsMessages: installed.signsMessages)
+        let result = HSSInstallSummary(installed: installed, delegation: received, keyFile: key)
         try output.emit(
             result,
             human: "installed: '\(key)' is level \(result.level) of \(result.levels)"
@@ -265,17 +230,6 @@ struct HSSSignCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    struct Signed: Encodable {
-        let message: String
-        let signature: String
-        let leaf: UInt32
-    }
-
-    struct Result: Encodable {
-        let signatures: [Signed]
-        let remainingLeaves: UInt32
-    }
-
     func checkArguments() throws {
         guard (1...1024).contains(reserve) else { throw ArborError(.invalidArgument, "--reserve takes 1 to 1024") }
         guard out == nil || messages.count <= 1 else {
@@ -302,17 +256,17 @@ struct HSSSignCommand: AsyncParsableCommand {
             return
         }
 
-        var signed = [Signed]()
+        var signed = [HSSSigningSummary.Signed]()
         if messages.isEmpty {
             let (signature, leaf) = try sign(try readStandardInput())
             if let out {
                 try writePublicBytes(signature.bytes, to: out, hex: hex)
-                signed.append(Signed(message: "-", signature: out, leaf: leaf))
+                signed.append(HSSSigningSummary.Signed(message: "-", signature: out, leaf: leaf))
             } else if !output.json {
                 print(Hex.encode(signature.bytes))
                 return
             } else {
-                signed.append(Signed(message: "-", signature: Hex.encode(signature.bytes), leaf: leaf))
+                signed.append(HSSSigningSummary.Signed(message: "-", signature: Hex.encode(signature.bytes), leaf: leaf))
             }
         } else {
             for message in messages {
@@ -322,12 +276,12 @@ struct HSSSignCommand: AsyncParsableCommand {
                 }
                 let (signature, leaf) = try sign(try SecureFile.readBytes(message))
                 try writePublicBytes(signature.bytes, to: target, hex: hex)
-                signed.append(Signed(message: message, signature: target, leaf: leaf))
+                signed.append(HSSSigningSummary.Signed(message: message, signature: target, leaf: leaf))
             }
         }
         let remaining = session.state?.remainingLeaves ?? 0
         try output.emit(
-            Result(signatures: signed, remainingLeaves: remaining),
+            HSSSigningSummary(signatures: signed, remainingLeaves: remaining),
             human: signed.map { "signed \($0.message) with leaf \($0.leaf): \($0.signature)" }.joined(separator: "\n")
                 + "\n\(remaining) leaves left")
     }
@@ -360,12 +314,6 @@ struct HSSVerifyCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let valid: Bool
-        let verified: Int
-        let leaves: [UInt32]
-    }
-
     func checkArguments() throws {
         guard (signature == nil) != (batch == nil) else {
             throw ArborError(.invalidArgument, "give either --signature FILE or --batch FILE")
@@ -389,7 +337,7 @@ struct HSSVerifyCommand: AsyncParsableCommand {
             leaves = [try verification.verify(try readPublicBytes(signature!), for: messageBytes, what: "the signature \(signature!)")]
         }
         try output.emit(
-            Result(valid: true, verified: leaves.count, leaves: leaves),
+            HSSVerificationSummary(leaves: leaves),
             human: leaves.count == 1
                 ? "valid signature (leaf \(leaves[0]), \(key.levels) level\(key.levels == 1 ? "" : "s"))"
                 : "\(leaves.count) valid signatures")
@@ -409,21 +357,8 @@ struct HSSInfoCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    struct Info: Encodable {
-        var kind: String
-        var levels: Int?
-        var level: Int?
-        var lms: [String] = []
-        var lmots: [String] = []
-        var identifier: String?
-        var leaves: [UInt32] = []
-        var leafCount: UInt32?
-        var nextLeaf: UInt32?
-        var remainingLeaves: UInt32?
-    }
-
     func run() async throws {
-        let info = try describe()
+        let info = try HSSFileDescription(describing: try SecureFile.readBytes(file), named: file, signingKey: hssKey(file))
         var lines = [info.kind]
         if let levels = info.levels { lines.append("levels: \(levels)" + (info.level.map { ", this key is level \($0)" } ?? "")) }
         if !info.lms.isEmpty { lines.append("parameters: " + zip(info.lms, info.lmots).map { "\($0)/\($1)" }.joined(separator: ", ")) }
@@ -433,73 +368,6 @@ struct HSSInfoCommand: AsyncParsableCommand {
             lines.append("next leaf: \(next) of \(count), \(remaining) remaining")
         }
         try output.emit(info, human: lines.joined(separator: "\n"))
-    }
-
-    private func describe() throws -> Info {
-        let raw = try SecureFile.readBytes(file)
-        if raw.starts(with: Array("-----BEGIN \(HSSKeyFile.armorLabel)-----".utf8)) {
-            let signingKey = hssKey(file)
-            let key = try signingKey.load()
-            var info = Info(
-                kind: key.publicKey == nil
-                    ? "HSS key file: node key waiting for enrollment"
-                    : key.signsMessages ? "HSS key file: signs messages" : "HSS key file: enrolls the level below",
-                levels: key.publicKey?.levels, level: key.publicKey == nil ? nil : key.depth,
-                lms: [key.key.parameters.description], lmots: [key.key.otsParameters.description],
-                identifier: Hex.encode(key.key.identifier))
-            let state = try signingKey.readState(for: key.key)
-            info.leafCount = state.leafCount
-            info.nextLeaf = state.nextLeaf
-            info.remainingLeaves = state.remainingLeaves
-            return info
-        }
-        let text = String(decoding: raw, as: UTF8.self)
-        if Armor.label(of: text) == HSSEnrollmentRequest.armorLabel {
-            let request = try custody(file) { try HSSEnrollmentRequest(armored: text) }
-            return Info(
-                kind: "HSS enrollment request of \(request.nodePath) (signed by key \(request.signature.signerChain.leaf.keyID.shortHex); "
-                    + "not verified here: enroll verifies it)",
-                lms: [request.publicKey.parameters.description], lmots: [request.publicKey.otsParameters.description],
-                identifier: Hex.encode(request.publicKey.identifier))
-        }
-        if Armor.label(of: text) == HSSDelegationRevocation.armorLabel {
-            let revocation = try custody(file) { try HSSDelegationRevocation(armored: text) }
-            return Info(
-                kind: "HSS delegation revocation, signed by level \(revocation.revokerChain.count + 1)",
-                levels: revocation.publicKey.levels,
-                lms: [revocation.revokedKey.parameters.description], lmots: [revocation.revokedKey.otsParameters.description],
-                identifier: Hex.encode(revocation.revokedKey.identifier), leaves: [revocation.signature.leaf])
-        }
-        if let state = try? LMSLeafState(encoded: raw) {
-            return Info(
-                kind: "LMS leaf state", identifier: Hex.encode(state.identifier), leafCount: state.leafCount, nextLeaf: state.nextLeaf,
-                remainingLeaves: state.remainingLeaves)
-        }
-        let bytes = try readPublicBytes(file)
-        if let key = try? HSSPublicKey(bytes: bytes) {
-            return Info(
-                kind: "HSS public key", levels: key.levels, lms: [key.topKey.parameters.description],
-                lmots: [key.topKey.otsParameters.description], identifier: Hex.encode(key.topKey.identifier))
-        }
-        if let key = try? LMSPublicKey(bytes: bytes) {
-            return Info(
-                kind: "LMS public key (an enrollment request)", lms: [key.parameters.description], lmots: [key.otsParameters.description],
-                identifier: Hex.encode(key.identifier))
-        }
-        if let delegation = try? HSSDelegation(bytes: bytes) {
-            let keys = [delegation.publicKey.topKey] + delegation.chain.map(\.publicKey)
-            return Info(
-                kind: "HSS delegation for level \(delegation.chain.count + 1)", levels: delegation.publicKey.levels,
-                lms: keys.map(\.parameters.description), lmots: keys.map(\.otsParameters.description),
-                identifier: Hex.encode(delegation.enrolledKey.identifier), leaves: delegation.chain.map(\.signature.leaf))
-        }
-        if let signature = try? HSSSignature(bytes: bytes) {
-            let signatures = signature.signedPublicKeys.map(\.signature) + [signature.messageSignature]
-            return Info(
-                kind: "HSS signature", levels: signature.signedPublicKeys.count + 1, lms: signatures.map(\.parameters.description),
-                lmots: signatures.map(\.otsSignature.parameters.description), leaves: signatures.map(\.leaf))
-        }
-        throw ArborError(.malformedInput, "'\(file)' is not an HSS key, state, public key, request, delegation or signature")
     }
 }
 
@@ -529,12 +397,6 @@ struct HSSBurnCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let stateFile: String
-        let nextLeaf: UInt32
-        let remainingLeaves: UInt32
-    }
-
     func checkArguments() throws {
         guard (to == nil) != (leaves == nil) else { throw ArborError(.invalidArgument, "give either --to LEAF or --leaves N") }
         guard !recreateState || to != nil else { throw ArborError(.invalidArgument, "--recreate-state needs --to LEAF") }
@@ -545,7 +407,7 @@ struct HSSBurnCommand: AsyncParsableCommand {
         let paths = HSSKeyFiles(key: key)
         let state = try HSSSigningKey(store: paths).burn(to.map { .to($0) } ?? .skipping(leaves!), recreateMissingState: recreateState)
         try output.emit(
-            Result(stateFile: paths.state, nextLeaf: state.nextLeaf, remainingLeaves: state.remainingLeaves),
+            HSSBurnSummary(state, stateFile: paths.state),
             human: "\(paths.state): next leaf \(state.nextLeaf), \(state.remainingLeaves) remaining")
     }
 }
@@ -573,27 +435,18 @@ struct HSSRevokeCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let revocationFile: String
-        let revokedIdentifier: String
-        let leaf: UInt32
-        let remainingLeaves: UInt32
-    }
-
     func run() async throws {
         if FileManagerProbe.exists(out) {
             throw ArborError(.fileExists, "'\(out)' already exists; arbor will not overwrite it: move it away or choose another path")
         }
         let withdrawn = try custody(delegation) { try HSSDelegation(bytes: try readPublicBytes(delegation)) }
         let revoked = try hssKey(key).revoke(withdrawn, delegationName: delegation)
-        let (revocation, leaf) = (revoked.revocation, revoked.leaf)
-        try SecureFile.write(revocation.armored, to: out, mode: .public)
-        let result = Result(
-            revocationFile: out, revokedIdentifier: Hex.encode(revocation.revokedKey.identifier), leaf: leaf,
-            remainingLeaves: revoked.remainingLeaves)
+        try SecureFile.write(revoked.revocation.armored, to: out, mode: .public)
+        let result = HSSRevocationSummary(revoked, revocationFile: out)
         try output.emit(
             result,
-            human: "revoked the delegation of key I = \(result.revokedIdentifier) with leaf \(leaf) (\(revoked.remainingLeaves) left); "
+            human:
+                "revoked the delegation of key I = \(result.revokedIdentifier) with leaf \(result.leaf) (\(result.remainingLeaves) left); "
                 + "wrote \(out): give it to every verifier (arbor hss verify --revocations)")
     }
 }

@@ -1,4 +1,5 @@
 import ArborCore
+import ArborOperations
 import ArborSeal
 import ArgumentParser
 import Foundation
@@ -19,44 +20,6 @@ struct InspectCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    struct Stanza: Encodable {
-        let type: String
-        let arguments: [String]
-        let bodyBytes: Int
-        let provenance: ProvenanceSummary?
-    }
-
-    struct ProvenanceSummary: Encodable {
-        let keyring: String
-        let epoch: UInt32
-        let cipher: String
-        let time: String
-        let origin: String
-        let signer: String?
-
-        init(_ provenance: Provenance, signer: TreePath?) {
-            keyring = Hex.encode(provenance.keyringID)
-            epoch = provenance.epoch
-            cipher = provenance.cipher.description
-            time = Timestamp.format(provenance.time / 1000)
-            origin = Hex.encode(provenance.originID)
-            self.signer = signer?.description
-        }
-
-        var text: String {
-            "keyring \(keyring), epoch \(epoch), \(cipher), sealed \(time), origin \(origin)" + (signer.map { ", signed by \($0)" } ?? "")
-        }
-    }
-
-    struct Result: Encodable {
-        let kind: String
-        let armored: Bool?
-        let stanzas: [Stanza]?
-        let payloadBytes: Int?
-        let token: ProvenanceSummary?
-        let tokenBytes: Int?
-    }
-
     func run() async throws {
         // A token may be given on the command line itself.
         let isTokenArgument = input.map { $0.hasPrefix(MeshToken.textPrefix) && !FileManager.default.fileExists(atPath: $0) } ?? false
@@ -64,10 +27,8 @@ struct InspectCommand: AsyncParsableCommand {
         let text = String(decoding: data.prefix(16), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if text.hasPrefix(MeshToken.textPrefix) {
             let token = try MeshToken(text: String(decoding: data, as: UTF8.self))
-            let summary = ProvenanceSummary(token.provenance, signer: token.signature?.origin)
-            let result = Result(
-                kind: "arbor token", armored: nil, stanzas: nil, payloadBytes: nil, token: summary, tokenBytes: token.encoded.count)
-            return try output.emit(result, human: "arbor:v1 token, \(token.encoded.count) bytes: \(summary.text)")
+            let result = InspectionSummary(token: token)
+            return try output.emit(result, human: "arbor:v1 token, \(token.encoded.count) bytes: \(result.token?.text ?? "")")
         }
         let inspection = try AgeInspection(file: data)
         let stanzas = inspection.header.stanzas.map { stanza in
@@ -75,13 +36,11 @@ struct InspectCommand: AsyncParsableCommand {
                 stanza.type == "arbor-mesh"
                 ? (try? MeshKeyring.provenance(ofHeader: [UInt8](Data(base64Encoded: padded(stanza.arguments.first ?? "")) ?? Data())))
                 : nil
-            return Stanza(
+            return InspectionSummary.Stanza(
                 type: stanza.type, arguments: stanza.arguments, bodyBytes: stanza.body.count,
                 provenance: provenance.map { ProvenanceSummary($0, signer: nil) })
         }
-        let result = Result(
-            kind: "age v1 file", armored: inspection.armored, stanzas: stanzas, payloadBytes: inspection.payloadSize, token: nil,
-            tokenBytes: nil)
+        let result = InspectionSummary(file: inspection, stanzas: stanzas)
         var lines = [
             "age v1 file\(inspection.armored ? " (armored)" : ""), \(inspection.payloadSize) payload bytes, \(stanzas.count) recipient stanza(s):"
         ]
@@ -99,4 +58,10 @@ struct InspectCommand: AsyncParsableCommand {
     }
 
     private func padded(_ base64: String) -> String { base64 + String(repeating: "=", count: (4 - base64.count % 4) % 4) }
+}
+
+extension ProvenanceSummary {
+    var text: String {
+        "keyring \(keyring), epoch \(epoch), \(cipher), sealed \(time), origin \(origin)" + (signer.map { ", signed by \($0)" } ?? "")
+    }
 }

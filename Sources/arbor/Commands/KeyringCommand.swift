@@ -53,8 +53,7 @@ struct KeyringOwnerOptions: ParsableArguments {
             if let root { try openRoot(root, passphrase: passphrase.source).node } else {
                 try readNodeKey(from!)
             }
-        guard let owner, try parsePath(owner) != secret.path else { return secret }
-        return try secret.descendant(try parsePath(owner))
+        return try secret.keyringOwner(at: try owner.map(parsePath))
     }
 }
 

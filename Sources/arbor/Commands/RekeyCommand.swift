@@ -1,5 +1,6 @@
 import ArborCore
 import ArborKeyStore
+import ArborOperations
 import ArgumentParser
 
 struct RekeyCommand: AsyncParsableCommand {
@@ -52,17 +53,6 @@ struct RekeyCommand: AsyncParsableCommand {
     @OptionGroup(title: "Parent-ordered issuer") var issuer: IssuerOptions
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let mode: String
-        let path: String
-        let epoch: UInt32
-        let keyID: String
-        let keyFile: String
-        let chainFile: String
-        let revokedOldKeyID: String?
-        let revocationReason: String?
-    }
-
     /// Checked in `run` rather than `validate`, so a mistake is one line with exit status 2.
     private func checkOptions() throws {
         if parentOrdered == nil {
@@ -98,32 +88,18 @@ struct RekeyCommand: AsyncParsableCommand {
     private func runParentOrdered(_ current: String) async throws {
         let issuer = try self.issuer.load()
         let currentPath = try parsePath(current)
-        let moved = try issuer.rekeyToNewBranch(
-            currentPath, usage: try KeyUsage(parsing: usage), validity: try validity(days: validityDays))
-        var revoked: Revocation?
-        if let list, let oldChain {
-            let old = try readChain(oldChain).leaf
-            guard old.path == currentPath else {
-                throw ArborError(.invalidArgument, "--old-chain is the chain of \(old.path), not of \(currentPath), the node being moved")
-            }
-            var existing = FileManagerProbe.exists(list) ? try readRevocations([list]) : RevocationList()
-            let revocation = try issuer.revoke(old.keyID, at: old.path, reason: try Revocation.Reason(parsing: reason), time: now())
-            existing.merge([revocation])
-            try SecureFile.write(existing.armored, to: list, mode: .public, overwrite: true)
-            revoked = revocation
-        }
+        let moved = try ParentOrderedRekey.move(
+            try parsePath(current), by: issuer, usage: try KeyUsage(parsing: usage), validity: try validity(days: validityDays),
+            revoking: try oldChain.map { try readChain($0).leaf }, reason: try Revocation.Reason(parsing: reason), time: now())
+        if let list, let revocation = moved.revocation { _ = try RevocationListFile(path: list).add(revocation) }
         try writeNodeKey(moved.secret, to: out!)
         try SecureFile.write(moved.chain.armored, to: chainOut!, mode: .public)
-        try report(mode: "parent-ordered", chain: moved.chain, keyFile: out!, chainFile: chainOut!, revoked: revoked)
+        try report(mode: "parent-ordered", chain: moved.chain, keyFile: out!, chainFile: chainOut!, revoked: moved.revocation)
     }
 
     private func report(mode: String, chain: CertificateChain, keyFile: String, chainFile: String, revoked: Revocation?) throws {
         let leaf = chain.leaf
-        let result = Result(
-            mode: mode, path: leaf.path.description, epoch: leaf.epoch, keyID: leaf.keyID.hex,
-            keyFile: keyFile, chainFile: chainFile, revokedOldKeyID: revoked?.revokedKeyID.hex,
-            revocationReason: revoked?.reason.description
-        )
+        let result = RekeySummary(mode: mode, chain: chain, keyFile: keyFile, chainFile: chainFile, revoked: revoked)
         var text = "\(mode) rekey: \(leaf.path) epoch \(leaf.epoch), new key \(leaf.keyID.shortHex)\nwrote \(keyFile) and \(chainFile)"
         if let revoked {
             text +=

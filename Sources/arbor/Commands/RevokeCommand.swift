@@ -1,5 +1,6 @@
 import ArborCore
 import ArborKeyStore
+import ArborOperations
 import ArgumentParser
 
 struct RevokeCommand: AsyncParsableCommand {
@@ -33,16 +34,6 @@ struct RevokeCommand: AsyncParsableCommand {
     @OptionGroup var issuer: IssuerOptions
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let revokedPath: String
-        let revokedKeyID: String
-        let revokerPath: String
-        let reason: String
-        let coversBranch: Bool
-        let time: String
-        let listEntries: Int
-    }
-
     /// Checked in `run` rather than `validate`, so a mistake is one line with exit status 2.
     private func checkOptions() throws {
         guard (chain == nil) != (keyID == nil), (keyID == nil) == (path == nil) else {
@@ -59,15 +50,11 @@ struct RevokeCommand: AsyncParsableCommand {
                 (try KeyID(hex: keyID!), try parsePath(path!))
             }
         let reason = try Revocation.Reason(parsing: reason)
-        var existing = FileManagerProbe.exists(list) ? try readRevocations([list]) : RevocationList()
+        let store = RevocationListFile(path: list)
+        // The list is read first: a corrupt one is reported before the issuer's passphrase is asked for.
+        _ = try store.load()
         let revocation = try issuer.load().revoke(targetKey, at: targetPath, reason: reason, time: now())
-        existing.merge([revocation])
-        try SecureFile.write(existing.armored, to: list, mode: .public, overwrite: true)
-        let result = Result(
-            revokedPath: targetPath.description, revokedKeyID: targetKey.hex, revokerPath: revocation.revokerPath.description,
-            reason: reason.description, coversBranch: revocation.coversBranch, time: Timestamp.format(revocation.time),
-            listEntries: existing.revocations.count
-        )
+        let result = RevocationSummary(revocation, list: try store.add(revocation))
         try output.emit(
             result,
             human: """

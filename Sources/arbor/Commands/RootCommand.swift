@@ -37,13 +37,6 @@ struct RootInitCommand: AsyncParsableCommand {
     @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let keyFile: String
-        let certificateFile: String
-        let rootKeyID: String
-        let safetyNumber: SafetyNumberSummary
-    }
-
     func run() async throws {
         let certPath = cert ?? rootCertificatePath(for: out)
         for path in [out, certPath] where FileManagerProbe.exists(path) {
@@ -57,10 +50,7 @@ struct RootInitCommand: AsyncParsableCommand {
         let certificate = try KeyCertificate.root(rootKeys, validity: try validity(days: validityDays))
         try SecureFile.write(try EncryptedRootKeyFile.seal(root, passphrase: secret, parameters: parameters), to: out, mode: .secret)
         try SecureFile.write(try CertificateChain([certificate]).armored, to: certPath, mode: .public)
-        let result = Result(
-            keyFile: out, certificateFile: certPath, rootKeyID: certificate.keyID.hex,
-            safetyNumber: SafetyNumberSummary(certificate.publicKeys.safetyNumber)
-        )
+        let result = RootInitSummary(certificate: certificate, keyFile: out, certificateFile: certPath)
         try output.emit(
             result,
             human: """

@@ -38,41 +38,25 @@ struct RootSplitCommand: AsyncParsableCommand {
     @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let format: String
-        let set: String
-        let rootKeyID: String
-        let files: [String]
-    }
-
     func run() async throws {
         let plan = try split.plan()
-        guard !plan.oneShareRecovers || unsafeThresholdOne else {
-            throw ArborError(
-                .invalidArgument,
-                "with threshold 1 one share alone is the root, and recovery cannot tell it from a forged one: "
-                    + "choose a threshold of 2 or more, or pass --unsafe-threshold-one")
-        }
+        try RootShareFiles.checkThreshold(plan, unsafeThresholdOne: unsafeThresholdOne)
         try prepareDirectory(out)
         let rootKey = try openRoot(root, passphrase: passphrase.source)
-        let rootKeyID = try rootKey.node.keySet().keyID.hex
-        let secretBytes = rootKey.secretBytes
-        var secret = secretBytes.withUnsafeBytes { Array($0) }
-        defer { secret.wipe() }
-        let groups = try split.split(secret, plan: plan, slip39PassphraseFile: slip39PassphraseFile)
-        try plan.verifyRecombination(groups, slip39Passphrase: try readSLIP39Passphrase(slip39PassphraseFile), expected: secretBytes)
-        let shareFiles = try RootShareFiles(groups: groups, plan: plan, rootKeyID: rootKeyID)
+        let (shareFiles, rootKeyID) = try RootShareFiles.split(
+            rootKey, plan: plan, unsafeThresholdOne: unsafeThresholdOne,
+            slip39Passphrase: try split.slip39Passphrase(plan: plan, file: slip39PassphraseFile),
+            iterationExponent: split.iterationExponent, extendable: split.extendable)
         for file in shareFiles.files {
             try SecureFile.write(file.contents, to: (out as NSString).appendingPathComponent(file.name), mode: .secret)
         }
-        let files = shareFiles.files.map(\.name)
-        let (format, set) = (shareFiles.format, shareFiles.set)
+        let result = RootSplitSummary(shareFiles, rootKeyID: rootKeyID)
         try output.emit(
-            Result(format: format, set: set, rootKeyID: rootKeyID, files: files),
+            result,
             human: """
-                split root key \(rootKeyID) into \(files.count) \(format) shares of set \(set), checked to recombine
+                split root key \(result.rootKeyID) into \(result.files.count) \(result.format) shares of set \(result.set), checked to recombine
                 wrote into \(out) (mode 0600), one file per holder:
-                \(files.map { "    " + $0 }.joined(separator: "\n"))
+                \(result.files.map { "    " + $0 }.joined(separator: "\n"))
                 """)
     }
 
@@ -141,12 +125,6 @@ struct RootRecoverCommand: AsyncParsableCommand {
     @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let keyFile: String?
-        let rootKeyID: String
-        let matchesRootCertificate: Bool?
-    }
-
     func checkArguments() throws {
         guard (rootCert != nil) != unsafeNoRootCert else {
             throw ArborError(
@@ -169,13 +147,7 @@ struct RootRecoverCommand: AsyncParsableCommand {
         if let out, FileManagerProbe.exists(out) {
             throw ArborError(.fileExists, "'\(out)' already exists; arbor will not overwrite it: move it away or choose another path")
         }
-        let expectedKeyID = try rootCert.map { path -> String in
-            let chain = try readChain(path)
-            guard chain.certificates.count == 1, chain.root.kind == .root else {
-                throw ArborError(.invalidArgument, "'\(path)' must hold the root certificate alone")
-            }
-            return chain.root.keyID.hex
-        }
+        let expectedKeyID = try rootCert.map { try readChain($0).loneRootCertificate("'\($0)'").keyID }
         let slip39Passphrase = try readSLIP39Passphrase(slip39PassphraseFile)
         var secret: [UInt8]
         if let sharesFile {
@@ -184,29 +156,18 @@ struct RootRecoverCommand: AsyncParsableCommand {
             defer { input.wipe() }
             let lines = ShareLine.parse(input)
             guard !lines.isEmpty else { throw ArborError(.invalidArgument, "'\(sharesFile)' holds no shares") }
-            let shares = try ParsedShares(lines, slip39: slip39)
-            if !unsafeThresholdOne, let line = shares.firstAloneRecovering(lines: lines) {
-                throw ThresholdOne.refusal(line: line)
-            }
-            secret = try shares.combine(lines: lines, slip39Passphrase: slip39Passphrase)
+            secret = try RootRecovery.combine(
+                lines, slip39: slip39, acceptsThresholdOne: unsafeThresholdOne, slip39Passphrase: slip39Passphrase)
         } else {
             secret = try ShareConversation(slip39: slip39, acceptsThresholdOne: unsafeThresholdOne).collect(
                 slip39Passphrase: slip39Passphrase)
         }
-        let recovered = try RootKey(bytes: SecretBytes(consuming: &secret))
-        let keyID = try recovered.node.keySet().keyID.hex
-        if let expectedKeyID {
-            guard keyID == expectedKeyID else {
-                throw ArborError(
-                    .fingerprintMismatch,
-                    "the recovered root has key id \(keyID), but \(rootCert!) is for \(expectedKeyID): these shares belong to another root; nothing was written"
-                )
-            }
-        }
+        let (recovered, keyID) = try RootRecovery.root(
+            consuming: &secret, expectedKeyID: expectedKeyID, certificateName: rootCert ?? "the root certificate")
         if unsafeNoRootCert {
             FileHandle.standardError.write(
                 Data(
-                    ("arbor: warning: --unsafe-no-root-cert: the recovered root (key id \(keyID)) is not checked against the root "
+                    ("arbor: warning: --unsafe-no-root-cert: the recovered root (key id \(keyID.hex)) is not checked against the root "
                         + "certificate; forged shares could make it any root\n").utf8))
         }
         if let out {
@@ -220,9 +181,9 @@ struct RootRecoverCommand: AsyncParsableCommand {
             expectedKeyID == nil
             ? "not checked against a root certificate (pass --root-cert root.cert)" : "matches the root certificate \(rootCert!)"
         try output.emit(
-            Result(keyFile: out, rootKeyID: keyID, matchesRootCertificate: expectedKeyID == nil ? nil : true),
+            RootRecoverySummary(keyFile: out, rootKeyID: keyID, checkedAgainstCertificate: expectedKeyID != nil),
             human: (out.map { "wrote recovered root key \($0) (mode 0600), encrypted under the new passphrase\n" } ?? "")
-                + "root key id \(keyID): \(check)")
+                + "root key id \(keyID.hex): \(check)")
     }
 }
 

@@ -47,9 +47,15 @@ struct SplitOptions: ParsableArguments {
 
     /// Splits `secret`: one list of share texts per group (one group for Arbor shares).
     func split(_ secret: [UInt8], plan: SplitPlan, slip39PassphraseFile: String?) throws -> [[String]] {
-        // The file is read only for SLIP-39; for Arbor shares its presence alone is refused.
-        let passphrase = plan.isSLIP39 ? try readSLIP39Passphrase(slip39PassphraseFile) : slip39PassphraseFile.map { _ in "" }
-        return try plan.split(secret, slip39Passphrase: passphrase, iterationExponent: iterationExponent, extendable: extendable)
+        try plan.split(
+            secret, slip39Passphrase: try slip39Passphrase(plan: plan, file: slip39PassphraseFile), iterationExponent: iterationExponent,
+            extendable: extendable)
+    }
+
+    /// The SLIP-39 passphrase for `plan`: the file is read only for SLIP-39; for Arbor shares its
+    /// presence alone is passed on ("") to be refused.
+    func slip39Passphrase(plan: SplitPlan, file: String?) throws -> String? {
+        plan.isSLIP39 ? try readSLIP39Passphrase(file) : file.map { _ in "" }
     }
 }
 
@@ -76,17 +82,6 @@ struct SharesSplitCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    struct Group: Encodable {
-        let memberThreshold: Int?
-        let shares: [String]
-    }
-
-    struct Result: Encodable {
-        let format: String
-        let groupThreshold: Int?
-        let groups: [Group]
-    }
-
     func run() async throws {
         let plan = try options.plan()
         var input = try readStandardInput()
@@ -100,15 +95,11 @@ struct SharesSplitCommand: AsyncParsableCommand {
         var secret = try Hex.decode(String(decoding: text, as: UTF8.self))
         defer { secret.wipe() }
         let groups = try options.split(secret, plan: plan, slip39PassphraseFile: passphraseFile)
+        let result = ShareSplitSummary(groups: groups, plan: plan)
         switch plan {
         case .arbor:
-            try output.emit(
-                Result(format: "arbor-share-v1", groupThreshold: nil, groups: [Group(memberThreshold: nil, shares: groups[0])]),
-                human: groups[0].joined(separator: "\n"))
+            try output.emit(result, human: groups[0].joined(separator: "\n"))
         case .slip39(let groupThreshold, let definitions):
-            let result = Result(
-                format: "slip39", groupThreshold: groupThreshold,
-                groups: zip(definitions, groups).map { Group(memberThreshold: $0.memberThreshold, shares: $1) })
             var lines = [String]()
             for (index, (definition, mnemonics)) in zip(definitions, groups).enumerated() {
                 if definitions.count > 1 {
@@ -143,10 +134,6 @@ struct SharesCombineCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let secret: String
-    }
-
     func run() async throws {
         guard slip39 || passphraseFile == nil else {
             throw ArborError(.invalidArgument, "--passphrase-file is the SLIP-39 passphrase: add --slip39")
@@ -158,8 +145,8 @@ struct SharesCombineCommand: AsyncParsableCommand {
         let parsed = try ParsedShares(lines, slip39: slip39)
         var secret = try parsed.combine(lines: lines, slip39Passphrase: try readSLIP39Passphrase(passphraseFile))
         defer { secret.wipe() }
-        let hex = Hex.encode(secret)
-        try output.emit(Result(secret: hex), human: hex)
+        let result = CombinedSecretSummary(secret)
+        try output.emit(result, human: result.secret)
     }
 }
 
@@ -178,45 +165,22 @@ struct SharesCheckCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    struct Share: Encodable {
-        let line: Int
-        let set: String
-        let index: Int
-        let threshold: Int
-        let group: Int?
-        let groupThreshold: Int?
-        let groupCount: Int?
-
-        var text: String {
-            if let group, let groupThreshold, let groupCount {
-                return "line \(line): valid SLIP-39 mnemonic of set \(set): group \(group) of \(groupCount) (\(groupThreshold) needed), "
-                    + "member \(index), \(threshold) members needed"
-            }
-            return "line \(line): valid share of set \(set): x = \(index), \(threshold) shares needed"
-        }
-    }
-
     func run() async throws {
         var input = try readStandardInput()
         defer { input.wipe() }
         let lines = ShareLine.parse(input)
         guard !lines.isEmpty else { throw ArborError(.invalidArgument, "write the shares on standard input, one per line") }
-        let shares: [Share]
-        switch try ParsedShares(lines, slip39: slip39) {
-        case .arbor(let parsed):
-            shares = zip(lines, parsed).map { line, share in
-                Share(
-                    line: line.line, set: String(share.setIdentifier, radix: 16).leftPadded(to: 8), index: Int(share.x),
-                    threshold: share.threshold, group: nil, groupThreshold: nil, groupCount: nil)
-            }
-        case .slip39(let parsed):
-            shares = zip(lines, parsed).map { line, share in
-                Share(
-                    line: line.line, set: String(share.identifier, radix: 16).leftPadded(to: 4), index: share.memberIndex + 1,
-                    threshold: share.memberThreshold, group: share.groupIndex + 1, groupThreshold: share.groupThreshold,
-                    groupCount: share.groupCount)
-            }
-        }
+        let shares = ShareCheckSummary.of(try ParsedShares(lines, slip39: slip39), lines: lines)
         try output.emit(shares, human: shares.map(\.text).joined(separator: "\n"))
+    }
+}
+
+extension ShareCheckSummary {
+    var text: String {
+        if let group, let groupThreshold, let groupCount {
+            return "line \(line): valid SLIP-39 mnemonic of set \(set): group \(group) of \(groupCount) (\(groupThreshold) needed), "
+                + "member \(index), \(threshold) members needed"
+        }
+        return "line \(line): valid share of set \(set): x = \(index), \(threshold) shares needed"
     }
 }

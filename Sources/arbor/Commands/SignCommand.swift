@@ -28,14 +28,6 @@ struct SignCommand: AsyncParsableCommand {
     /// --json: what was signed, with the signature itself when there is no -o.
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let signer: String
-        let signerKeyID: String
-        let signedAt: String
-        let file: String?
-        let signature: String?
-    }
-
     func run() async throws {
         let signer = try readNodeKey(key).keySet()
         var hasher = DetachedSignature.ContentHasher()
@@ -44,10 +36,7 @@ struct SignCommand: AsyncParsableCommand {
         let file = out.flatMap { $0 == "-" ? nil : $0 }
         if let file { try SecureFile.write(signature.armored, to: file, mode: .public) }
         if output.json {
-            let result = Result(
-                signer: signer.path.description, signerKeyID: signer.keyID.hex, signedAt: Timestamp.format(signature.time), file: file,
-                signature: file == nil ? signature.armored : nil)
-            try output.emit(result, human: "")
+            try output.emit(DetachedSignatureSummary(signature, signer: signer, file: file), human: "")
         } else if file == nil {
             print(signature.armored, terminator: "")
         }
@@ -71,29 +60,13 @@ struct VerifyCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let valid: Bool
-        let signer: String
-        let signerKeyID: String
-        let signedAt: String
-        let anchor: String
-        let cluster: String
-        let rootKeyID: String
-        let chain: [CertificateSummary]
-    }
-
     func run() async throws {
         let detached = try DetachedSignature(armored: try SecureFile.read(signature))
         var hasher = DetachedSignature.ContentHasher()
         try streamInput(input) { hasher.update($0) }
         let verified = try detached.verify(
             digest: hasher.finalize(), verifier: try trust.verifier(), at: now())
-        let result = Result(
-            valid: true, signer: verified.leaf.path.description, signerKeyID: verified.leaf.keyID.hex,
-            signedAt: Timestamp.format(detached.time), anchor: verified.anchor.name, cluster: verified.cluster,
-            rootKeyID: verified.anchor.keyID.hex,
-            chain: verified.chain.certificates.map(CertificateSummary.init)
-        )
+        let result = SignatureVerificationSummary(detached, verified: verified)
         try output.emit(
             result,
             human:

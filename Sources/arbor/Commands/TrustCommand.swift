@@ -41,18 +41,10 @@ struct TrustExportCommand: AsyncParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let bundleFile: String
-        let cluster: String
-        let rootKeyID: String
-        let safetyNumber: SafetyNumberSummary
-    }
-
     func run() async throws {
         let bundle = try TrustBundle(clusterName: name, chain: try readChain(rootCert), revocations: try readRevocations(revocations))
         try SecureFile.write(bundle.armored, to: out, mode: .public)
-        let result = Result(
-            bundleFile: out, cluster: name, rootKeyID: bundle.anchor.keyID.hex, safetyNumber: SafetyNumberSummary(bundle.safetyNumber))
+        let result = TrustExportSummary(bundle, bundleFile: out)
         try output.emit(
             result,
             human:
@@ -92,40 +84,18 @@ struct TrustImportCommand: AsyncParsableCommand {
     @OptionGroup var store: TrustStoreOption
     @OptionGroup var output: OutputOptions
 
-    struct Result: Encodable {
-        let imported: Bool
-        let cluster: String
-        let rootKeyID: String
-        let newCluster: Bool
-        let addedRevocations: Int
-        let revocations: Int
-        let store: String
-    }
-
     func run() async throws {
         let bundle = try TrustBundle(armored: try SecureFile.read(self.bundle))
-        let number = bundle.safetyNumber
         if let safetyNumber {
-            guard number.matches(safetyNumber) else {
-                throw ArborError(
-                    .fingerprintMismatch,
-                    "the bundle's safety number does not match the one given; do not import it, and ask the other cluster's operator for the bundle again in person"
-                )
-            }
+            try bundle.checkSafetyNumber(typed: safetyNumber)
         } else {
             try confirmInteractively(bundle)
         }
-        let cluster = name ?? bundle.clusterName
-        let outcome = try store.directory.add(bundle, name: cluster, rename: rename)
-        let result = Result(
-            imported: true, cluster: cluster, rootKeyID: bundle.anchor.keyID.hex, newCluster: outcome.isNew,
-            addedRevocations: outcome.addedRevocations, revocations: outcome.totalRevocations, store: store.directory.path
-        )
-        let verb = outcome.isNew ? "imported" : "refreshed"
+        let result = try TrustImport(store: store.directory).add(bundle, name: name, rename: rename)
         try output.emit(
             result,
             human:
-                "\(verb) cluster '\(cluster)' (root \(bundle.anchor.keyID.shortHex)) in \(result.store): \(outcome.addedRevocations) new revocations, \(outcome.totalRevocations) in all"
+                "\(result.newCluster ? "imported" : "refreshed") cluster '\(result.cluster)' (root \(bundle.anchor.keyID.shortHex)) in \(result.store): \(result.addedRevocations) new revocations, \(result.revocations) in all"
         )
     }
 
@@ -153,19 +123,8 @@ struct TrustListCommand: AsyncParsableCommand {
     @OptionGroup var store: TrustStoreOption
     @OptionGroup var output: OutputOptions
 
-    struct Entry: Encodable {
-        let cluster: String
-        let rootKeyID: String
-        let revocations: Int
-        let safetyNumber: SafetyNumberSummary
-    }
-
     func run() async throws {
-        let entries = try store.directory.bundles().map {
-            Entry(
-                cluster: $0.clusterName, rootKeyID: $0.anchor.keyID.hex, revocations: $0.revocations.revocations.count,
-                safetyNumber: SafetyNumberSummary($0.safetyNumber))
-        }
+        let entries = try store.directory.bundles().map(TrustedClusterSummary.init)
         let text =
             entries.isEmpty
             ? "no trusted clusters in \(store.directory.path)"

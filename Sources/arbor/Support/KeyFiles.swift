@@ -1,5 +1,6 @@
 import ArborCore
 import ArborKeyStore
+import ArborOperations
 import ArgumentParser
 
 struct PassphraseOptions: ParsableArguments {
@@ -36,10 +37,7 @@ struct IssuerOptions: ParsableArguments {
         if let root {
             let rootKey = try openRoot(root, passphrase: passphrase.source)
             let chain = try CertificateChain(armored: try SecureFile.read(rootCert ?? rootCertificatePath(for: root)))
-            guard chain.certificates.count == 1, chain.root.kind == .root else {
-                throw ArborError(.invalidArgument, "the root certificate file must hold the root certificate alone")
-            }
-            return try Issuer(root: rootKey, rootCertificate: chain.root)
+            return try Issuer(root: rootKey, rootCertificate: try chain.loneRootCertificate("the root certificate file"))
         }
         let secret = try readNodeKey(key!)
         return try Issuer(secret: secret, chain: try CertificateChain(armored: try SecureFile.read(keyChain!)))
