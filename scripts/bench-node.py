@@ -5,7 +5,8 @@ Starts `arbor serve --dev` and `bao server -dev` on loopback ports of their own,
 same Vault Transit requests with wrk (encrypt 1 KiB, decrypt 1 KiB, a batch of 100 items of 1 KiB;
 64 connections), then streams 1 GiB through the node's streaming routes with curl and reads the
 node's peak RSS. Prints a Markdown table (and --json for scripts). Arbor's audit log is on, as it
-always is; OpenBao runs as `bao server -dev` does, with no audit device.
+always is; OpenBao runs as `bao server -dev` does, with no audit device, unless --openbao-audit
+turns on its file audit device.
 
     python3 scripts/bench-node.py [--arbor .build/release/arbor] [--duration 20] [--stream-mib 1024]
 
@@ -92,7 +93,7 @@ def start_arbor(binary, port):
     return process, url
 
 
-def start_bao(port):
+def start_bao(port, audit_log=None):
     environment = dict(os.environ, BAO_ADDR=f"http://127.0.0.1:{port}", BAO_TOKEN=TOKEN)
     process = subprocess.Popen(
         ["bao", "server", "-dev", f"-dev-root-token-id={TOKEN}", f"-dev-listen-address=127.0.0.1:{port}", "-log-level=warn"],
@@ -100,6 +101,8 @@ def start_bao(port):
     url = f"http://127.0.0.1:{port}"
     wait_until_ready(url + "/v1/sys/health", process, "bao server -dev")
     call(url, "/v1/sys/mounts/transit", {"type": "transit"})
+    if audit_log:
+        call(url, "/v1/sys/audit/file", {"type": "file", "options": {"file_path": audit_log}})
     return process, url
 
 
@@ -198,6 +201,7 @@ def main():
     parser.add_argument("--arbor", default=".build/release/arbor", help="the arbor binary (a release build)")
     parser.add_argument("--duration", type=int, default=20, help="seconds per wrk run")
     parser.add_argument("--stream-mib", type=int, default=1024, help="MiB streamed through the node")
+    parser.add_argument("--openbao-audit", action="store_true", help="turn on OpenBao's file audit device too")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     arguments = parser.parse_args()
     for tool in ("wrk", "curl", "bao", arguments.arbor):
@@ -213,7 +217,7 @@ def main():
             streaming = stream(arbor_url, arbor.pid, arguments.stream_mib, directory)
             arbor_figures = transit_workloads(arbor_url, arguments.duration, directory)
             stop(arbor)
-            bao, bao_url = start_bao(free_port())
+            bao, bao_url = start_bao(free_port(), os.path.join(directory, "bao-audit.log") if arguments.openbao_audit else None)
             bao_figures = transit_workloads(bao_url, arguments.duration, directory)
         finally:
             stop(arbor)
