@@ -105,13 +105,18 @@ public struct MeshToken: Sendable, Equatable {
 
     public var text: String { Self.textPrefix + Base64URL.encode(encoded) }
 
+    /// Reads a token's text; white space around it (a newline at the end of a file) is ignored.
     public init(text: String) throws {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard trimmed.hasPrefix(Self.textPrefix) else {
+        // On bytes, without Foundation's Unicode trimming: every decrypt request comes through here.
+        let isSpace = { (byte: UInt8) in byte == 0x20 || (0x09...0x0D).contains(byte) }
+        var bytes = Array(text.utf8)[...]
+        while let first = bytes.first, isSpace(first) { bytes = bytes.dropFirst() }
+        while let last = bytes.last, isSpace(last) { bytes = bytes.dropLast() }
+        guard bytes.starts(with: Self.textPrefix.utf8) else {
             throw ArborError.malformed("a mesh token starts with '\(Self.textPrefix)'")
         }
         // Canonical base64url only (unused bits zero), so one token has one text.
-        guard let encoded = Base64URL.decode(trimmed.utf8.dropFirst(Self.textPrefix.utf8.count)) else {
+        guard let encoded = Base64URL.decode(bytes.dropFirst(Self.textPrefix.utf8.count)) else {
             throw ArborError.malformed("a mesh token's body is not canonical base64url without padding")
         }
         try self.init(encoded: encoded)
