@@ -52,7 +52,8 @@ public enum NodeApplication {
             maxHeaderFieldSize: limits.headerBytes, maxHeaderListSize: limits.headerBytes)
         let http = HTTPServerBuilder.http1(
             configuration: .init(
-                additionalChannelHandlers: [HeaderSizeLimitHandler()], idleTimeout: .seconds(limits.idleTimeoutSeconds),
+                additionalChannelHandlers: [HeaderSizeLimitHandler(), ExpectContinueHandler()],
+                idleTimeout: .seconds(limits.idleTimeoutSeconds),
                 httpDecoderConfiguration: decoder))
         return try tls.map { try .tls(http, tlsConfiguration: $0.configuration) } ?? http
     }

@@ -91,4 +91,40 @@ struct ServeStreamCLITests {
         stopped = true
         #expect(node.terminate().status == 0)
     }
+
+    @Test("an upload that sends Expect: 100-continue is told to go on at once (100 Continue), then answered")
+    func expectContinue() throws {
+        defer { arbor.remove() }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") else {
+            Issue.record("curl is needed for this test")
+            return
+        }
+        let node = try ServeCLITests.RunningNode(arbor, ["serve", "--dev", "--listen", "127.0.0.1:0"], expectToken: true)
+        defer { _ = node.terminate() }
+        let token = try #require(node.rootToken)
+        try Data(repeating: 7, count: 4096).write(to: URL(fileURLWithPath: arbor.path("small")))
+        func upload(token: String) throws -> (status: Int32, trace: String, answer: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            process.arguments = [
+                "-sS", "-v", "-X", "POST", "-H", "X-Arbor-Token: \(token)", "-H", "Expect: 100-continue", "-T", arbor.path("small"),
+                "-o", arbor.path("answer"), node.url + "/v1/keyrings/stream/stream/encrypt",
+            ]
+            let trace = Pipe()
+            process.standardError = trace
+            try process.run()
+            let text = String(decoding: trace.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            let answer = (try? String(contentsOfFile: arbor.path("answer"), encoding: .utf8)) ?? ""
+            return (process.terminationStatus, text, answer)
+        }
+        // The route answers 404 for a keyring that does not exist: the 100 comes first all the same.
+        let missing = try upload(token: token)
+        #expect(missing.status == 0)
+        #expect(missing.trace.contains("< HTTP/1.1 100 Continue"), "\(missing.trace)")
+        #expect(missing.trace.contains("< HTTP/1.1 404"), "\(missing.trace)")
+        let refused = try upload(token: "arb_wrong")
+        #expect(refused.trace.contains("< HTTP/1.1 100 Continue") && refused.trace.contains("< HTTP/1.1 401"), "\(refused.trace)")
+        #expect(refused.answer.contains("invalid_token"))
+    }
 }
