@@ -127,4 +127,60 @@ struct ServeStreamCLITests {
         #expect(refused.trace.contains("< HTTP/1.1 100 Continue") && refused.trace.contains("< HTTP/1.1 401"), "\(refused.trace)")
         #expect(refused.answer.contains("invalid_token"))
     }
+
+    @Test("a body that is not an age file, still uploading when the 422 goes out, leaves the node serving")
+    func refusedWhileUploading() throws {
+        defer { arbor.remove() }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") else {
+            Issue.record("curl is needed for this test")
+            return
+        }
+        let node = try ServeCLITests.RunningNode(arbor, ["serve", "--dev", "--listen", "127.0.0.1:0"], expectToken: true)
+        var stopped = false
+        defer { if !stopped { _ = node.terminate() } }
+        let token = try #require(node.rootToken)
+        let create = Process()
+        create.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        create.arguments = ["-sS", "-o", "/dev/null", "-H", "X-Arbor-Token: \(token)", "-d", #"{"name":"k1"}"#, node.url + "/v1/keyrings"]
+        try create.run()
+        create.waitUntilExit()
+        // A body announced as 8 MiB: 2 MiB of zeros, then the rest slowly, on a raw socket, so the
+        // node answers while the upload goes on (python3 is one of the test peers).
+        let port = try #require(node.url.split(separator: ":").last)
+        let script = """
+            import socket, time
+            s = socket.create_connection(("127.0.0.1", \(port)))
+            s.sendall(b"POST /v1/keyrings/k1/stream/decrypt HTTP/1.1\\r\\nHost: x\\r\\nX-Arbor-Token: \(token)\\r\\nContent-Length: 8388608\\r\\n\\r\\n")
+            s.sendall(b"\\0" * (2 << 20))
+            s.settimeout(10)
+            print(s.recv(64).split(b" ")[1].decode(), end="")
+            try:
+                for _ in range(6):
+                    s.sendall(b"\\0" * (1 << 20))
+                    time.sleep(0.2)
+            except OSError:
+                pass
+            s.close()
+            """
+        let upload = Process()
+        upload.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        upload.arguments = ["python3", "-c", script]
+        let answer = Pipe()
+        upload.standardOutput = answer
+        upload.standardError = FileHandle.nullDevice
+        try upload.run()
+        let status = String(decoding: answer.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        upload.waitUntilExit()
+        #expect(status == "422")
+        // Still serving, on a new connection.
+        let health = Process()
+        health.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        health.arguments = ["-sSf", "-o", "/dev/null", node.url + "/v1/sys/health"]
+        try health.run()
+        health.waitUntilExit()
+        #expect(health.terminationStatus == 0)
+        #expect(node.process.isRunning)
+        stopped = true
+        #expect(node.terminate().status == 0)
+    }
 }

@@ -45,7 +45,8 @@ final class RateLimiter: Sendable {
             // A zero cost asks whether one request would pass.
             guard bucket.tokens >= max(cost, 1) else {
                 buckets[key] = bucket
-                return max(1, Int(((1 - bucket.tokens) / limit.perSecond).rounded(.up)))
+                // Clamped to a day: a tiny configured rate must not overflow `Int`.
+                return Int(min(86_400, max(1, ((1 - bucket.tokens) / limit.perSecond).rounded(.up))))
             }
             bucket.tokens -= cost
             if buckets[key] == nil, buckets.count >= Self.maximumKeys { dropFull(&buckets, capacity: capacity, now: now) }

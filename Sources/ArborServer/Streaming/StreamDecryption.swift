@@ -62,7 +62,6 @@ final class StreamDecryption: @unchecked Sendable {
             do {
                 try await step { released.append($0) }
             } catch {
-                pieces.cancel()
                 // The chunks that verified before the failure are authentic; the failed one is never written.
                 for plaintext in released { try await writer.writeNonEmpty(plaintext) }
                 logger.warning(

@@ -12,8 +12,8 @@ enum StreamEncryption {
             status: .ok,
             headers: [.contentType: armored ? "text/plain; charset=utf-8" : "application/octet-stream"],
             body: ResponseBody { writer in
-                var pieces = StreamPieces(body)
                 do {
+                    var pieces = StreamPieces(body)
                     var encryptor = try AgeEncryptor(recipients: [recipient], armored: armored)
                     while let piece = try await pieces.next() {
                         try await writer.writeNonEmpty(try encryptor.update(piece))
@@ -21,7 +21,6 @@ enum StreamEncryption {
                     try await writer.writeNonEmpty(try encryptor.finish())
                     try await writer.finish(nil)
                 } catch {
-                    pieces.cancel()
                     // The status is already sent: ending the connection is the only way to say so.
                     logger.warning("stream aborted", metadata: ["stream": "encrypt", "error.type": "\(type(of: error))"])
                     throw error
