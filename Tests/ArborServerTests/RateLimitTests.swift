@@ -1,11 +1,13 @@
-import ArborServer
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Metrics
 import NIOCore
 import Testing
+
+@testable import ArborServer
 
 /// Rate limits through the real router: requests per token and failed authentications per
 /// client address, each 429 `rate_limited` with `Retry-After`; the test moves the node's clock
@@ -13,6 +15,24 @@ import Testing
 @Suite("Node rate limits")
 struct RateLimitTests {
     static let lookup = "/v1/auth/token/lookup-self"
+
+    @Test(
+        "failed attempts are taken before the token is looked at: guesses sent at once get no more than the burst, and a success gives its attempt back"
+    )
+    func failedAuthenticationReservation() throws {
+        var limits = NodeLimits()
+        limits.failedAuthenticationRate = RateLimit(perSecond: 1, burst: 3)
+        let clock = NodeClock(now: { 1_800_000_000 }, milliseconds: { 1_800_000_000_000 })
+        let rates = NodeRateLimits(limits: limits, clock: clock, metrics: MetricsSystem.factory)
+        // Three lookups under way from one address, none finished: a fourth is refused at once.
+        for _ in 0..<3 { try rates.reserveAuthentication(client: "10.0.0.1") }
+        #expect(throws: NodeError.self) { try rates.reserveAuthentication(client: "10.0.0.1") }
+        // Another address is untouched, and successes never use up an address's attempts.
+        for _ in 0..<10 {
+            try rates.reserveAuthentication(client: "10.0.0.2")
+            rates.authenticationSucceeded(client: "10.0.0.2")
+        }
+    }
 
     @Test("a token over its rate is 429 rate_limited with Retry-After; another token is not; time refills it")
     func perToken() async throws {

@@ -15,14 +15,18 @@ struct TokenAuthenticator: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        try rateLimits.checkAuthentication(client: context.clientAddress)
+        try rateLimits.reserveAuthentication(client: context.clientAddress)
         let token: TokenRecord
         do {
             token = try await tokens.authenticate(Self.presentedToken(in: request.headers), logger: context.logger)
         } catch let error as NodeError where error.status == .unauthorized {
-            rateLimits.recordFailedAuthentication(client: context.clientAddress)
+            throw error
+        } catch {
+            // Not the token's fault (the database, say): the attempt does not count.
+            rateLimits.authenticationSucceeded(client: context.clientAddress)
             throw error
         }
+        rateLimits.authenticationSucceeded(client: context.clientAddress)
         context.token = token
         AuditTrail.note(accessor: token.accessor)
         // Every later log line of the request names the token, by accessor.

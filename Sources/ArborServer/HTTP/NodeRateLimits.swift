@@ -21,17 +21,19 @@ public final class NodeRateLimits: Sendable {
         throw NodeError.rateLimited(retryAfter: wait, "too many requests for this token; retry after \(wait) seconds")
     }
 
-    /// Refuses an address that has failed authentication too often, before its token is looked at
-    /// (so that a guess that would succeed is refused too, and tells the guesser nothing).
-    func checkAuthentication(client: String) throws {
-        guard let failedAuthentications, let wait = failedAuthentications.waitTime(client) else { return }
+    /// Takes one failed attempt from the address before its token is looked at, and refuses the
+    /// request if there is none left (so that a guess that would succeed is refused too, and tells
+    /// the guesser nothing). Taken first, not after the lookup, so that guesses sent at once cannot
+    /// all pass on the one attempt a refill gives; `authenticationSucceeded` gives it back.
+    func reserveAuthentication(client: String) throws {
+        guard let failedAuthentications, let wait = failedAuthentications.take(client) else { return }
         refusals("failed_authentication").increment()
         throw NodeError.rateLimited(
             retryAfter: wait, "too many failed authentications from this address; retry after \(wait) seconds")
     }
 
-    /// Counts a failed authentication against the address.
-    func recordFailedAuthentication(client: String) {
-        _ = failedAuthentications?.take(client)
+    /// The reserved attempt did not fail: it is returned to the address.
+    func authenticationSucceeded(client: String) {
+        failedAuthentications?.giveBack(client)
     }
 }

@@ -27,23 +27,26 @@ final class RateLimiter: Sendable {
         update(key, cost: 1)
     }
 
-    /// The seconds until `key` may try again, without taking anything; nil if it may now.
-    func waitTime(_ key: String) -> Int? {
-        update(key, cost: 0)
+    /// Gives back a request taken by `take` that turned out not to count (a reservation that
+    /// succeeded). A bucket full again is dropped: no bucket reads as a full one.
+    func giveBack(_ key: String) {
+        let capacity = Double(limit.burst)
+        buckets.withLock { buckets in
+            guard var bucket = buckets[key] else { return }
+            bucket.tokens += 1
+            if bucket.tokens >= capacity { buckets[key] = nil } else { buckets[key] = bucket }
+        }
     }
 
     private func update(_ key: String, cost: Double) -> Int? {
         let now = clock.nowMilliseconds()
         let capacity = Double(limit.burst)
         return buckets.withLock { buckets in
-            // Asking about a key with no bucket (an address that never failed) adds none.
-            guard cost > 0 || buckets[key] != nil else { return nil }
             var bucket = buckets[key] ?? Bucket(tokens: capacity, updated: now)
             let elapsed = Double(max(0, now - bucket.updated)) / 1000
             bucket.tokens = min(capacity, bucket.tokens + elapsed * limit.perSecond)
             bucket.updated = now
-            // A zero cost asks whether one request would pass.
-            guard bucket.tokens >= max(cost, 1) else {
+            guard bucket.tokens >= cost else {
                 buckets[key] = bucket
                 // Clamped to a day: a tiny configured rate must not overflow `Int`.
                 return Int(min(86_400, max(1, ((1 - bucket.tokens) / limit.perSecond).rounded(.up))))
