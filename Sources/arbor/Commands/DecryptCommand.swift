@@ -3,6 +3,7 @@ import ArborKeyStore
 import ArborOperations
 import ArborSeal
 import ArgumentParser
+import Foundation
 
 struct DecryptCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +15,8 @@ struct DecryptCommand: AsyncParsableCommand {
             Plaintext is released chunk by chunk, each only after its tag verified. With -o, the file appears only
             when the whole input verified; until then it is a hidden .arbor-tmp-* file in the same directory,
             removed on any error and on Ctrl-C, SIGTERM or SIGHUP (not after SIGKILL). On standard output, an
-            error can come after some verified plaintext.
+            error can come after some verified plaintext. Without -o, plaintext with control characters (binary)
+            is not written to a terminal; -o - writes it to standard output anyway.
             Errors: a modified or reordered file (exit 3), a truncated file (exit 3), a file asking for more work
             than allowed before it is authenticated (scrypt above 2^22, an arbor-tree epoch too far ahead: exit 3),
             no matching identity or a wrong passphrase (exit 4), a malformed file (exit 5).
@@ -87,13 +89,21 @@ struct DecryptCommand: AsyncParsableCommand {
         let source = try AgeStreamIO.Input(path: input)
         defer { source.close() }
         let sink = try AgeStreamIO.Output(path: output, mode: .secret)
+        let guarded = TerminalOutput.isGuardedTerminal(output: output)
+        let release = { (plaintext: Data) throws in
+            guard !guarded || TerminalOutput.isText(plaintext) else {
+                throw ArborError(
+                    .invalidArgument, "refusing to write binary plaintext to a terminal: use -o FILE, or -o - to write it anyway")
+            }
+            try sink.write(plaintext)
+        }
         do {
             while true {
                 let piece = try source.read()
                 if piece.isEmpty { break }
-                try decryptor.update(piece) { try sink.write($0) }
+                try decryptor.update(piece) { try release($0) }
             }
-            try decryptor.finish { try sink.write($0) }
+            try decryptor.finish { try release($0) }
             try sink.commit()
         } catch {
             sink.abandon()

@@ -25,6 +25,7 @@ struct EncryptCommand: AsyncParsableCommand {
             -p encrypts with a passphrase instead (scrypt), which must be alone.
             Reads IN (default: standard input) and writes OUT (default: standard output) in constant memory.
             With -o, the file appears only when complete.
+            Without -o, binary output is not written to a terminal: use -a, -o FILE, or -o - to write it anyway.
             """
     )
 
@@ -178,8 +179,9 @@ enum AgeStreamIO {
     static func isStandardOutput(_ path: String?) -> Bool { path == nil || path == "-" }
 
     static func refuseBinaryOnTerminal(output: String?, armored: Bool) throws {
-        if isStandardOutput(output), !armored, isatty(STDOUT_FILENO) == 1 {
-            throw ArborError(.invalidArgument, "refusing to write binary age data to a terminal: use -a for armor or -o FILE")
+        if !armored, TerminalOutput.isGuardedTerminal(output: output) {
+            throw ArborError(
+                .invalidArgument, "refusing to write binary age data to a terminal: use -a for armor, -o FILE, or -o - to write it anyway")
         }
     }
 
