@@ -246,24 +246,6 @@ struct AgeCLITests {
         return nil
     }
 
-    @discardableResult
-    func runTool(_ tool: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        process.currentDirectoryURL = arbor.directory
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-    }
-
     @Test("interop with the age CLI: X25519 both ways (binary and armored), passphrase both ways")
     func ageInterop() throws {
         defer { arbor.remove() }
@@ -271,23 +253,23 @@ struct AgeCLITests {
             Peers.missing("age interop: the age CLI is not installed (scripts/test installs it with apt-get)")
             return
         }
-        let version = try runTool(age, ["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let version = try arbor.runTool(age, ["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let recipient = try keygen("id.txt")
         let plaintext = Self.random(2 << 20 + 4321)
         try write(plaintext, "plain")
         // Arbor encrypts, age decrypts.
         for armor in [[], ["-a"]] {
             #expect(try arbor.run(["encrypt", "-r", recipient, "-o", "arbor\(armor.count).age", "plain"] + armor).status == 0)
-            let decrypted = try runTool(age, ["-d", "-i", "id.txt", "-o", "from-arbor\(armor.count)", "arbor\(armor.count).age"])
+            let decrypted = try arbor.runTool(age, ["-d", "-i", "id.txt", "-o", "from-arbor\(armor.count)", "arbor\(armor.count).age"])
             #expect(decrypted.status == 0, "age -d: \(decrypted.stderr)")
             #expect(try read("from-arbor\(armor.count)") == plaintext)
         }
         // age encrypts (to a key from arbor keygen and one from age-keygen), Arbor decrypts.
         let ageKeygen = URL(fileURLWithPath: age).deletingLastPathComponent().appendingPathComponent("age-keygen").path
-        try runTool(ageKeygen, ["-o", "age-id.txt"])
-        let ageRecipient = try runTool(ageKeygen, ["-y", "age-id.txt"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try arbor.runTool(ageKeygen, ["-o", "age-id.txt"])
+        let ageRecipient = try arbor.runTool(ageKeygen, ["-y", "age-id.txt"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         for (armor, identity, to) in [([String](), "id.txt", recipient), (["-a"], "age-id.txt", ageRecipient)] {
-            let encrypted = try runTool(age, ["-r", to, "-o", "age\(armor.count).age"] + armor + ["plain"])
+            let encrypted = try arbor.runTool(age, ["-r", to, "-o", "age\(armor.count).age"] + armor + ["plain"])
             #expect(encrypted.status == 0, "age -r: \(encrypted.stderr)")
             let decrypted = try arbor.run(["decrypt", "-i", identity, "-o", "from-age\(armor.count)", "age\(armor.count).age"])
             #expect(decrypted.status == 0, "\(decrypted.stderr)")
@@ -309,15 +291,15 @@ struct AgeCLITests {
             child.close()
             sys.exit(child.exitstatus or 0)
             """
-        let probe = try runTool("/usr/bin/env", ["python3", "-c", "import pexpect"])
+        let probe = try arbor.runTool("/usr/bin/env", ["python3", "-c", "import pexpect"])
         guard probe.status == 0 else {
             Peers.missing(
                 "age passphrase interop: python3 with pexpect is not installed (age \(version) reads passphrases from a terminal only)")
             return
         }
-        #expect(try runTool("/usr/bin/env", ["python3", "-c", driver, age, arbor.directory.path, "decrypt"]).status == 0)
+        #expect(try arbor.runTool("/usr/bin/env", ["python3", "-c", driver, age, arbor.directory.path, "decrypt"]).status == 0)
         #expect(try read("from-arbor-pass") == plaintext)
-        #expect(try runTool("/usr/bin/env", ["python3", "-c", driver, age, arbor.directory.path, "encrypt"]).status == 0)
+        #expect(try arbor.runTool("/usr/bin/env", ["python3", "-c", driver, age, arbor.directory.path, "encrypt"]).status == 0)
         let opened = try arbor.run(["decrypt", "--passphrase-file", "pass", "-o", "from-age-pass", "age-pass.age"])
         #expect(opened.status == 0, "\(opened.stderr)")
         #expect(try read("from-age-pass") == plaintext)
@@ -327,7 +309,7 @@ struct AgeCLITests {
         if parts.count >= 2, (parts[0], parts[1]) >= (1, 3) {
             let pq = try keygen("pq.txt", pq: true)
             #expect(try arbor.run(["encrypt", "-r", pq, "-o", "pq.age", "plain"]).status == 0)
-            let decrypted = try runTool(age, ["-d", "-i", "pq.txt", "-o", "from-arbor-pq", "pq.age"])
+            let decrypted = try arbor.runTool(age, ["-d", "-i", "pq.txt", "-o", "from-arbor-pq", "pq.age"])
             #expect(decrypted.status == 0, "age -d (post-quantum): \(decrypted.stderr)")
             #expect(try read("from-arbor-pq") == plaintext)
         } else {

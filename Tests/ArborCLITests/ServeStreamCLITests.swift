@@ -18,16 +18,19 @@ struct ServeStreamCLITests {
 
     /// curl's exit status; `-T` streams the file as the body instead of reading it into memory.
     func curl(_ url: String, token: String, upload: String, output: String) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = [
-            "-sS", "--fail", "-X", "POST", "-H", "X-Arbor-Token: \(token)", "-H", "Expect:", "-T", arbor.path(upload), "-o",
-            arbor.path(output), url,
-        ]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        try arbor.runTool(
+            "/usr/bin/curl",
+            ["-sS", "--fail", "-X", "POST", "-H", "X-Arbor-Token: \(token)", "-H", "Expect:", "-T", upload, "-o", output, url]
+        ).status
+    }
+
+    /// A dev node on a free port, for a test that talks to it with curl; nil (recorded) without curl.
+    func devNode() throws -> ServeCLITests.RunningNode? {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") else {
+            Issue.record("curl is needed for this test")
+            return nil
+        }
+        return try ServeCLITests.RunningNode(arbor, ["serve", "--dev", "--listen", "127.0.0.1:0"], expectToken: true)
     }
 
     /// The node's peak resident set (VmHWM), in bytes.
@@ -41,11 +44,7 @@ struct ServeStreamCLITests {
     @Test("64 MiB in and out of a dev node with curl, opened by arbor decrypt --keyring; peak RSS under 200 MiB")
     func largeStream() async throws {
         defer { arbor.remove() }
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") else {
-            Issue.record("curl is needed for this test")
-            return
-        }
-        let node = try ServeCLITests.RunningNode(arbor, ["serve", "--dev", "--listen", "127.0.0.1:0"], expectToken: true)
+        guard let node = try devNode() else { return }
         var stopped = false
         defer { if !stopped { _ = node.terminate() } }
         let token = try #require(node.rootToken)
@@ -95,28 +94,18 @@ struct ServeStreamCLITests {
     @Test("an upload that sends Expect: 100-continue is told to go on at once (100 Continue), then answered")
     func expectContinue() throws {
         defer { arbor.remove() }
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") else {
-            Issue.record("curl is needed for this test")
-            return
-        }
-        let node = try ServeCLITests.RunningNode(arbor, ["serve", "--dev", "--listen", "127.0.0.1:0"], expectToken: true)
+        guard let node = try devNode() else { return }
         defer { _ = node.terminate() }
         let token = try #require(node.rootToken)
         try Data(repeating: 7, count: 4096).write(to: URL(fileURLWithPath: arbor.path("small")))
         func upload(token: String) throws -> (status: Int32, trace: String, answer: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-            process.arguments = [
-                "-sS", "-v", "-X", "POST", "-H", "X-Arbor-Token: \(token)", "-H", "Expect: 100-continue", "-T", arbor.path("small"),
-                "-o", arbor.path("answer"), node.url + "/v1/keyrings/stream/stream/encrypt",
-            ]
-            let trace = Pipe()
-            process.standardError = trace
-            try process.run()
-            let text = String(decoding: trace.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            let answer = (try? String(contentsOfFile: arbor.path("answer"), encoding: .utf8)) ?? ""
-            return (process.terminationStatus, text, answer)
+            let run = try arbor.runTool(
+                "/usr/bin/curl",
+                [
+                    "-sS", "-v", "-X", "POST", "-H", "X-Arbor-Token: \(token)", "-H", "Expect: 100-continue", "-T", "small", "-o", "answer",
+                    node.url + "/v1/keyrings/stream/stream/encrypt",
+                ])
+            return (run.status, run.stderr, (try? String(contentsOfFile: arbor.path("answer"), encoding: .utf8)) ?? "")
         }
         // The route answers 404 for a keyring that does not exist: the 100 comes first all the same.
         let missing = try upload(token: token)
@@ -131,19 +120,14 @@ struct ServeStreamCLITests {
     @Test("a body that is not an age file, still uploading when the 422 goes out, leaves the node serving")
     func refusedWhileUploading() throws {
         defer { arbor.remove() }
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") else {
-            Issue.record("curl is needed for this test")
-            return
-        }
-        let node = try ServeCLITests.RunningNode(arbor, ["serve", "--dev", "--listen", "127.0.0.1:0"], expectToken: true)
+        guard let node = try devNode() else { return }
         var stopped = false
         defer { if !stopped { _ = node.terminate() } }
         let token = try #require(node.rootToken)
-        let create = Process()
-        create.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        create.arguments = ["-sS", "-o", "/dev/null", "-H", "X-Arbor-Token: \(token)", "-d", #"{"name":"k1"}"#, node.url + "/v1/keyrings"]
-        try create.run()
-        create.waitUntilExit()
+        let created = try arbor.runTool(
+            "/usr/bin/curl",
+            ["-sSf", "-o", "/dev/null", "-H", "X-Arbor-Token: \(token)", "-d", #"{"name":"k1"}"#, node.url + "/v1/keyrings"])
+        #expect(created.status == 0)
         // A body announced as 8 MiB: 2 MiB of zeros, then the rest slowly, on a raw socket, so the
         // node answers while the upload goes on (python3 is one of the test peers).
         let port = try #require(node.url.split(separator: ":").last)
@@ -162,23 +146,10 @@ struct ServeStreamCLITests {
                 pass
             s.close()
             """
-        let upload = Process()
-        upload.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        upload.arguments = ["python3", "-c", script]
-        let answer = Pipe()
-        upload.standardOutput = answer
-        upload.standardError = FileHandle.nullDevice
-        try upload.run()
-        let status = String(decoding: answer.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        upload.waitUntilExit()
+        let status = try arbor.runTool("/usr/bin/env", ["python3", "-c", script]).stdout
         #expect(status == "422")
         // Still serving, on a new connection.
-        let health = Process()
-        health.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        health.arguments = ["-sSf", "-o", "/dev/null", node.url + "/v1/sys/health"]
-        try health.run()
-        health.waitUntilExit()
-        #expect(health.terminationStatus == 0)
+        #expect(try arbor.runTool("/usr/bin/curl", ["-sSf", "-o", "/dev/null", node.url + "/v1/sys/health"]).status == 0)
         #expect(node.process.isRunning)
         stopped = true
         #expect(node.terminate().status == 0)

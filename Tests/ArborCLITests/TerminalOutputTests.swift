@@ -12,7 +12,7 @@ struct TerminalOutputTests {
     init() throws { arbor = try ArborExecutable() }
 
     /// Runs arbor in a pseudo-terminal; its exit status and everything it printed there.
-    func inTerminal(_ arguments: [String]) throws -> (status: Int32, screen: String)? {
+    func inTerminal(_ arguments: [String]) throws -> (status: Int32, screen: String) {
         let driver = """
             import sys, pexpect
             child = pexpect.spawn(sys.argv[1], sys.argv[3:], cwd=sys.argv[2], timeout=60)
@@ -21,22 +21,14 @@ struct TerminalOutputTests {
             sys.stdout.write(child.before.decode("utf-8", "replace"))
             sys.exit(child.exitstatus if child.exitstatus is not None else 99)
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", driver, arbor.url.path, arbor.directory.path] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let screen = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, screen)
+        let run = try arbor.runTool("/usr/bin/env", ["python3", "-c", driver, arbor.url.path, arbor.directory.path] + arguments)
+        return (run.status, run.stdout)
     }
 
     @Test("encrypt and decrypt to a terminal: binary refused with what to do, text and armor shown, -o - writes anyway")
     func binaryToTerminal() throws {
         defer { arbor.remove() }
-        guard try arbor.runProbe(["python3", "-c", "import pexpect"]) else {
+        guard try arbor.runTool("/usr/bin/env", ["python3", "-c", "import pexpect"]).status == 0 else {
             Peers.missing("terminal output checks: python3 with pexpect is not installed")
             return
         }
@@ -51,37 +43,23 @@ struct TerminalOutputTests {
         }
         let decrypt = ["decrypt", "--passphrase-file", "pass"]
 
-        let refused = try #require(try inTerminal(decrypt + ["binary.age"]))
+        let refused = try inTerminal(decrypt + ["binary.age"])
         #expect(refused.status == 2)
         #expect(refused.screen.contains("refusing to write binary plaintext to a terminal: use -o FILE, or -o - to write it anyway"))
-        let text = try #require(try inTerminal(decrypt + ["text.age"]))
+        let text = try inTerminal(decrypt + ["text.age"])
         #expect(text.status == 0)
         #expect(text.screen.contains("hello from a file"))
-        #expect(try #require(try inTerminal(decrypt + ["-o", "-", "binary.age"])).status == 0)
+        #expect(try inTerminal(decrypt + ["-o", "-", "binary.age"]).status == 0)
 
         let encrypt = ["encrypt", "-p", "--passphrase-file", "pass", "--unsafe-scrypt-log-n", "10"]
-        let unarmored = try #require(try inTerminal(encrypt + ["text"]))
+        let unarmored = try inTerminal(encrypt + ["text"])
         #expect(unarmored.status == 2)
         #expect(
             unarmored.screen.contains(
                 "refusing to write binary age data to a terminal: use -a for armor, -o FILE, or -o - to write it anyway"))
-        let armored = try #require(try inTerminal(encrypt + ["-a", "text"]))
+        let armored = try inTerminal(encrypt + ["-a", "text"])
         #expect(armored.status == 0)
         #expect(armored.screen.contains("-----BEGIN AGE ENCRYPTED FILE-----"))
-        #expect(try #require(try inTerminal(encrypt + ["-o", "-", "text"])).status == 0)
-    }
-}
-
-extension ArborExecutable {
-    /// Whether a helper program runs and exits 0 (a peer's presence).
-    func runProbe(_ command: [String]) throws -> Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        #expect(try inTerminal(encrypt + ["-o", "-", "text"]).status == 0)
     }
 }

@@ -7,17 +7,15 @@ import Testing
 /// moves, `--to-node` needs a key-agreement certificate, a fingerprint needs a self-signed root,
 /// a keyring owner is derived below the given key, and an audit log's head and last line.
 @Suite struct CommandRuleTests {
-    static let now: Int64 = 1_795_000_000
-    static let validity = try! KeyCertificate.Validity(notBefore: now - 86_400, notAfter: now + 86_400)
+    static let now = TestCluster.now
+    static let validity = TestCluster.validity
 
-    let root = RootKey.generate()
-    let certificate: KeyCertificate
-    let issuer: Issuer
+    let cluster: TestCluster
+    var root: RootKey { cluster.root }
+    var certificate: KeyCertificate { cluster.certificate }
+    var issuer: Issuer { cluster.issuer }
 
-    init() throws {
-        certificate = try KeyCertificate.root(try root.node.keySet(), validity: Self.validity)
-        issuer = try Issuer(root: root, rootCertificate: certificate)
-    }
+    init() throws { cluster = try TestCluster() }
 
     var verifier: ChainVerifier {
         get throws {
@@ -25,9 +23,7 @@ import Testing
         }
     }
 
-    func chain(_ path: String, usage: KeyUsage = .all) throws -> CertificateChain {
-        try issuer.certify(TreePath(parsing: path), usage: usage, validity: Self.validity).chain
-    }
+    func chain(_ path: String, usage: KeyUsage = .all) throws -> CertificateChain { try cluster.chain(path, usage: usage) }
 
     @Test func aParentOrderedRekeyRevokesTheMovedNodeOnly() throws {
         let current = try TreePath(parsing: "eu/node-7")

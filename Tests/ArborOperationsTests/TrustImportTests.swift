@@ -5,27 +5,8 @@ import Testing
 /// Trust import over an in-memory store: one name per root, renames only on request, and
 /// revocations that merge as a set so an older bundle cannot lift one.
 @Suite struct TrustImportTests {
-    static let now: Int64 = 1_795_000_000
-    static let validity = try! KeyCertificate.Validity(notBefore: now - 86_400, notAfter: now + 86_400)
-
-    struct Cluster {
-        let root = RootKey.generate()
-        let certificate: KeyCertificate
-        let issuer: Issuer
-
-        init() throws {
-            certificate = try KeyCertificate.root(try root.node.keySet(), validity: TrustImportTests.validity)
-            issuer = try Issuer(root: root, rootCertificate: certificate)
-        }
-
-        func bundle(_ name: String, revoking paths: [String] = []) throws -> TrustBundle {
-            let revocations = try paths.map { path in
-                let leaf = try issuer.certify(TreePath(parsing: path), usage: .all, validity: TrustImportTests.validity).chain.leaf
-                return try issuer.revoke(leaf.keyID, at: leaf.path, reason: .keyCompromise, time: TrustImportTests.now)
-            }
-            return try TrustBundle(clusterName: name, chain: CertificateChain([certificate]), revocations: RevocationList(revocations))
-        }
-    }
+    static let now = TestCluster.now
+    typealias Cluster = TestCluster
 
     @Test func aNewRootIsStoredUnderTheNameTheImporterChose() throws {
         let store = InMemoryTrustStore()

@@ -5,27 +5,8 @@ import Testing
 /// The chain verifier assembled from explicit anchors or the trust store, extra revocations, and
 /// the cluster and path pins.
 @Suite struct TrustSelectionTests {
-    static let now: Int64 = 1_795_000_000
-    static let validity = try! KeyCertificate.Validity(notBefore: now - 86_400, notAfter: now + 86_400)
-
-    struct Cluster {
-        let root = RootKey.generate()
-        let certificate: KeyCertificate
-        let issuer: Issuer
-
-        init() throws {
-            certificate = try KeyCertificate.root(try root.node.keySet(), validity: TrustSelectionTests.validity)
-            issuer = try Issuer(root: root, rootCertificate: certificate)
-        }
-
-        func bundle(_ name: String) throws -> TrustBundle {
-            try TrustBundle(clusterName: name, chain: CertificateChain([certificate]))
-        }
-
-        func chain(_ path: String) throws -> CertificateChain {
-            try issuer.certify(TreePath(parsing: path), usage: .all, validity: TrustSelectionTests.validity).chain
-        }
-    }
+    static let now = TestCluster.now
+    typealias Cluster = TestCluster
 
     @Test func theStoreIsTrustedWhenNoAnchorIsGiven() throws {
         let (eu, us) = (try Cluster(), try Cluster())

@@ -29,16 +29,22 @@ struct KeyringOriginTests {
 
     static func origin(_ body: [String: Any]) -> [String: Any]? { body["origin"] as? [String: Any] }
 
+    /// Encrypts `plaintext` (base64) with keyring `payments`; the token's text.
+    static func encrypt(
+        _ client: some TestClientProtocol, token: String, plaintext: String = Self.plaintext, signOrigin: Bool = false
+    ) async throws -> String {
+        let option = signOrigin ? #","sign_origin":true"# : ""
+        return try ciphertext(
+            try await client.send(.post, "/v1/keyrings/payments/encrypt", token: token, json: #"{"plaintext":"\#(plaintext)"\#(option)}"#))
+    }
+
     @Test("a signed token decrypts as verified from the node; an unsigned one as unverified, refused when a signed origin is required")
     func signedOrigins() async throws {
         let node = try await Self.node()
         let root = node.rootToken
         try await node.test { client in
-            let signed = try Self.ciphertext(
-                try await client.send(
-                    .post, "/v1/keyrings/payments/encrypt", token: root, json: #"{"plaintext":"\#(Self.plaintext)","sign_origin":true}"#))
-            let unsigned = try Self.ciphertext(
-                try await client.send(.post, "/v1/keyrings/payments/encrypt", token: root, json: #"{"plaintext":"\#(Self.plaintext)"}"#))
+            let signed = try await Self.encrypt(client, token: root, signOrigin: true)
+            let unsigned = try await Self.encrypt(client, token: root)
             let token = try MeshToken(text: signed)
             #expect(token.signature?.kind == .hybrid && token.signature?.origin.description == "dev/node-1")
             #expect(try MeshToken(text: unsigned).signature == nil)
@@ -86,9 +92,7 @@ struct KeyringOriginTests {
         let node = try await Self.node()
         let root = node.rootToken
         try await node.test { client in
-            let signed = try Self.ciphertext(
-                try await client.send(
-                    .post, "/v1/keyrings/payments/encrypt", token: root, json: #"{"plaintext":"\#(Self.plaintext)","sign_origin":true}"#))
+            let signed = try await Self.encrypt(client, token: root, signOrigin: true)
             // Flip one bit in the last byte of the token (inside the origin signature).
             var bytes = try MeshToken(text: signed).encoded
             bytes[bytes.count - 1] ^= 1
@@ -110,8 +114,7 @@ struct KeyringOriginTests {
             let results = try #require(try sealed.json()["batch_results"] as? [[String: Any]])
             let tokens = try results.map { try #require($0["ciphertext"] as? String) }
             #expect(try tokens.allSatisfy { try MeshToken(text: $0).signature?.kind == .hybrid })
-            let unsigned = try Self.ciphertext(
-                try await client.send(.post, "/v1/keyrings/payments/encrypt", token: root, json: #"{"plaintext":"AQ=="}"#))
+            let unsigned = try await Self.encrypt(client, token: root, plaintext: "AQ==")
             let opened = try await client.send(
                 .post, "/v1/keyrings/payments/decrypt", token: root,
                 json: #"{"batch_input":[{"ciphertext":"\#(tokens[0])"},{"ciphertext":"\#(unsigned)"}],"require_signed_origin":true}"#)
@@ -127,11 +130,8 @@ struct KeyringOriginTests {
         let node = try await Self.node()
         let root = node.rootToken
         try await node.test { client in
-            let signed = try Self.ciphertext(
-                try await client.send(
-                    .post, "/v1/keyrings/payments/encrypt", token: root, json: #"{"plaintext":"\#(Self.plaintext)","sign_origin":true}"#))
-            let unsigned = try Self.ciphertext(
-                try await client.send(.post, "/v1/keyrings/payments/encrypt", token: root, json: #"{"plaintext":"AQ=="}"#))
+            let signed = try await Self.encrypt(client, token: root, signOrigin: true)
+            let unsigned = try await Self.encrypt(client, token: root, plaintext: "AQ==")
             #expect(try await client.send(.post, "/v1/keyrings/payments/rotate", token: root).status == .ok)
             let kept = try Self.ciphertext(
                 try await client.send(
@@ -156,8 +156,7 @@ struct KeyringOriginTests {
         let node = try await Self.node()
         let root = node.rootToken
         try await node.test { client in
-            let token = try Self.ciphertext(
-                try await client.send(.post, "/v1/keyrings/payments/encrypt", token: root, json: #"{"plaintext":"\#(Self.plaintext)"}"#))
+            let token = try await Self.encrypt(client, token: root)
             let body = #"{"ciphertext":"\#(token)","reject_replay":true}"#
             #expect(try await client.send(.post, "/v1/keyrings/payments/decrypt", token: root, json: body).status == .ok)
             let again = try await client.send(.post, "/v1/keyrings/payments/decrypt", token: root, json: body)
@@ -165,8 +164,7 @@ struct KeyringOriginTests {
             let plain = try await client.send(.post, "/v1/keyrings/payments/decrypt", token: root, json: #"{"ciphertext":"\#(token)"}"#)
             #expect(plain.status == .ok)
             // In a batch the second copy of the same token fails alone.
-            let other = try Self.ciphertext(
-                try await client.send(.post, "/v1/keyrings/payments/encrypt", token: root, json: #"{"plaintext":"AQ=="}"#))
+            let other = try await Self.encrypt(client, token: root, plaintext: "AQ==")
             let batch = try await client.send(
                 .post, "/v1/keyrings/payments/decrypt", token: root,
                 json: #"{"batch_input":[{"ciphertext":"\#(other)"},{"ciphertext":"\#(other)"}],"reject_replay":true}"#)
@@ -189,8 +187,7 @@ struct KeyringOriginTests {
         let node = try await Self.node()
         let root = node.rootToken
         let body = try await node.test { client in
-            let token = try Self.ciphertext(
-                try await client.send(.post, "/v1/keyrings/payments/encrypt", token: root, json: #"{"plaintext":"AQ=="}"#))
+            let token = try await Self.encrypt(client, token: root, plaintext: "AQ==")
             let body = #"{"ciphertext":"\#(token)","reject_replay":true}"#
             #expect(try await client.send(.post, "/v1/keyrings/payments/decrypt", token: root, json: body).status == .ok)
             return body

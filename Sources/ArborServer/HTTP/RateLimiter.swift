@@ -24,7 +24,23 @@ final class RateLimiter: Sendable {
 
     /// Takes one request from `key`'s bucket: nil if it had one, else the seconds until it will.
     func take(_ key: String) -> Int? {
-        update(key, cost: 1)
+        let now = clock.nowMilliseconds()
+        let capacity = Double(limit.burst)
+        return buckets.withLock { buckets in
+            var bucket = buckets[key] ?? Bucket(tokens: capacity, updated: now)
+            let elapsed = Double(max(0, now - bucket.updated)) / 1000
+            bucket.tokens = min(capacity, bucket.tokens + elapsed * limit.perSecond)
+            bucket.updated = now
+            guard bucket.tokens >= 1 else {
+                buckets[key] = bucket
+                // Clamped to a day: a tiny configured rate must not overflow `Int`.
+                return Int(min(86_400, max(1, ((1 - bucket.tokens) / limit.perSecond).rounded(.up))))
+            }
+            bucket.tokens -= 1
+            if buckets[key] == nil, buckets.count >= Self.maximumKeys { dropFull(&buckets, capacity: capacity, now: now) }
+            buckets[key] = bucket
+            return nil
+        }
     }
 
     /// Gives back a request taken by `take` that turned out not to count (a reservation that
@@ -35,26 +51,6 @@ final class RateLimiter: Sendable {
             guard var bucket = buckets[key] else { return }
             bucket.tokens += 1
             if bucket.tokens >= capacity { buckets[key] = nil } else { buckets[key] = bucket }
-        }
-    }
-
-    private func update(_ key: String, cost: Double) -> Int? {
-        let now = clock.nowMilliseconds()
-        let capacity = Double(limit.burst)
-        return buckets.withLock { buckets in
-            var bucket = buckets[key] ?? Bucket(tokens: capacity, updated: now)
-            let elapsed = Double(max(0, now - bucket.updated)) / 1000
-            bucket.tokens = min(capacity, bucket.tokens + elapsed * limit.perSecond)
-            bucket.updated = now
-            guard bucket.tokens >= cost else {
-                buckets[key] = bucket
-                // Clamped to a day: a tiny configured rate must not overflow `Int`.
-                return Int(min(86_400, max(1, ((1 - bucket.tokens) / limit.perSecond).rounded(.up))))
-            }
-            bucket.tokens -= cost
-            if buckets[key] == nil, buckets.count >= Self.maximumKeys { dropFull(&buckets, capacity: capacity, now: now) }
-            buckets[key] = bucket
-            return nil
         }
     }
 

@@ -55,7 +55,7 @@ public struct SealedKeyringStore: Sendable {
     /// The keyring as every request reads it: from the cache, else unsealed from its row.
     func cachedKeyring(_ name: String) throws -> MeshKeyring? {
         try database.keyringCache.value(for: name) {
-            let sealed = try database.selectOne("SELECT sealed FROM keyrings WHERE name = ?", arguments: [name]) { try Data.fetchOne($0) }
+            let sealed = try database.selectOne(Self.selectSealed, arguments: [name]) { try Data.fetchOne($0) }
             return try sealed.map { try unseal($0, name: name) }
         }
     }
@@ -65,8 +65,10 @@ public struct SealedKeyringStore: Sendable {
         database.keyringCache.invalidate { key, _ in key == name }
     }
 
+    static let selectSealed = "SELECT sealed FROM keyrings WHERE name = ?"
+
     static func sealedRow(_ name: String, in db: Database) throws -> Data? {
-        try Data.fetchOne(db, sql: "SELECT sealed FROM keyrings WHERE name = ?", arguments: [name])
+        try Data.fetchOne(db, sql: selectSealed, arguments: [name])
     }
 
     static func allNames(in db: Database) throws -> [String] {
