@@ -146,7 +146,7 @@ struct CLIVocabularyTests {
         #expect(try arbor.run(["trust", "list", "--store", "old-store"]).stdout.contains("old"))
     }
 
-    @Test("the new spellings: revoke CHAIN --key --chain --revocations; rekey --key --chain; --force replaces")
+    @Test("the new spellings: revoke CHAIN --key --chain --revocations; rekey and serve init --key --chain; --force replaces")
     func newSpellings() throws {
         defer { arbor.remove() }
         try arbor.initRoot()
@@ -174,6 +174,11 @@ struct CLIVocabularyTests {
         let sign = try arbor.run(["sign", "--key", "eu.key", "--chain", "eu.chain", "-o", "x.sig", "--json"], input: Data("x".utf8))
         #expect(sign.status == 0, "\(sign.stderr)")
         #expect((try arbor.json(sign) as? [String: Any])?["signer"] as? String == "eu")
+
+        let initialized = try arbor.run(["serve", "init", "--data", "data", "--key", "eu.key", "--chain", "eu.chain", "--json"])
+        #expect(initialized.status == 0, "\(initialized.stderr)")
+        let node = try #require(try arbor.json(initialized) as? [String: Any])
+        #expect(node["node"] as? String == "eu" && (node["rootToken"] as? String)?.hasPrefix("arb_") == true, "\(node)")
     }
 
     // MARK: - The command tree
