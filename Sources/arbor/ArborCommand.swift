@@ -30,7 +30,7 @@ struct ArborCommand: AsyncParsableCommand {
         // Ctrl-C or a kill must not leave a temporary file (decrypted plaintext, a key) behind.
         TemporaryFiles.removeOnTermination()
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(LegacySpellings.rewrite(Array(CommandLine.arguments.dropFirst()), root: ArborCommand.self))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

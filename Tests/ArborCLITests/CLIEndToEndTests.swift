@@ -223,7 +223,7 @@ struct CLIEndToEndTests {
                 "revoke", "--key-id", "abcd", "--path", "eu", "--root", "root.key", "--passphrase-file", "pass", "--list", "l.crl",
             ]), status: 2, mentioning: "64 hex digits")
 
-        expectOneLineError(try arbor.run(["derive", "eu", "-o", "x.key"]), status: 2, mentioning: "--root ROOT.key or --from")
+        expectOneLineError(try arbor.run(["derive", "eu", "-o", "x.key"]), status: 2, mentioning: "--root ROOT.key or --key")
         let missingArgument = try arbor.run(["derive", "eu"])
         // Argument parser's usage error (EX_USAGE); issue 10 makes usage errors one line with status 2.
         #expect(missingArgument.status == 64)

@@ -20,7 +20,7 @@ struct CustodyForgedShareTests {
         return String(share)
     }
 
-    @Test("a hand-made threshold-1 share: refused without --root-cert (2), as threshold 1 (2), and by the certificate (3)")
+    @Test("a hand-made threshold-1 share: refused without --anchor (2), as threshold 1 (2), and by the certificate (3)")
     func forgedShareIsRefused() throws {
         defer { arbor.remove() }
         try arbor.initRoot()
@@ -28,19 +28,19 @@ struct CustodyForgedShareTests {
         _ = try forgeShare()
         let base = ["root", "recover", "--shares-file", "forged.txt", "--passphrase-file", "new-pass", "-o", "taken.key"]
 
-        CustodyTest.expectError(try arbor.run(base), status: 2, mentioning: "--root-cert")
-        CustodyTest.expectError(try arbor.run(base + ["--root-cert", "root.cert"]), status: 2, mentioning: "threshold 1", "line 1")
+        CustodyTest.expectError(try arbor.run(base), status: 2, mentioning: "--anchor")
+        CustodyTest.expectError(try arbor.run(base + ["--anchor", "root.cert"]), status: 2, mentioning: "threshold 1", "line 1")
         CustodyTest.expectError(
-            try arbor.run(base + ["--root-cert", "root.cert", "--unsafe-threshold-one"]), status: 3, mentioning: "another root")
-        CustodyTest.expectError(try arbor.run(base + ["--unsafe-no-root-cert"]), status: 2, mentioning: "threshold 1")
+            try arbor.run(base + ["--anchor", "root.cert", "--unsafe-threshold-one"]), status: 3, mentioning: "another root")
+        CustodyTest.expectError(try arbor.run(base + ["--unsafe-no-anchor"]), status: 2, mentioning: "threshold 1")
         CustodyTest.expectError(
-            try arbor.run(base + ["--root-cert", "root.cert", "--unsafe-no-root-cert"]), status: 2, mentioning: "contradict")
+            try arbor.run(base + ["--anchor", "root.cert", "--unsafe-no-anchor"]), status: 2, mentioning: "contradict")
         #expect(!FileManager.default.fileExists(atPath: arbor.path("taken.key")))
 
         // Only both loudly named overrides together let it through, with a warning.
-        let unsafe = try arbor.run(base + ["--unsafe-no-root-cert", "--unsafe-threshold-one", "--unsafe-scrypt-log-n", "10"])
+        let unsafe = try arbor.run(base + ["--unsafe-no-anchor", "--unsafe-threshold-one", "--unsafe-scrypt-log-n", "10"])
         CustodyTest.expectSuccess(unsafe)
-        #expect(unsafe.stderr.hasPrefix("arbor: warning: --unsafe-no-root-cert"))
+        #expect(unsafe.stderr.hasPrefix("arbor: warning: --unsafe-no-anchor"))
     }
 
     @Test("a forged 1-of-1 SLIP-39 mnemonic is refused the same way")
@@ -49,7 +49,7 @@ struct CustodyForgedShareTests {
         try arbor.initRoot()
         _ = try forgeShare(slip39: true)
         let outcome = try arbor.run([
-            "root", "recover", "--slip39", "--shares-file", "forged.txt", "--check-only", "--root-cert", "root.cert",
+            "root", "recover", "--slip39", "--shares-file", "forged.txt", "--check-only", "--anchor", "root.cert",
         ])
         CustodyTest.expectError(outcome, status: 2, mentioning: "threshold 1")
     }

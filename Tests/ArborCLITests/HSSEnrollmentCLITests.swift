@@ -42,7 +42,7 @@ struct HSSEnrollmentCLITests {
 
         // A node key needs its Arbor identity to make a request.
         CustodyTest.expectError(
-            try arbor.run(["hss", "keygen", "--node", "--height", "5", "-o", "anon.hss"]), status: 2, mentioning: "--node-key")
+            try arbor.run(["hss", "keygen", "--node", "--height", "5", "-o", "anon.hss"]), status: 2, mentioning: "--key FILE")
         // The old form, a bare LMS public key, names no node and proves no requester.
         var bare = Array(try Data(contentsOf: URL(fileURLWithPath: arbor.path("cluster.pub"))))
         bare.removeFirst(4)

@@ -55,8 +55,8 @@ struct SealCLITests {
             ["encrypt", "--to-node", "node-7.chain", "--anchor", "root.cert", "-o", "to-node.age"], input: Data("for node 7".utf8))
         #expect(sealed.status == 0, "\(sealed.stderr)")
 
-        // The stanza is the standard post-quantum one, for the recipient that `cert show` prints.
-        let shown = try arbor.run(["cert", "show", "node-7.chain", "--json"])
+        // The stanza is the standard post-quantum one, for the recipient that `cert show --recipients` prints.
+        let shown = try arbor.run(["cert", "show", "node-7.chain", "--recipients", "--json"])
         let leaf = try #require((try arbor.json(shown) as? [[String: Any]])?.last)
         let recipient = try #require(leaf["ageRecipient"] as? String)
         #expect(recipient.hasPrefix("age1pq1"))

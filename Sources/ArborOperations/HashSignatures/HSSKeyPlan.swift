@@ -26,8 +26,8 @@ public struct HSSKeyPlan: Sendable {
             throw ArborError(
                 .invalidArgument,
                 node
-                    ? "a --node key's request is signed by the node: give its --node-key FILE and --chain FILE"
-                    : "--node-key and --chain sign a node's request: add --node")
+                    ? "a --node key's request is signed by the node: give its --key FILE and --chain FILE"
+                    : "--key and --chain sign a node's request: add --node")
         }
         self.parameters = parameters
         self.otsParameters = otsParameters

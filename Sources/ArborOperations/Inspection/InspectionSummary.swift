@@ -32,7 +32,7 @@ public struct InspectionSummary: Codable, Sendable, Equatable {
         armored = nil
         stanzas = nil
         payloadBytes = nil
-        self.token = ProvenanceSummary(token.provenance, signer: token.signature?.origin)
+        self.token = ProvenanceSummary(token: token)
         tokenBytes = token.encoded.count
     }
 

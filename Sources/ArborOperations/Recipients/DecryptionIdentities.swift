@@ -25,7 +25,7 @@ public struct DecryptionIdentities {
             guard !given.isEmpty else {
                 throw ArborError(
                     .invalidArgument,
-                    "this file is encrypted to recipients: pass -i IDENTITY_FILE, --node-key, --keyring, --tree-key or --root")
+                    "this file is encrypted to recipients: pass -i IDENTITY_FILE, --key NODE.key, --keyring or --root")
             }
             return given
         }

@@ -30,7 +30,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     @Argument(help: "The audit log (JSON Lines).")
     var log: String
 
-    @Option(name: .long, help: ArgumentHelp("The certificate chain of the node that wrote the log.", valueName: "file"))
+    @Option(name: .chain, help: ArgumentHelp("The certificate chain of the node that wrote the log.", valueName: "file"))
     var chain: String
 
     @Option(name: .long, help: ArgumentHelp("A head line kept outside the log: the log must reach it.", valueName: "file"))

@@ -35,10 +35,10 @@ struct CertIssueCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Validity in days.")
     var validityDays: Int = 365
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the chain.", valueName: "file"))
+    @Option(name: .output, help: ArgumentHelp("Where to write the chain.", valueName: "file"))
     var out: String
 
-    @Flag(name: .long, help: "Replace --out if it exists.")
+    @Flag(name: .force, help: "Replace --output if it exists.")
     var force = false
 
     @OptionGroup var output: OutputOptions
@@ -49,7 +49,9 @@ struct CertIssueCommand: AsyncParsableCommand {
             try parsePath(path), epoch: epoch, usage: try KeyUsage(parsing: usage), validity: try validity(days: validityDays))
         try SecureFile.write(issued.chain.armored, to: out, mode: .public, overwrite: force)
         let summary = CertificateSummary(issued.chain.leaf)
-        try output.emit(summary, human: "wrote chain \(out) (\(issued.chain.certificates.count) certificates)\n\(summary.text)")
+        // The text leaves the age recipients to 'cert show --recipients'.
+        let text = CertificateSummary(issued.chain.leaf, includingRecipients: false).text
+        try output.emit(summary, human: "wrote chain \(out) (\(issued.chain.certificates.count) certificates)\n\(text)")
     }
 }
 
@@ -97,10 +99,13 @@ struct CertShowCommand: AsyncParsableCommand {
     @Argument(help: "The chain file.")
     var chain: String
 
+    @Flag(name: .long, help: "Also print each node's age recipients (post-quantum and X25519; about 2 kB each).")
+    var recipients = false
+
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let summaries = try readChain(chain).certificates.map(CertificateSummary.init)
+        let summaries = try readChain(chain).certificates.map { CertificateSummary($0, includingRecipients: recipients) }
         try output.emit(summaries, human: summaries.map(\.text).joined(separator: "\n"))
     }
 }

@@ -28,9 +28,11 @@ struct DecryptCommand: AsyncParsableCommand {
         help: ArgumentHelp("An identity file (age format; repeat for several).", valueName: "file"))
     var identityFiles: [String] = []
 
-    @Option(
-        name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write to this file (never overwritten).", valueName: "file"))
+    @Option(name: .output, help: ArgumentHelp("Write to this file ('-': standard output).", valueName: "file"))
     var output: String?
+
+    @Flag(name: .force, help: "Replace --output if it exists.")
+    var force = false
 
     @Option(
         name: .long, help: ArgumentHelp("For a passphrase-encrypted file: read the passphrase from this file.", valueName: "file"))
@@ -41,14 +43,10 @@ struct DecryptCommand: AsyncParsableCommand {
     var keyring: [String] = []
 
     @Option(
-        name: .long,
-        help: ArgumentHelp("A node key file: opens files sealed to its storage key or to any node below it.", valueName: "file"))
-    var treeKey: [String] = []
-
-    @Option(
-        name: .long,
+        name: .nodeKey,
         help: ArgumentHelp(
-            "A node key file: opens files encrypted to that node's age1pq1… or age1… recipient (arbor encrypt --to-node).",
+            "A node key file (repeatable): opens files sealed to its storage key or any node's below it (encrypt --key), "
+                + "and files encrypted to its age1pq1… or age1… recipient (encrypt --to-node).",
             valueName: "file"))
     var nodeKey: [String] = []
 
@@ -72,10 +70,10 @@ struct DecryptCommand: AsyncParsableCommand {
             }
         }
         identities += try keyring.map { .meshKeyring(try KeyringDirectory().load($0)) }
-        identities += try treeKey.map { .treeNode(try readNodeKey($0)) }
         for file in nodeKey {
-            let node = try readNodeKey(file).keySet()
-            identities += [.postQuantum(of: node), .x25519(of: node)]
+            let secret = try readNodeKey(file)
+            let node = try secret.keySet()
+            identities += [.treeNode(secret), .postQuantum(of: node), .x25519(of: node)]
         }
         if let root {
             let source = rootPassphraseFile.map(PassphraseSource.file) ?? .terminal
@@ -88,7 +86,7 @@ struct DecryptCommand: AsyncParsableCommand {
         var decryptor = AgeDecryptor { try choice.identities(for: $0) }
         let source = try AgeStreamIO.Input(path: input)
         defer { source.close() }
-        let sink = try AgeStreamIO.Output(path: output, mode: .secret)
+        let sink = try AgeStreamIO.Output(path: output, mode: .secret, overwrite: force)
         let guarded = TerminalOutput.isGuardedTerminal(output: output)
         let release = { (plaintext: Data) throws in
             guard !guarded || TerminalOutput.isText(plaintext) else {

@@ -20,19 +20,22 @@ struct DeriveCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The encrypted root key file.", valueName: "file"))
     var root: String?
 
-    @Option(name: .long, help: ArgumentHelp("An ancestor's node key file, instead of --root.", valueName: "file"))
-    var from: String?
+    @Option(name: .nodeKey, help: ArgumentHelp("An ancestor's node key file, instead of --root.", valueName: "file"))
+    var key: String?
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the node key file.", valueName: "file"))
+    @Option(name: .output, help: ArgumentHelp("Where to write the node key file.", valueName: "file"))
     var out: String
+
+    @Flag(name: .force, help: "Replace --output if it exists.")
+    var force = false
 
     @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var output: OutputOptions
 
     /// Checked in `run` rather than `validate`, so a mistake is one line with exit status 2.
     private func checkOptions() throws {
-        guard (root == nil) != (from == nil) else {
-            throw ArborError(.invalidArgument, "derive from either --root ROOT.key or --from ANCESTOR.key")
+        guard (root == nil) != (key == nil) else {
+            throw ArborError(.invalidArgument, "derive from either --root ROOT.key or --key ANCESTOR.key")
         }
     }
 
@@ -41,10 +44,10 @@ struct DeriveCommand: AsyncParsableCommand {
         let target = try parsePath(path)
         let ancestor =
             if let root { try openRoot(root, passphrase: passphrase.source).node } else {
-                try readNodeKey(from!)
+                try readNodeKey(key!)
             }
         let secret = try ancestor.descendant(target)
-        try writeNodeKey(secret, to: out)
+        try writeNodeKey(secret, to: out, overwrite: force)
         let result = try DerivationSummary(secret, path: target, keyFile: out)
         try output.emit(result, human: "wrote node key \(out) (mode 0600) for \(target)\nkey id \(result.keyID)")
     }

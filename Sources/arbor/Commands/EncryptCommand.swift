@@ -44,9 +44,11 @@ struct EncryptCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("a"), .customLong("armor")], help: "Write the ASCII-armored (PEM) form.")
     var armor = false
 
-    @Option(
-        name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Write to this file (never overwritten).", valueName: "file"))
+    @Option(name: .output, help: ArgumentHelp("Write to this file ('-': standard output).", valueName: "file"))
     var output: String?
+
+    @Flag(name: .force, help: "Replace --output if it exists.")
+    var force = false
 
     @Option(
         name: .long, help: ArgumentHelp("With -p: read the passphrase from the first line of this file.", valueName: "file"))
@@ -61,7 +63,7 @@ struct EncryptCommand: AsyncParsableCommand {
     var origin: String = "/"
 
     @Option(
-        name: .long,
+        name: .nodeKey,
         help: ArgumentHelp("Seal to the storage key of this node key file: the node and all its ancestors decrypt.", valueName: "file"))
     var treeKey: String?
 
@@ -86,7 +88,7 @@ struct EncryptCommand: AsyncParsableCommand {
         let source = try AgeStreamIO.Input(path: input)
         defer { source.close() }
         var encryptor = try AgeEncryptor(recipients: recipientList, armored: armor)
-        let sink = try AgeStreamIO.Output(path: output, mode: .public)
+        let sink = try AgeStreamIO.Output(path: output, mode: .public, overwrite: force)
         do {
             while true {
                 let piece = try source.read()
@@ -108,7 +110,7 @@ struct EncryptCommand: AsyncParsableCommand {
                     .invalidArgument, "-p cannot be combined with -r or -R: a passphrase-encrypted file has no other recipient")
             }
             guard keyring == nil, treeKey == nil, toNode.isEmpty else {
-                throw ArborError(.invalidArgument, "-p cannot be combined with --keyring, --tree-key or --to-node")
+                throw ArborError(.invalidArgument, "-p cannot be combined with --keyring, --key or --to-node")
             }
             let source = passphraseFile.map(PassphraseSource.file) ?? .terminal
             let passphrase = try source.read(prompt: "Enter passphrase: ", confirm: true)
@@ -131,7 +133,7 @@ struct EncryptCommand: AsyncParsableCommand {
         }
         guard !list.isEmpty else {
             throw ArborError(
-                .invalidArgument, "name at least one recipient with -r, -R, --keyring, --tree-key or --to-node, or use -p for a passphrase")
+                .invalidArgument, "name at least one recipient with -r, -R, --keyring, --key or --to-node, or use -p for a passphrase")
         }
         return list
     }
@@ -235,12 +237,12 @@ enum AgeStreamIO {
     final class Output {
         private let file: AtomicOutputFile?
 
-        init(path: String?, mode: SecureFile.Mode) throws {
+        init(path: String?, mode: SecureFile.Mode, overwrite: Bool) throws {
             guard !AgeStreamIO.isStandardOutput(path) else {
                 file = nil
                 return
             }
-            file = try AtomicOutputFile(path: path!, mode: mode)
+            file = try AtomicOutputFile(path: path!, mode: mode, overwrite: overwrite)
         }
 
         func write(_ bytes: some Collection<UInt8>) throws {

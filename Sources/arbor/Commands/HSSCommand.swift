@@ -35,12 +35,12 @@ struct HSSKeygenCommand: AsyncParsableCommand {
         commandName: "keygen",
         abstract: "Make an LMS key: a whole HSS key (levels 1), a federation's top tree (levels 2…8), or a node's tree (--node).",
         discussion: """
-            Writes KEY (0600), its leaf state KEY.state (0600) and the public part: the HSS public key (--public-key,
-            default KEY with .pub) or, with --node, the enrollment request (--request, default KEY with .request): the
-            node's LMS public key and node path, signed with the node's Arbor keys (--node-key, --chain).
+            Writes KEY (0600), its leaf state KEY.state (0600) and the public part: the HSS public key (--public-key-out,
+            default KEY with .pub) or, with --node, the enrollment request (--request-out, default KEY with .request):
+            the node's LMS public key and node path, signed with the node's Arbor keys (--key, --chain).
             A key of height h has 2^h one-time leaves.
             Example: arbor hss keygen --levels 2 --height 10 -o cluster.hss      (cluster.pub is the identity)
-                     arbor hss keygen --node --height 10 -o node-7.hss --node-key node-7.key --chain node-7.chain
+                     arbor hss keygen --node --height 10 -o node-7.hss --key node-7.key --chain node-7.chain
             """
     )
 
@@ -56,19 +56,26 @@ struct HSSKeygenCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Winternitz parameter: 1, 2, 4 or 8 (larger: smaller signatures, slower).")
     var winternitz: Int = 4
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the private key.", valueName: "file"))
+    @Option(name: .output, help: ArgumentHelp("Where to write the private key.", valueName: "file"))
     var out: String
 
-    @Option(name: .long, help: ArgumentHelp("Where to write the HSS public key (default: KEY with .pub).", valueName: "file"))
+    @Option(
+        name: .customLong("public-key-out"),
+        help: ArgumentHelp("Where to write the HSS public key (default: KEY with .pub).", valueName: "file"))
     var publicKey: String?
 
-    @Option(name: .long, help: ArgumentHelp("With --node: where to write the request (default: KEY with .request).", valueName: "file"))
+    @Option(
+        name: .customLong("request-out"),
+        help: ArgumentHelp("With --node: where to write the request (default: KEY with .request).", valueName: "file"))
     var request: String?
 
-    @Option(name: .long, help: ArgumentHelp("With --node: the node's Arbor key file, which signs the request.", valueName: "file"))
+    @Flag(name: .force, help: "Replace the key, its state and its public file or request if they exist (the old key is lost).")
+    var force = false
+
+    @Option(name: .nodeKey, help: ArgumentHelp("With --node: the node's Arbor key file, which signs the request.", valueName: "file"))
     var nodeKey: String?
 
-    @Option(name: .long, help: ArgumentHelp("With --node: the node's certificate chain; it names the node.", valueName: "file"))
+    @Option(name: .chain, help: ArgumentHelp("With --node: the node's certificate chain; it names the node.", valueName: "file"))
     var chain: String?
 
     @Flag(name: .long, help: "Write public files as hex text instead of binary.")
@@ -86,16 +93,17 @@ struct HSSKeygenCommand: AsyncParsableCommand {
         let base = out.hasSuffix(".hss") ? String(out.dropLast(4)) : out
         let paths = HSSKeyFiles(key: out)
         let publicPath = node ? (request ?? base + ".request") : (publicKey ?? base + ".pub")
-        for path in [out, paths.state, publicPath] where FileManagerProbe.exists(path) {
+        for path in [out, paths.state, publicPath] where !force && FileManagerProbe.exists(path) {
             throw ArborError(.fileExists, "'\(path)' already exists; arbor will not overwrite it: move it away or choose another path")
         }
         let (key, file, signedRequest) = try plan.generate(nodeSigner: signer, nodeChain: nodeChain, time: now())
-        try SecureFile.write(file.armored, to: out, mode: .secret)
-        try HSSStateFile.create(paths.state, bytes: LMSLeafState(for: key).encoded)
+        try SecureFile.write(file.armored, to: out, mode: .secret, overwrite: force)
+        let state = LMSLeafState(for: key).encoded
+        try force ? HSSStateFile.replace(paths.state, bytes: state) : HSSStateFile.create(paths.state, bytes: state)
         if let signedRequest {
-            try SecureFile.write(signedRequest.armored, to: publicPath, mode: .public)
+            try SecureFile.write(signedRequest.armored, to: publicPath, mode: .public, overwrite: force)
         } else {
-            try writePublicBytes(file.publicKey!.bytes, to: publicPath, hex: hex)
+            try writePublicBytes(file.publicKey!.bytes, to: publicPath, hex: hex, overwrite: force)
         }
         let result = HSSKeygenSummary(
             plan: plan, key: key, request: signedRequest, keyFile: out, stateFile: paths.state, publicFile: publicPath)
@@ -133,8 +141,11 @@ struct HSSEnrollCommand: AsyncParsableCommand {
 
     @OptionGroup var trust: TrustOptions
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the delegation.", valueName: "file"))
+    @Option(name: .output, help: ArgumentHelp("Where to write the delegation.", valueName: "file"))
     var out: String
+
+    @Flag(name: .force, help: "Replace --output if it exists.")
+    var force = false
 
     @Flag(name: .long, help: "Write the delegation as hex text.")
     var hex = false
@@ -142,7 +153,7 @@ struct HSSEnrollCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        if FileManagerProbe.exists(out) {
+        if !force, FileManagerProbe.exists(out) {
             throw ArborError(.fileExists, "'\(out)' already exists; arbor will not overwrite it: move it away or choose another path")
         }
         let text = try SecureFile.read(request)
@@ -150,12 +161,12 @@ struct HSSEnrollCommand: AsyncParsableCommand {
             throw ArborError(
                 .invalidSignature,
                 "'\(request)' is not a signed enrollment request (an unsigned LMS public key names no node and proves no requester): "
-                    + "have the node make one with arbor hss keygen --node --node-key KEY --chain CHAIN")
+                    + "have the node make one with arbor hss keygen --node --key KEY --chain CHAIN")
         }
         let signed = try custody(request) { try HSSEnrollmentRequest(armored: text) }
         let enrolled = try hssKey(key).enroll(
             signed, requestName: request, verifier: try trust.verifier(), at: now(), node: try node.map { try TreePath(parsing: $0) })
-        try writePublicBytes(enrolled.delegation.bytes, to: out, hex: hex)
+        try writePublicBytes(enrolled.delegation.bytes, to: out, hex: hex, overwrite: force)
         let result = HSSEnrollmentSummary(enrolled, request: signed, delegationFile: out)
         let verified = enrolled.verified
         try output.emit(
@@ -178,8 +189,11 @@ struct HSSInstallCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The delegation written by enroll.", valueName: "file"))
     var delegation: String
 
-    @Option(name: .long, help: ArgumentHelp("Also write the HSS public key here.", valueName: "file"))
+    @Option(name: .customLong("public-key-out"), help: ArgumentHelp("Also write the HSS public key here.", valueName: "file"))
     var publicKey: String?
+
+    @Flag(name: .force, help: "Replace --public-key-out if it exists.")
+    var force = false
 
     @Flag(name: .long, help: "Write the public key as hex text.")
     var hex = false
@@ -189,7 +203,7 @@ struct HSSInstallCommand: AsyncParsableCommand {
     func run() async throws {
         let received = try custody(delegation) { try HSSDelegation(bytes: try readPublicBytes(delegation)) }
         let installed = try hssKey(key).install(received)
-        if let publicKey { try writePublicBytes(received.publicKey.bytes, to: publicKey, hex: hex) }
+        if let publicKey { try writePublicBytes(received.publicKey.bytes, to: publicKey, hex: hex, overwrite: force) }
         let result = HSSInstallSummary(installed: installed, delegation: received, keyFile: key)
         try output.emit(
             result,
@@ -215,8 +229,11 @@ struct HSSSignCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Message files (default: standard input).", valueName: "message"))
     var messages: [String] = []
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the signature (one message only).", valueName: "file"))
+    @Option(name: .output, help: ArgumentHelp("Where to write the signature (one message only).", valueName: "file"))
     var out: String?
+
+    @Flag(name: .force, help: "Replace signature files that exist.")
+    var force = false
 
     @Option(name: .long, help: "Leaves reserved per state write (1…1024); unused ones are burned at exit.")
     var reserve: Int = 1
@@ -260,7 +277,7 @@ struct HSSSignCommand: AsyncParsableCommand {
         if messages.isEmpty {
             let (signature, leaf) = try sign(try readStandardInput())
             if let out {
-                try writePublicBytes(signature.bytes, to: out, hex: hex)
+                try writePublicBytes(signature.bytes, to: out, hex: hex, overwrite: force)
                 signed.append(HSSSigningSummary.Signed(message: "-", signature: out, leaf: leaf))
             } else if !output.json {
                 print(Hex.encode(signature.bytes))
@@ -271,11 +288,11 @@ struct HSSSignCommand: AsyncParsableCommand {
         } else {
             for message in messages {
                 let target = out ?? message + ".sig"
-                if FileManagerProbe.exists(target) {
+                if !force, FileManagerProbe.exists(target) {
                     throw ArborError(.fileExists, "'\(target)' already exists; arbor will not overwrite it: move it away")
                 }
                 let (signature, leaf) = try sign(try SecureFile.readBytes(message))
-                try writePublicBytes(signature.bytes, to: target, hex: hex)
+                try writePublicBytes(signature.bytes, to: target, hex: hex, overwrite: force)
                 signed.append(HSSSigningSummary.Signed(message: message, signature: target, leaf: leaf))
             }
         }
@@ -309,7 +326,7 @@ struct HSSVerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Verify every 'message-hex signature-hex' line of this file.", valueName: "file"))
     var batch: String?
 
-    @Option(name: .long, help: ArgumentHelp("A delegation revocation to honour (repeatable).", valueName: "file"))
+    @Option(name: .revocations, help: ArgumentHelp("A delegation revocation to honour (repeatable).", valueName: "file"))
     var revocations: [String] = []
 
     @OptionGroup var output: OutputOptions
@@ -430,18 +447,21 @@ struct HSSRevokeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The delegation to withdraw (written by enroll).", valueName: "file"))
     var delegation: String
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the revocation.", valueName: "file"))
+    @Option(name: .output, help: ArgumentHelp("Where to write the revocation.", valueName: "file"))
     var out: String
+
+    @Flag(name: .force, help: "Replace --output if it exists.")
+    var force = false
 
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        if FileManagerProbe.exists(out) {
+        if !force, FileManagerProbe.exists(out) {
             throw ArborError(.fileExists, "'\(out)' already exists; arbor will not overwrite it: move it away or choose another path")
         }
         let withdrawn = try custody(delegation) { try HSSDelegation(bytes: try readPublicBytes(delegation)) }
         let revoked = try hssKey(key).revoke(withdrawn, delegationName: delegation)
-        try SecureFile.write(revoked.revocation.armored, to: out, mode: .public)
+        try SecureFile.write(revoked.revocation.armored, to: out, mode: .public, overwrite: force)
         let result = HSSRevocationSummary(revoked, revocationFile: out)
         try output.emit(
             result,

@@ -11,7 +11,8 @@ struct InspectCommand: AsyncParsableCommand {
         discussion: """
             For an age file: its armor, recipient stanzas (type and public arguments; Arbor's stanzas decoded:
             keyring, epoch, origin, time; tree path and epoch) and payload size. For a token: keyring, epoch,
-            cipher, time, origin and signer. Nothing secret is needed or shown.
+            cipher, time, origin (its path when the token is signed, which carries it; otherwise only its hash)
+            and signer. Nothing secret is needed or shown, and nothing is verified.
             """
     )
 
@@ -62,6 +63,9 @@ struct InspectCommand: AsyncParsableCommand {
 
 extension ProvenanceSummary {
     var text: String {
-        "keyring \(keyring), epoch \(epoch), \(cipher), sealed \(time), origin \(origin)" + (signer.map { ", signed by \($0)" } ?? "")
+        let origin =
+            originPath.map { "origin \($0) (id \(self.origin))" } ?? "origin id \(self.origin) (its path is carried only by a signed token)"
+        let signed = signer.map { $0 == originPath ? ", signed by \($0)" : ", origin attested by \($0)" } ?? ""
+        return "keyring \(keyring), epoch \(epoch), \(cipher), sealed \(time), \(origin)\(signed)"
     }
 }

@@ -10,7 +10,7 @@ struct KeygenCommand: AsyncParsableCommand {
         abstract: "Generate an age identity (X25519, or post-quantum with --pq), as age-keygen does.",
         discussion: """
             Writes '# created:' and '# public key:' comment lines and the secret key (AGE-SECRET-KEY-1… or
-            AGE-SECRET-KEY-PQ-1…). With -o the file is created with mode 0600 (never overwritten) and the public key
+            AGE-SECRET-KEY-PQ-1…). With -o the file is created with mode 0600 (replaced only with --force) and the public key
             is printed on standard error. -y prints the recipients of an existing identity file instead.
             """
     )
@@ -18,10 +18,11 @@ struct KeygenCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Generate a post-quantum (ML-KEM-768 + X25519) identity; its recipient is age1pq1….")
     var pq = false
 
-    @Option(
-        name: [.customShort("o"), .customLong("output")],
-        help: ArgumentHelp("Write the identity to this file (mode 0600).", valueName: "file"))
+    @Option(name: .output, help: ArgumentHelp("Write the identity to this file (mode 0600).", valueName: "file"))
     var output: String?
+
+    @Flag(name: .force, help: "Replace --output if it exists.")
+    var force = false
 
     @Flag(name: .customShort("y"), help: "Print the recipient of each identity in the input file instead.")
     var convert = false
@@ -46,7 +47,7 @@ struct KeygenCommand: AsyncParsableCommand {
             }
         }
         if let output, output != "-" {
-            try SecureFile.write(secret: file, to: output)
+            try SecureFile.write(secret: file, to: output, overwrite: force)
             FileHandle.standardError.write(Data("Public key: \(recipient)\n".utf8))
         } else {
             try file.withUnsafeBytes { try FileHandle.standardOutput.write(contentsOf: $0) }
@@ -58,7 +59,7 @@ struct KeygenCommand: AsyncParsableCommand {
         let lines = try AgeIdentity.parseFile(file).compactMap { $0.recipient?.encoded }
         let result = lines.joined(separator: "\n") + "\n"
         if let output, output != "-" {
-            try SecureFile.write(result, to: output, mode: .public)
+            try SecureFile.write(result, to: output, mode: .public, overwrite: force)
         } else {
             print(result, terminator: "")
         }

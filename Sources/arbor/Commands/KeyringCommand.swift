@@ -13,7 +13,7 @@ struct KeyringCommand: AsyncParsableCommand {
             re-create it. Every holder can decrypt and also seal, so keep keyrings narrow and require origin
             signatures where authenticity matters. A keyring is named by a file path, or by a name looked up as
             $ARBOR_KEYRINGS/NAME.keyring (default ~/.config/arbor/keyrings). Token rules: docs/formats.md.
-              arbor keyring create payments --from eu.key
+              arbor keyring create payments --key eu.key
               echo -n 'card 4111' | arbor keyring seal payments --origin eu/node-7 --context order-42
               arbor keyring open payments --context order-42 <<< 'arbor:v1:...'
             """,
@@ -37,8 +37,8 @@ struct KeyringOwnerOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The encrypted root key file.", valueName: "file"))
     var root: String?
 
-    @Option(name: .long, help: ArgumentHelp("A node key file, instead of --root.", valueName: "file"))
-    var from: String?
+    @Option(name: .nodeKey, help: ArgumentHelp("A node key file, instead of --root.", valueName: "file"))
+    var key: String?
 
     @Option(name: .long, help: "The owner's path, below the given key (default: the key's own node).")
     var owner: String?
@@ -46,12 +46,12 @@ struct KeyringOwnerOptions: ParsableArguments {
     @OptionGroup var passphrase: PassphraseOptions
 
     func load() throws -> NodeSecret {
-        guard (root == nil) != (from == nil) else {
-            throw ArborError(.invalidArgument, "name the owner's key with either --root ROOT.key or --from NODE.key")
+        guard (root == nil) != (key == nil) else {
+            throw ArborError(.invalidArgument, "name the owner's key with either --root ROOT.key or --key NODE.key")
         }
         let secret =
             if let root { try openRoot(root, passphrase: passphrase.source).node } else {
-                try readNodeKey(from!)
+                try readNodeKey(key!)
             }
         return try secret.keyringOwner(at: try owner.map(parsePath))
     }

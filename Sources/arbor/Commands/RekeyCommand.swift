@@ -10,33 +10,32 @@ struct RekeyCommand: AsyncParsableCommand {
         discussion: """
             Self-rekey (default): the node derives its next epoch from its own secret and certifies the new
             keys with its current ones; the key file and the chain are replaced.
-              arbor rekey --node node-7.key --chain node-7.chain
-            Parent-ordered: an ancestor moves the node to the next branch (eu/node-7 -> eu/node-7#1), certifies
-            it and, when --list is given, revokes the old branch: with the default reason key-compromise every
-            epoch of eu/node-7 stops verifying (the old key file holds the branch secret, so a thief of it has
-            them all); --reason superseded revokes the old key alone, for a move without a compromise.
+              arbor rekey --key node-7.key --chain node-7.chain
+            Parent-ordered: an ancestor (--root, or --key and --chain) moves the node to the next branch
+            (eu/node-7 -> eu/node-7#1), certifies it and, when --revocations is given, revokes the old branch:
+            with the default reason key-compromise every epoch of eu/node-7 stops verifying (the old key file
+            holds the branch secret, so a thief of it has them all); --reason superseded revokes the old key
+            alone, for a move without a compromise.
               arbor rekey --parent-ordered eu/node-7 --root root.key -o node-7.key --chain-out node-7.chain
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("Self-rekey: the node's key file (replaced).", valueName: "file"))
-    var node: String?
-
-    @Option(name: .long, help: ArgumentHelp("Self-rekey: the node's chain (replaced).", valueName: "file"))
-    var chain: String?
-
     @Option(name: .long, help: ArgumentHelp("Parent-ordered: the current path of the node to move.", valueName: "path"))
     var parentOrdered: String?
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Parent-ordered: where to write the new node key.", valueName: "file"))
+    @Option(name: .output, help: ArgumentHelp("Parent-ordered: where to write the new node key.", valueName: "file"))
     var out: String?
 
     @Option(name: .long, help: ArgumentHelp("Parent-ordered: where to write the new chain.", valueName: "file"))
     var chainOut: String?
 
+    @Flag(name: .force, help: "Parent-ordered: replace --output and --chain-out if they exist.")
+    var force = false
+
     @Option(
-        name: .long, help: ArgumentHelp("Parent-ordered: a revocation list that receives the old branch's revocation.", valueName: "file"))
-    var list: String?
+        name: .revocations,
+        help: ArgumentHelp("Parent-ordered: a revocation list that receives the old branch's revocation.", valueName: "file"))
+    var revocations: String?
 
     @Option(name: .long, help: "Parent-ordered: why the old branch is revoked: key-compromise (every epoch) or superseded (the old key).")
     var reason: String = Revocation.Reason.keyCompromise.description
@@ -50,22 +49,25 @@ struct RekeyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Parent-ordered: usages of the new key.")
     var usage: String = "sign,agree,certify"
 
-    @OptionGroup(title: "Parent-ordered issuer") var issuer: IssuerOptions
+    /// Self-rekey: --key and --chain are the node's own (replaced); parent-ordered: the issuer's.
+    @OptionGroup(title: "The node (self-rekey) or the issuer (parent-ordered)") var issuer: IssuerOptions
     @OptionGroup var output: OutputOptions
 
     /// Checked in `run` rather than `validate`, so a mistake is one line with exit status 2.
     private func checkOptions() throws {
         if parentOrdered == nil {
-            guard node != nil, chain != nil else {
+            guard issuer.key != nil, issuer.chain != nil, issuer.root == nil else {
                 throw ArborError(
                     .invalidArgument,
-                    "self-rekey needs --node NODE.key --chain NODE.chain; a parent-ordered rekey needs --parent-ordered PATH")
+                    "self-rekey needs --key NODE.key --chain NODE.chain; a parent-ordered rekey needs --parent-ordered PATH")
             }
         } else {
             guard out != nil, chainOut != nil else {
                 throw ArborError(.invalidArgument, "--parent-ordered needs -o NEW.key and --chain-out NEW.chain")
             }
-            guard (list == nil) == (oldChain == nil) else { throw ArborError(.invalidArgument, "--list and --old-chain go together") }
+            guard (revocations == nil) == (oldChain == nil) else {
+                throw ArborError(.invalidArgument, "--revocations and --old-chain go together")
+            }
             _ = try Revocation.Reason(parsing: reason)
         }
     }
@@ -76,13 +78,14 @@ struct RekeyCommand: AsyncParsableCommand {
     }
 
     private func runSelf() throws {
-        let secret = try readNodeKey(node!)
-        let next = try SelfRekey.advance(secret, chain: try readChain(chain!), validity: try validity(days: validityDays))
+        let (node, chain) = (issuer.key!, issuer.chain!)
+        let secret = try readNodeKey(node)
+        let next = try SelfRekey.advance(secret, chain: try readChain(chain), validity: try validity(days: validityDays))
         // The chain first: a crash between the two writes leaves the old key with a chain that
         // already names the new epoch, which 'rekey' reports instead of silently forking.
-        try SecureFile.write(next.chain.armored, to: chain!, mode: .public, overwrite: true)
-        try writeNodeKey(next.secret, to: node!, overwrite: true)
-        try report(mode: "self", chain: next.chain, keyFile: node!, chainFile: chain!, revoked: nil)
+        try SecureFile.write(next.chain.armored, to: chain, mode: .public, overwrite: true)
+        try writeNodeKey(next.secret, to: node, overwrite: true)
+        try report(mode: "self", chain: next.chain, keyFile: node, chainFile: chain, revoked: nil)
     }
 
     private func runParentOrdered(_ current: String) async throws {
@@ -91,9 +94,9 @@ struct RekeyCommand: AsyncParsableCommand {
         let moved = try ParentOrderedRekey.move(
             try parsePath(current), by: issuer, usage: try KeyUsage(parsing: usage), validity: try validity(days: validityDays),
             revoking: try oldChain.map { try readChain($0).leaf }, reason: try Revocation.Reason(parsing: reason), time: now())
-        if let list, let revocation = moved.revocation { _ = try RevocationListFile(path: list).add(revocation) }
-        try writeNodeKey(moved.secret, to: out!)
-        try SecureFile.write(moved.chain.armored, to: chainOut!, mode: .public)
+        if let revocations, let revocation = moved.revocation { _ = try RevocationListFile(path: revocations).add(revocation) }
+        try writeNodeKey(moved.secret, to: out!, overwrite: force)
+        try SecureFile.write(moved.chain.armored, to: chainOut!, mode: .public, overwrite: force)
         try report(mode: "parent-ordered", chain: moved.chain, keyFile: out!, chainFile: chainOut!, revoked: moved.revocation)
     }
 

@@ -18,15 +18,20 @@ struct RootInitCommand: AsyncParsableCommand {
         discussion: """
             The key comes from the operating system's CSPRNG and is sealed with ChaCha20-Poly1305 under a key
             that scrypt derives from the passphrase (N=2^18, r=8, p=1). The file is written with mode 0600 and
-            an existing file is never overwritten. Keep it offline; the certificate is public.
+            an existing file is not overwritten without --force. Keep it offline; the certificate is public.
             """
     )
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the encrypted root key.", valueName: "file"))
+    @Option(name: .output, help: ArgumentHelp("Where to write the encrypted root key.", valueName: "file"))
     var out: String = "root.key"
 
-    @Option(name: .long, help: ArgumentHelp("Where to write the root certificate (default: the key path with .cert).", valueName: "file"))
+    @Option(
+        name: .customLong("cert-out"),
+        help: ArgumentHelp("Where to write the root certificate (default: the key path with .cert).", valueName: "file"))
     var cert: String?
+
+    @Flag(name: .force, help: "Replace --output and --cert-out if they exist (the old root is then lost).")
+    var force = false
 
     @Option(name: .long, help: "Validity of the root certificate, in days.")
     var validityDays: Int = 3650
@@ -39,7 +44,7 @@ struct RootInitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let certPath = cert ?? rootCertificatePath(for: out)
-        for path in [out, certPath] where FileManagerProbe.exists(path) {
+        for path in [out, certPath] where !force && FileManagerProbe.exists(path) {
             throw ArborError(.fileExists, "'\(path)' already exists; arbor will not overwrite it: move it away or choose another path")
         }
         var parameters = EncryptedRootKeyFile.Parameters.default
@@ -48,8 +53,9 @@ struct RootInitCommand: AsyncParsableCommand {
         let root = RootKey.generate()
         let rootKeys = try root.node.keySet()
         let certificate = try KeyCertificate.root(rootKeys, validity: try validity(days: validityDays))
-        try SecureFile.write(try EncryptedRootKeyFile.seal(root, passphrase: secret, parameters: parameters), to: out, mode: .secret)
-        try SecureFile.write(try CertificateChain([certificate]).armored, to: certPath, mode: .public)
+        try SecureFile.write(
+            try EncryptedRootKeyFile.seal(root, passphrase: secret, parameters: parameters), to: out, mode: .secret, overwrite: force)
+        try SecureFile.write(try CertificateChain([certificate]).armored, to: certPath, mode: .public, overwrite: force)
         let result = RootInitSummary(certificate: certificate, keyFile: out, certificateFile: certPath)
         try output.emit(
             result,

@@ -32,8 +32,11 @@ struct RootSplitCommand: AsyncParsableCommand {
         help: ArgumentHelp("SLIP-39: also encrypt the root under the passphrase on this file's first line.", valueName: "file"))
     var slip39PassphraseFile: String?
 
-    @Option(name: [.short, .long], help: ArgumentHelp("The directory for the share files (created 0700 if missing).", valueName: "dir"))
+    @Option(name: .output, help: ArgumentHelp("The directory for the share files (created 0700 if missing).", valueName: "dir"))
     var out: String
+
+    @Flag(name: .force, help: "Replace share files of the same names already in --output.")
+    var force = false
 
     @OptionGroup var passphrase: PassphraseOptions
     @OptionGroup var output: OutputOptions
@@ -48,7 +51,7 @@ struct RootSplitCommand: AsyncParsableCommand {
             slip39Passphrase: try split.slip39Passphrase(plan: plan, file: slip39PassphraseFile),
             iterationExponent: split.iterationExponent, extendable: split.extendable)
         for file in shareFiles.files {
-            try SecureFile.write(file.contents, to: (out as NSString).appendingPathComponent(file.name), mode: .secret)
+            try SecureFile.write(file.contents, to: (out as NSString).appendingPathComponent(file.name), mode: .secret, overwrite: force)
         }
         let result = RootSplitSummary(shareFiles, rootKeyID: rootKeyID)
         try output.emit(
@@ -82,10 +85,10 @@ struct RootRecoverCommand: AsyncParsableCommand {
             Asks for the shares one at a time on the terminal (not echoed) and says how many are still needed; a share
             that is mistyped or from another set is refused and can be typed again. Then asks for a new passphrase
             twice and writes the root key file (0600). The recovered root must match the key id of the root certificate
-            given with --root-cert, or nothing is written (exit 3). Shares of threshold 1 are refused: one such share is
-            the root itself, and anyone can make one (--unsafe-threshold-one accepts them; --unsafe-no-root-cert skips
+            given with --anchor, or nothing is written (exit 3). Shares of threshold 1 are refused: one such share is
+            the root itself, and anyone can make one (--unsafe-threshold-one accepts them; --unsafe-no-anchor skips
             the certificate, with a warning). For automation: --shares-file FILE and --passphrase-file FILE.
-            --check-only checks the shares against --root-cert and writes nothing (for share ceremonies and drills).
+            --check-only checks the shares against --anchor and writes nothing (for share ceremonies and drills).
             """
     )
 
@@ -100,12 +103,12 @@ struct RootRecoverCommand: AsyncParsableCommand {
         help: ArgumentHelp("SLIP-39: the passphrase the root was encrypted under, on this file's first line.", valueName: "file"))
     var slip39PassphraseFile: String?
 
-    @Option(name: .long, help: ArgumentHelp("The root certificate the recovered root must match (required).", valueName: "file"))
+    @Option(name: .anchor, help: ArgumentHelp("The root certificate the recovered root must match (required).", valueName: "file"))
     var rootCert: String?
 
     @Flag(
-        name: .customLong("unsafe-no-root-cert"),
-        help: "Recover without --root-cert: nothing then shows that the shares are not forged to give another root.")
+        name: .customLong("unsafe-no-anchor"),
+        help: "Recover without --anchor: nothing then shows that the shares are not forged to give another root.")
     var unsafeNoRootCert = false
 
     @Flag(
@@ -113,11 +116,14 @@ struct RootRecoverCommand: AsyncParsableCommand {
         help: "Accept shares of threshold 1, one of which alone is a root (and is trivially forged).")
     var unsafeThresholdOne = false
 
-    @Flag(name: .long, help: "Only check the shares against --root-cert; write nothing.")
+    @Flag(name: .long, help: "Only check the shares against --anchor; write nothing.")
     var checkOnly = false
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the recovered, re-encrypted root key.", valueName: "file"))
+    @Option(name: .output, help: ArgumentHelp("Where to write the recovered, re-encrypted root key.", valueName: "file"))
     var out: String?
+
+    @Flag(name: .force, help: "Replace --output if it exists.")
+    var force = false
 
     @Option(name: .long, help: .hidden)
     var unsafeScryptLogN: UInt8?
@@ -130,12 +136,12 @@ struct RootRecoverCommand: AsyncParsableCommand {
             throw ArborError(
                 .invalidArgument,
                 rootCert == nil
-                    ? "pass --root-cert root.cert: without it a forged share could recover a root of someone else's choosing "
-                        + "(--unsafe-no-root-cert skips this check)"
-                    : "--root-cert and --unsafe-no-root-cert contradict each other; drop --unsafe-no-root-cert")
+                    ? "pass --anchor root.cert: without it a forged share could recover a root of someone else's choosing "
+                        + "(--unsafe-no-anchor skips this check)"
+                    : "--anchor and --unsafe-no-anchor contradict each other; drop --unsafe-no-anchor")
         }
         if checkOnly {
-            guard rootCert != nil, out == nil else { throw ArborError(.invalidArgument, "--check-only needs --root-cert and takes no -o") }
+            guard rootCert != nil, out == nil else { throw ArborError(.invalidArgument, "--check-only needs --anchor and takes no -o") }
         } else {
             guard out != nil else { throw ArborError(.invalidArgument, "say where to write the recovered root: -o root.key") }
         }
@@ -144,7 +150,7 @@ struct RootRecoverCommand: AsyncParsableCommand {
 
     func run() async throws {
         try checkArguments()
-        if let out, FileManagerProbe.exists(out) {
+        if let out, !force, FileManagerProbe.exists(out) {
             throw ArborError(.fileExists, "'\(out)' already exists; arbor will not overwrite it: move it away or choose another path")
         }
         let expectedKeyID = try rootCert.map { try readChain($0).loneRootCertificate("'\($0)'").keyID }
@@ -167,7 +173,7 @@ struct RootRecoverCommand: AsyncParsableCommand {
         if unsafeNoRootCert {
             FileHandle.standardError.write(
                 Data(
-                    ("arbor: warning: --unsafe-no-root-cert: the recovered root (key id \(keyID.hex)) is not checked against the root "
+                    ("arbor: warning: --unsafe-no-anchor: the recovered root (key id \(keyID.hex)) is not checked against the root "
                         + "certificate; forged shares could make it any root\n").utf8))
         }
         if let out {
@@ -175,11 +181,12 @@ struct RootRecoverCommand: AsyncParsableCommand {
             if let unsafeScryptLogN { parameters = .unsafe(logN: unsafeScryptLogN) }
             let newPassphrase = try passphrase.source.read(prompt: "New passphrase for the recovered root key: ", confirm: true)
             try SecureFile.write(
-                try EncryptedRootKeyFile.seal(recovered, passphrase: newPassphrase, parameters: parameters), to: out, mode: .secret)
+                try EncryptedRootKeyFile.seal(recovered, passphrase: newPassphrase, parameters: parameters), to: out, mode: .secret,
+                overwrite: force)
         }
         let check =
             expectedKeyID == nil
-            ? "not checked against a root certificate (pass --root-cert root.cert)" : "matches the root certificate \(rootCert!)"
+            ? "not checked against a root certificate (pass --anchor root.cert)" : "matches the root certificate \(rootCert!)"
         try output.emit(
             RootRecoverySummary(keyFile: out, rootKeyID: keyID, checkedAgainstCertificate: expectedKeyID != nil),
             human: (out.map { "wrote recovered root key \($0) (mode 0600), encrypted under the new passphrase\n" } ?? "")

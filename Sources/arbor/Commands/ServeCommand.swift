@@ -16,7 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
             'arbor serve --dev' starts at once with a fresh root and node in a temporary directory (removed at exit) \
             and prints the address, a root token and a curl line to try.
 
-            For real use, 'arbor serve init --data DIR --node-key FILE --chain FILE' sets up a data directory from \
+            For real use, 'arbor serve init --data DIR --key FILE --chain FILE' sets up a data directory from \
             a node key and its chain, and 'arbor serve --data DIR' runs it.
 
             SIGTERM or SIGINT stops accepting, finishes the requests under way and exits 0. Logs are JSON lines on \
@@ -179,7 +179,7 @@ struct ServeInitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Set up a node's data directory and print its root token (once).",
-        usage: "arbor serve init --data <dir> --node-key <file> --chain <file>",
+        usage: "arbor serve init --data <dir> --key <file> --chain <file> [--json]",
         discussion: """
             Copies the node key (0600) and its certificate chain into the directory given by --data (created 0700; \
             it must not exist or be empty), creates the database, and prints the initial root token. Only its hash \
@@ -190,11 +190,21 @@ struct ServeInitCommand: AsyncParsableCommand {
     /// `--data` belongs to `serve`; `init` reads it from there (`arbor serve init --data DIR`).
     @ParentCommand var serve: ServeCommand
 
-    @Option(name: .long, help: ArgumentHelp("The node's key file (from 'arbor derive').", valueName: "file"))
+    @Option(name: .nodeKey, help: ArgumentHelp("The node's key file (from 'arbor derive').", valueName: "file"))
     var nodeKey: String
 
-    @Option(name: .long, help: ArgumentHelp("The certificate chain of the node key.", valueName: "file"))
+    @Option(name: .chain, help: ArgumentHelp("The certificate chain of the node key.", valueName: "file"))
     var chain: String
+
+    @OptionGroup var output: OutputOptions
+
+    /// What `serve init --json` prints.
+    struct Summary: Encodable {
+        let dataDirectory: String
+        let node: String
+        let keyID: String
+        let rootToken: String
+    }
 
     func run() async throws {
         guard let data = serve.data, !serve.dev else {
@@ -205,8 +215,14 @@ struct ServeInitCommand: AsyncParsableCommand {
         let directory = try NodeDataDirectory.initialize(at: data, secret: secret, chain: chain)
         let node = Node(database: try NodeDatabase(path: directory.databasePath, node: directory.keys), owner: directory.secret)
         let token = try await node.tokens.createRoot()
-        print("Data directory \(data) ready for node \(secret.path) (key \(directory.keys.keyID.shortHex)).")
-        print("Root token (shown once, only its hash is kept): \(token.reveal())")
-        print("Run: arbor serve --data \(data)")
+        let summary = Summary(
+            dataDirectory: data, node: secret.path.description, keyID: directory.keys.keyID.hex, rootToken: token.reveal())
+        try output.emit(
+            summary,
+            human: """
+                Data directory \(data) ready for node \(secret.path) (key \(directory.keys.keyID.shortHex)).
+                Root token (shown once, only its hash is kept): \(summary.rootToken)
+                Run: arbor serve --data \(data)
+                """)
     }
 }

@@ -75,7 +75,7 @@ struct SharesSplitCommand: AsyncParsableCommand {
     @OptionGroup var options: SplitOptions
 
     @Option(
-        name: .long,
+        name: .customLong("slip39-passphrase-file"),
         help: ArgumentHelp(
             "SLIP-39: encrypt the secret under the passphrase on this file's first line (printable ASCII).", valueName: "file"))
     var passphraseFile: String?
@@ -128,7 +128,7 @@ struct SharesCombineCommand: AsyncParsableCommand {
     var slip39 = false
 
     @Option(
-        name: .long,
+        name: .customLong("slip39-passphrase-file"),
         help: ArgumentHelp("SLIP-39: the passphrase the secret was encrypted under, on this file's first line.", valueName: "file"))
     var passphraseFile: String?
 
@@ -136,7 +136,7 @@ struct SharesCombineCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard slip39 || passphraseFile == nil else {
-            throw ArborError(.invalidArgument, "--passphrase-file is the SLIP-39 passphrase: add --slip39")
+            throw ArborError(.invalidArgument, "--slip39-passphrase-file is the SLIP-39 passphrase: add --slip39")
         }
         var input = try readStandardInput()
         defer { input.wipe() }

@@ -10,17 +10,21 @@ struct SignCommand: AsyncParsableCommand {
         discussion: """
             The signature carries the node's certificate chain, so a verifier needs only its trusted roots.
               arbor sign --key node-7.key --chain node-7.chain -o release.tar.sig release.tar
+            --json prints what was signed, with the signature itself when there is no -o.
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The signing node's key file.", valueName: "file"))
+    @Option(name: .nodeKey, help: ArgumentHelp("The signing node's key file.", valueName: "file"))
     var key: String
 
-    @Option(name: .long, help: ArgumentHelp("The node's certificate chain.", valueName: "file"))
+    @Option(name: .chain, help: ArgumentHelp("The node's certificate chain.", valueName: "file"))
     var chain: String
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the signature (default: standard output).", valueName: "file"))
+    @Option(name: .output, help: ArgumentHelp("Where to write the signature (default: standard output).", valueName: "file"))
     var out: String?
+
+    @Flag(name: .force, help: "Replace --output if it exists.")
+    var force = false
 
     @Argument(help: "The file to sign (default: standard input).")
     var input: String?
@@ -34,7 +38,7 @@ struct SignCommand: AsyncParsableCommand {
         try streamInput(input) { hasher.update($0) }
         let signature = try DetachedSignature(digest: hasher.finalize(), signer: signer, chain: try readChain(chain), time: now())
         let file = out.flatMap { $0 == "-" ? nil : $0 }
-        if let file { try SecureFile.write(signature.armored, to: file, mode: .public) }
+        if let file { try SecureFile.write(signature.armored, to: file, mode: .public, overwrite: force) }
         if output.json {
             try output.emit(DetachedSignatureSummary(signature, signer: signer, file: file), human: "")
         } else if file == nil {

@@ -12,38 +12,32 @@ struct TrustCommand: AsyncParsableCommand {
     )
 }
 
-struct TrustStoreOption: ParsableArguments {
-    @Option(
-        name: .long,
-        help: ArgumentHelp("The trust store directory (default: $ARBOR_TRUST_STORE or ~/.config/arbor/trust).", valueName: "dir"))
-    var store: String?
-
-    var directory: TrustStoreDirectory { TrustStoreDirectory(path: store ?? TrustStoreDirectory.defaultPath()) }
-}
-
 struct TrustExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write this cluster's trust bundle: its name, root certificate and revocation list."
     )
 
-    @Option(name: .long, help: ArgumentHelp("The root certificate.", valueName: "file"))
-    var rootCert: String
+    @Option(name: .anchor, help: ArgumentHelp("The root certificate.", valueName: "file"))
+    var anchor: String
 
     @Option(name: .long, help: "The cluster's name, shown to whoever imports it.")
     var name: String
 
-    @Option(name: .long, help: ArgumentHelp("A revocation list to include (repeatable).", valueName: "file"))
+    @Option(name: .revocations, help: ArgumentHelp("A revocation list to include (repeatable).", valueName: "file"))
     var revocations: [String] = []
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the bundle.", valueName: "file"))
+    @Option(name: .output, help: ArgumentHelp("Where to write the bundle.", valueName: "file"))
     var out: String
+
+    @Flag(name: .force, help: "Replace --output if it exists.")
+    var force = false
 
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let bundle = try TrustBundle(clusterName: name, chain: try readChain(rootCert), revocations: try readRevocations(revocations))
-        try SecureFile.write(bundle.armored, to: out, mode: .public)
+        let bundle = try TrustBundle(clusterName: name, chain: try readChain(anchor), revocations: try readRevocations(revocations))
+        try SecureFile.write(bundle.armored, to: out, mode: .public, overwrite: force)
         let result = TrustExportSummary(bundle, bundleFile: out)
         try output.emit(
             result,

@@ -19,11 +19,11 @@ func readPublicBytes(_ path: String) throws -> [UInt8] {
 }
 
 /// Writes a public binary file, as raw bytes or, with `hex`, one line of lower-case hex.
-func writePublicBytes(_ bytes: [UInt8], to path: String, hex: Bool) throws {
+func writePublicBytes(_ bytes: [UInt8], to path: String, hex: Bool, overwrite: Bool = false) throws {
     if hex {
-        try SecureFile.write(Hex.encode(bytes) + "\n", to: path, mode: .public)
+        try SecureFile.write(Hex.encode(bytes) + "\n", to: path, mode: .public, overwrite: overwrite)
     } else {
-        try SecureFile.write(bytes: bytes, to: path, mode: .public)
+        try SecureFile.write(bytes: bytes, to: path, mode: .public, overwrite: overwrite)
     }
 }
 

@@ -16,31 +16,31 @@ struct IssuerOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The encrypted root key file.", valueName: "file"))
     var root: String?
 
-    @Option(name: .long, help: ArgumentHelp("The root certificate (default: the root key path with .cert).", valueName: "file"))
-    var rootCert: String?
+    @Option(name: .anchor, help: ArgumentHelp("The root certificate (default: the root key path with .cert).", valueName: "file"))
+    var anchor: String?
 
-    @Option(name: .long, help: ArgumentHelp("A node key file to act as the issuer instead of the root.", valueName: "file"))
+    @Option(name: .nodeKey, help: ArgumentHelp("A node key file to act as the issuer instead of the root.", valueName: "file"))
     var key: String?
 
-    @Option(name: .long, help: ArgumentHelp("The certificate chain of --key.", valueName: "file"))
-    var keyChain: String?
+    @Option(name: .chain, help: ArgumentHelp("The certificate chain of --key.", valueName: "file"))
+    var chain: String?
 
     @OptionGroup var passphrase: PassphraseOptions
 
     func load() throws -> Issuer {
         guard (root == nil) != (key == nil) else {
-            throw ArborError(.invalidArgument, "name the issuer with either --root ROOT.key or --key NODE.key --key-chain NODE.chain")
+            throw ArborError(.invalidArgument, "name the issuer with either --root ROOT.key or --key NODE.key --chain NODE.chain")
         }
-        guard key == nil || keyChain != nil else {
-            throw ArborError(.invalidArgument, "--key needs --key-chain, the node's certificate chain")
+        guard key == nil || chain != nil else {
+            throw ArborError(.invalidArgument, "--key needs --chain, the node's certificate chain")
         }
         if let root {
             let rootKey = try openRoot(root, passphrase: passphrase.source)
-            let chain = try CertificateChain(armored: try SecureFile.read(rootCert ?? rootCertificatePath(for: root)))
-            return try Issuer(root: rootKey, rootCertificate: try chain.loneRootCertificate("the root certificate file"))
+            let certificate = try CertificateChain(armored: try SecureFile.read(anchor ?? rootCertificatePath(for: root)))
+            return try Issuer(root: rootKey, rootCertificate: try certificate.loneRootCertificate("the root certificate file"))
         }
         let secret = try readNodeKey(key!)
-        return try Issuer(secret: secret, chain: try CertificateChain(armored: try SecureFile.read(keyChain!)))
+        return try Issuer(secret: secret, chain: try CertificateChain(armored: try SecureFile.read(chain!)))
     }
 }
 

@@ -9,17 +9,14 @@ import ArgumentParser
 /// and which part of its tree a chain must come from.
 struct TrustOptions: ParsableArguments {
     @Option(
-        name: .long,
+        name: .anchor,
         help: ArgumentHelp("Trust only this root certificate, not the trust store's clusters (repeatable).", valueName: "file"))
     var anchor: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("A revocation list to honour (repeatable).", valueName: "file"))
+    @Option(name: .revocations, help: ArgumentHelp("A revocation list to honour (repeatable).", valueName: "file"))
     var revocations: [String] = []
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp("The trust store directory (default: $ARBOR_TRUST_STORE or ~/.config/arbor/trust).", valueName: "dir"))
-    var trustStore: String?
+    @OptionGroup var store: TrustStoreOption
 
     @Option(
         name: .long,
@@ -38,6 +35,16 @@ struct TrustOptions: ParsableArguments {
         }
         let selection = TrustSelection(
             anchors: anchors, revocations: try readRevocations(revocations), cluster: cluster, pathPrefix: try pathPrefix.map(parsePath))
-        return try selection.verifier(store: TrustStoreDirectory(path: trustStore ?? TrustStoreDirectory.defaultPath()))
+        return try selection.verifier(store: store.directory)
     }
+}
+
+/// `--trust-store DIR`, for the commands that read or change the trust store.
+struct TrustStoreOption: ParsableArguments {
+    @Option(
+        name: .trustStore,
+        help: ArgumentHelp("The trust store directory (default: $ARBOR_TRUST_STORE or ~/.config/arbor/trust).", valueName: "dir"))
+    var path: String?
+
+    var directory: TrustStoreDirectory { TrustStoreDirectory(path: path ?? TrustStoreDirectory.defaultPath()) }
 }
