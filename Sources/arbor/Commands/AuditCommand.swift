@@ -42,17 +42,22 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     func run() async throws {
         let verified = try trust.verifier().verify(try readChain(chain), at: now())
         let expectedHead = try head.map { path in
-            try AuditLogVerification.expectedHead(
-                line: try SecureFile.read(path).trimmingCharacters(in: .whitespacesAndNewlines), named: path)
+            try readingFile(path) {
+                try AuditLogVerification.expectedHead(
+                    line: try SecureFile.read(path).trimmingCharacters(in: .whitespacesAndNewlines), named: path)
+            }
         }
         var progress = try AuditChainVerifier(signer: verified.leaf.publicKeys).start(expectedHead: expectedHead)
         let (_, torn) = try AuditLogLines.forEach(in: log) { try progress.add(line: $0) }
         let report = try AuditLogVerification.finish(progress, tornLines: torn)
         let result = AuditVerificationSummary(report, signer: verified)
-        var text = "valid: \(report.entries) entries, \(report.heads) signed heads by \(result.node) of cluster '\(result.cluster)'"
+        var text =
+            "valid: \(counted(report.entries, "entry", "entries")), \(counted(report.heads, "signed head")) "
+            + "by \(result.node) of cluster '\(result.cluster)'"
         if report.unsignedEntries > 0 {
             text +=
-                "\n\(report.unsignedEntries) entries after the last signed head (entry \(report.lastSignedSequence)) rest on the hash chain alone"
+                "\n\(counted(report.unsignedEntries, "entry", "entries")) after the last signed head (entry \(report.lastSignedSequence)) "
+                + "rest\(report.unsignedEntries == 1 ? "s" : "") on the hash chain alone"
         }
         try output.emit(result, human: text)
     }

@@ -49,7 +49,7 @@ struct CertIssueCommand: AsyncParsableCommand {
             try parsePath(path), epoch: epoch, usage: try KeyUsage(parsing: usage), validity: try validity(days: validityDays))
         try SecureFile.write(issued.chain.armored, to: out, mode: .public, overwrite: force)
         let summary = CertificateSummary(issued.chain.leaf)
-        try output.emit(summary, human: "wrote chain \(out) (\(issued.chain.certificates.count) certificates)\n\(summary.text)")
+        try output.emit(summary, human: "wrote chain \(out) (\(counted(issued.chain.certificates.count, "certificate")))\n\(summary.text)")
     }
 }
 

@@ -60,7 +60,7 @@ struct DemoCommand: AsyncParsableCommand {
             chains[path] = issued.chain
             record(
                 "derive + certify \(text)",
-                "key \(issued.chain.leaf.keyID.shortHex), chain of \(issued.chain.certificates.count) certificates")
+                "key \(issued.chain.leaf.keyID.shortHex), chain of \(counted(issued.chain.certificates.count, "certificate"))")
         }
 
         // 3. Both chains verify against the root.

@@ -83,7 +83,7 @@ struct EncryptCommand: AsyncParsableCommand {
     func run() async throws {
         let recipientList = try loadRecipients()
         try AgeStreamIO.refuseBinaryOnTerminal(output: output, armored: armor)
-        let source = try AgeStreamIO.Input(path: input)
+        let source = try readingFile(input) { try AgeStreamIO.Input(path: input) }
         defer { source.close() }
         var encryptor = try AgeEncryptor(recipients: recipientList, armored: armor)
         let sink = try AgeStreamIO.Output(path: output, mode: .public)
@@ -123,11 +123,7 @@ struct EncryptCommand: AsyncParsableCommand {
         if let treeKey { list.append(.treeStorageKey(of: try readNodeKey(treeKey))) }
         list += try toNode.map(nodeRecipient)
         for file in recipientsFiles {
-            do {
-                list += try AgeRecipient.parseFile(try AgeStreamIO.readKeyFile(file, input: input))
-            } catch let error as ArborError where error.code == .malformedInput {
-                throw ArborError(.malformedInput, "\(file): \(error.message)")
-            }
+            list += try readingFile(file) { try AgeRecipient.parseFile(try AgeStreamIO.readKeyFile(file, input: input)) }
         }
         guard !list.isEmpty else {
             throw ArborError(

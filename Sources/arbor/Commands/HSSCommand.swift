@@ -187,7 +187,7 @@ struct HSSInstallCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let received = try custody(delegation) { try HSSDelegation(bytes: try readPublicBytes(delegation)) }
+        let received = try readingFile(delegation) { try custody { try HSSDelegation(bytes: try readPublicBytes(delegation)) } }
         let installed = try hssKey(key).install(received)
         if let publicKey { try writePublicBytes(received.publicKey.bytes, to: publicKey, hex: hex) }
         let result = HSSInstallSummary(installed: installed, delegation: received, keyFile: key)
@@ -283,7 +283,7 @@ struct HSSSignCommand: AsyncParsableCommand {
         try output.emit(
             HSSSigningSummary(signatures: signed, remainingLeaves: remaining),
             human: signed.map { "signed \($0.message) with leaf \($0.leaf): \($0.signature)" }.joined(separator: "\n")
-                + "\n\(remaining) leaves left")
+                + "\n\(counted(remaining, "leaf", "leaves")) left")
     }
 }
 
@@ -323,11 +323,11 @@ struct HSSVerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         try checkArguments()
-        let key = try custody(publicKey) { try HSSPublicKey(bytes: try readPublicBytes(publicKey)) }
+        let key = try readingFile(publicKey) { try custody { try HSSPublicKey(bytes: try readPublicBytes(publicKey)) } }
         let verification = try HSSVerification(
             publicKey: key, named: publicKey,
             revocations: try revocations.map { path in
-                (path, try custody(path) { try HSSDelegationRevocation(armored: try SecureFile.read(path)) })
+                (path, try readingFile(path) { try custody { try HSSDelegationRevocation(armored: try SecureFile.read(path)) } })
             })
         let leaves: [UInt32]
         if let batch {
@@ -340,7 +340,7 @@ struct HSSVerifyCommand: AsyncParsableCommand {
             HSSVerificationSummary(leaves: leaves),
             human: leaves.count == 1
                 ? "valid signature (leaf \(leaves[0]), \(key.levels) level\(key.levels == 1 ? "" : "s"))"
-                : "\(leaves.count) valid signatures")
+                : "\(counted(leaves.count, "valid signature"))")
     }
 
 }
@@ -439,7 +439,7 @@ struct HSSRevokeCommand: AsyncParsableCommand {
         if FileManagerProbe.exists(out) {
             throw ArborError(.fileExists, "'\(out)' already exists; arbor will not overwrite it: move it away or choose another path")
         }
-        let withdrawn = try custody(delegation) { try HSSDelegation(bytes: try readPublicBytes(delegation)) }
+        let withdrawn = try readingFile(delegation) { try custody { try HSSDelegation(bytes: try readPublicBytes(delegation)) } }
         let revoked = try hssKey(key).revoke(withdrawn, delegationName: delegation)
         try SecureFile.write(revoked.revocation.armored, to: out, mode: .public)
         let result = HSSRevocationSummary(revoked, revocationFile: out)

@@ -28,9 +28,9 @@ struct InspectCommand: AsyncParsableCommand {
         if text.hasPrefix(MeshToken.textPrefix) {
             let token = try MeshToken(text: String(decoding: data, as: UTF8.self))
             let result = InspectionSummary(token: token)
-            return try output.emit(result, human: "arbor:v1 token, \(token.encoded.count) bytes: \(result.token?.text ?? "")")
+            return try output.emit(result, human: "arbor:v1 token, \(counted(token.encoded.count, "byte")): \(result.token?.text ?? "")")
         }
-        let inspection = try AgeInspection(file: data)
+        let inspection = try readingFile(input) { try AgeInspection(file: data) }
         let stanzas = inspection.header.stanzas.map { stanza in
             let provenance =
                 stanza.type == "arbor-mesh"
@@ -42,7 +42,7 @@ struct InspectCommand: AsyncParsableCommand {
         }
         let result = InspectionSummary(file: inspection, stanzas: stanzas)
         var lines = [
-            "age v1 file\(inspection.armored ? " (armored)" : ""), \(inspection.payloadSize) payload bytes, \(stanzas.count) recipient stanza(s):"
+            "age v1 file\(inspection.armored ? " (armored)" : ""), \(counted(inspection.payloadSize, "payload byte")), \(counted(stanzas.count, "recipient stanza")):"
         ]
         for stanza in stanzas {
             switch stanza.type {

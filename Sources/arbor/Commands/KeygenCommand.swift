@@ -54,8 +54,10 @@ struct KeygenCommand: AsyncParsableCommand {
     }
 
     private func printRecipients() throws {
-        let file = try SecureFile.readSecret(input.flatMap { $0 == "-" ? nil : $0 } ?? "/dev/stdin")
-        let lines = try AgeIdentity.parseFile(file).compactMap { $0.recipient?.encoded }
+        let lines = try readingFile(input) {
+            let file = try SecureFile.readSecret(input.flatMap { $0 == "-" ? nil : $0 } ?? "/dev/stdin")
+            return try AgeIdentity.parseFile(file).compactMap { $0.recipient?.encoded }
+        }
         let result = lines.joined(separator: "\n") + "\n"
         if let output, output != "-" {
             try SecureFile.write(result, to: output, mode: .public)

@@ -59,7 +59,7 @@ struct RevokeCommand: AsyncParsableCommand {
             result,
             human: """
                 revoked \(revocation.coversBranch ? "every epoch of \(targetPath)" : "\(targetPath) key \(targetKey.shortHex)") (\(reason)); \
-                \(list) now holds \(result.listEntries) entries
+                \(list) now holds \(counted(result.listEntries, "entry", "entries"))
                 """)
     }
 }

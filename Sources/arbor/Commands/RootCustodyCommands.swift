@@ -54,7 +54,7 @@ struct RootSplitCommand: AsyncParsableCommand {
         try output.emit(
             result,
             human: """
-                split root key \(result.rootKeyID) into \(result.files.count) \(result.format) shares of set \(result.set), checked to recombine
+                split root key \(result.rootKeyID) into \(counted(result.files.count, "\(result.format) share")) of set \(result.set), checked to recombine
                 wrote into \(out) (mode 0600), one file per holder:
                 \(result.files.map { "    " + $0 }.joined(separator: "\n"))
                 """)

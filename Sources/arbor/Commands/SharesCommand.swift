@@ -104,8 +104,8 @@ struct SharesSplitCommand: AsyncParsableCommand {
             for (index, (definition, mnemonics)) in zip(definitions, groups).enumerated() {
                 if definitions.count > 1 {
                     lines.append(
-                        "# group \(index + 1) of \(definitions.count) (\(groupThreshold) groups needed): "
-                            + "\(definition.memberThreshold) of \(definition.memberCount) mnemonics")
+                        "# group \(index + 1) of \(definitions.count) (\(counted(groupThreshold, "group")) needed): "
+                            + "\(definition.memberThreshold) of \(counted(definition.memberCount, "mnemonic"))")
                 }
                 lines += mnemonics
             }
@@ -179,8 +179,8 @@ extension ShareCheckSummary {
     var text: String {
         if let group, let groupThreshold, let groupCount {
             return "line \(line): valid SLIP-39 mnemonic of set \(set): group \(group) of \(groupCount) (\(groupThreshold) needed), "
-                + "member \(index), \(threshold) members needed"
+                + "member \(index), \(counted(threshold, "member")) needed"
         }
-        return "line \(line): valid share of set \(set): x = \(index), \(threshold) shares needed"
+        return "line \(line): valid share of set \(set): x = \(index), \(counted(threshold, "share")) needed"
     }
 }

@@ -85,7 +85,7 @@ struct TrustImportCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let bundle = try TrustBundle(armored: try SecureFile.read(self.bundle))
+        let bundle = try readingFile(self.bundle) { try TrustBundle(armored: try SecureFile.read(self.bundle)) }
         if let safetyNumber {
             try bundle.checkSafetyNumber(typed: safetyNumber)
         } else {
@@ -95,7 +95,7 @@ struct TrustImportCommand: AsyncParsableCommand {
         try output.emit(
             result,
             human:
-                "\(result.newCluster ? "imported" : "refreshed") cluster '\(result.cluster)' (root \(bundle.anchor.keyID.shortHex)) in \(result.store): \(result.addedRevocations) new revocations, \(result.revocations) in all"
+                "\(result.newCluster ? "imported" : "refreshed") cluster '\(result.cluster)' (root \(bundle.anchor.keyID.shortHex)) in \(result.store): \(counted(result.addedRevocations, "new revocation")), \(result.revocations) in all"
         )
     }
 
@@ -129,7 +129,7 @@ struct TrustListCommand: AsyncParsableCommand {
             entries.isEmpty
             ? "no trusted clusters in \(store.directory.path)"
             : entries.map {
-                "\($0.cluster)  root \($0.rootKeyID)  \($0.revocations) revocations\n    \($0.safetyNumber.digits)"
+                "\($0.cluster)  root \($0.rootKeyID)  \(counted($0.revocations, "revocation"))\n    \($0.safetyNumber.digits)"
             }.joined(separator: "\n")
         try output.emit(entries, human: text)
     }
