@@ -10,16 +10,16 @@ struct ArborCommand: AsyncParsableCommand {
         commandName: "arbor",
         abstract: "Arbor: one offline root key grows a tree of keys for every node of a cluster.",
         discussion: """
-            Start with 'arbor demo' to see the whole life of a key tree in a temporary directory.
+            Start with 'arbor demo' to see the whole life of a key tree in a temporary directory. \
             Every command takes --help.
 
-            A failure prints one line, 'arbor: error: …', naming the file it is about with the option
-            that named it, and exits with a status: 2 bad usage or input (a command line that does not
-            parse, a bad value); 3 verification or authentication failed (a signature, a certificate
-            chain, a revocation, a modified age chunk); 4 wrong passphrase or no matching key; 5 corrupt
-            file (a chain, certificate, revocation list, signature, bundle, key or age file that is
-            damaged, truncated or not what the option expects); 6 file problem (missing, exists
-            already, unreadable, permissions). With --json, a failure also prints
+            A failure prints one line, 'arbor: error: …', naming the file it is about with the option \
+            that named it, and exits with a status: 2 bad usage or input (a command line that does not \
+            parse, a bad value); 3 verification or authentication failed (a signature, a certificate \
+            chain, a revocation, a modified age chunk); 4 wrong passphrase or no matching key; 5 corrupt \
+            file (a chain, certificate, revocation list, signature, bundle, key or age file that is \
+            damaged, truncated or not what the option expects); 6 file problem (missing, exists \
+            already, unreadable, permissions). With --json, a failure also prints \
             {"error":{"code":…,"message":…,"reason":…}} on standard output.
             """,
         version: ArborVersion.current,

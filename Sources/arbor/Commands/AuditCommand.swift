@@ -17,11 +17,11 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Verify an audit log: its hash chain, the node's signed heads, and that it reaches a head you kept.",
         discussion: """
-            Every entry must hash to its recorded hash and follow the entry before it; every head must be signed
-            by the node whose certificate chain --chain gives (verified against --anchor or the trust store).
-            An edited, deleted, inserted or reordered entry fails (exit 3), and so does a rewrite of the entries
-            before a signed head. Truncation is caught against a head kept outside the log: pass the node's last
-            published head (a head line) with --head. Entries after the last signed head are protected by the
+            Every entry must hash to its recorded hash and follow the entry before it; every head must be signed \
+            by the node whose certificate chain --chain gives (verified against --anchor or the trust store). \
+            An edited, deleted, inserted or reordered entry fails (exit 3), and so does a rewrite of the entries \
+            before a signed head. Truncation is caught against a head kept outside the log: pass the node's last \
+            published head (a head line) with --head. Entries after the last signed head are protected by the \
             chain alone; the output says how many.
             Example: arbor audit verify data/audit.log --chain node.chain --anchor root.cert --head last-head.json
             """

@@ -58,9 +58,9 @@ struct CertVerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Verify a chain up to a trusted root: signatures, validity, usages, revocations.",
         discussion: """
-            Trusted roots are the --anchor certificates (your own cluster's root.cert) if given, else the
-            clusters in the trust store (imported with 'arbor trust import'). --cluster and --path-prefix pin
-            which cluster and which part of its tree the chain must come from. Exit status 3 when the chain
+            Trusted roots are the --anchor certificates (your own cluster's root.cert) if given, else the \
+            clusters in the trust store (imported with 'arbor trust import'). --cluster and --path-prefix pin \
+            which cluster and which part of its tree the chain must come from. Exit status 3 when the chain \
             does not verify.
             """
     )

@@ -10,17 +10,17 @@ struct DecryptCommand: AsyncParsableCommand {
         commandName: "decrypt",
         abstract: "Decrypt an age v1 file or stream (binary or armored) with identities or a passphrase.",
         discussion: """
-            Identity files hold AGE-SECRET-KEY-1… (X25519) or AGE-SECRET-KEY-PQ-1… (post-quantum) lines, as written
-            by 'arbor keygen' or age-keygen. Without -i, a passphrase-encrypted file asks for its passphrase.
-            Plaintext is released chunk by chunk, each only after its tag verified. With -o, the file appears only
-            when the whole input verified; until then it is a hidden .arbor-tmp-* file in the same directory,
-            removed on any error and on Ctrl-C, SIGTERM or SIGHUP (not after SIGKILL). On standard output, an
-            error can come after some verified plaintext. Without -o, plaintext with control characters (binary)
-            is not written to a terminal; -o - writes it to standard output anyway.
-            Errors: a modified or reordered file (exit 3), a file asking for more work
-            than allowed before it is authenticated (scrypt above 2^22, an arbor-tree epoch too far ahead: exit 3),
-            no matching identity or a wrong passphrase (exit 4), a malformed or truncated file (exit 5). A file
-            that ends where a chunk or its tag should be, or without its final chunk, is truncated; a last piece
+            Identity files hold AGE-SECRET-KEY-1… (X25519) or AGE-SECRET-KEY-PQ-1… (post-quantum) lines, as written \
+            by 'arbor keygen' or age-keygen. Without -i, a passphrase-encrypted file asks for its passphrase. \
+            Plaintext is released chunk by chunk, each only after its tag verified. With -o, the file appears only \
+            when the whole input verified; until then it is a hidden .arbor-tmp-* file in the same directory, \
+            removed on any error and on Ctrl-C, SIGTERM or SIGHUP (not after SIGKILL). On standard output, an \
+            error can come after some verified plaintext. Without -o, plaintext with control characters (binary) \
+            is not written to a terminal; -o - writes it to standard output anyway. \
+            Errors: a modified or reordered file (exit 3), a file asking for more work \
+            than allowed before it is authenticated (scrypt above 2^22, an arbor-tree epoch too far ahead: exit 3), \
+            no matching identity or a wrong passphrase (exit 4), a malformed or truncated file (exit 5). A file \
+            that ends where a chunk or its tag should be, or without its final chunk, is truncated; a last piece \
             that is there but fails its tag is exit 3 (a cut inside it and a modification look the same).
             """
     )

@@ -8,7 +8,7 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Walk through a key tree's life in a temporary directory.",
         discussion: """
-            Creates a root, derives two node keys, certifies them, verifies both chains, revokes one and shows
+            Creates a root, derives two node keys, certifies them, verifies both chains, revokes one and shows \
             its verification failing. Nothing outside the temporary directory is touched.
             """
     )

@@ -18,13 +18,13 @@ struct EncryptCommand: AsyncParsableCommand {
         commandName: "encrypt",
         abstract: "Encrypt a file or stream to age recipients or a passphrase (the age v1 format).",
         discussion: """
-            The output is a standard age v1 file: 'age -d' decrypts it, and 'arbor decrypt' decrypts files made
-            by age. Recipients are age1… (X25519) or age1pq1… (post-quantum ML-KEM-768 + X25519); the two kinds
-            are not mixed in one file. --to-node takes a node's certificate chain instead of a pasted recipient: the
-            chain is verified (trusted roots, revocations) and the node's post-quantum key is used.
-            -p encrypts with a passphrase instead (scrypt), which must be alone.
-            Reads IN (default: standard input) and writes OUT (default: standard output) in constant memory.
-            With -o, the file appears only when complete.
+            The output is a standard age v1 file: 'age -d' decrypts it, and 'arbor decrypt' decrypts files made \
+            by age. Recipients are age1… (X25519) or age1pq1… (post-quantum ML-KEM-768 + X25519); the two kinds \
+            are not mixed in one file. --to-node takes a node's certificate chain instead of a pasted recipient: the \
+            chain is verified (trusted roots, revocations) and the node's post-quantum key is used. \
+            -p encrypts with a passphrase instead (scrypt), which must be alone. \
+            Reads IN (default: standard input) and writes OUT (default: standard output) in constant memory. \
+            With -o, the file appears only when complete. \
             Without -o, binary output is not written to a terminal: use -a, -o FILE, or -o - to write it anyway.
             """
     )

@@ -10,7 +10,7 @@ struct InspectCommand: AsyncParsableCommand {
         abstract: "Show the header of an age file or an arbor:v1: token without decrypting it.",
         discussion: """
             For an age file: its armor, recipient stanzas (type and public arguments; Arbor's stanzas decoded:
-            keyring, epoch, origin, time; tree path and epoch) and payload size. For a token: keyring, epoch,
+            keyring, epoch, origin, time; tree path and epoch) and payload size. For a token: keyring, epoch, \
             cipher, time, origin and signer. Nothing secret is needed or shown.
             """
     )

@@ -9,8 +9,8 @@ struct KeygenCommand: AsyncParsableCommand {
         commandName: "keygen",
         abstract: "Generate an age identity (X25519, or post-quantum with --pq), as age-keygen does.",
         discussion: """
-            Writes '# created:' and '# public key:' comment lines and the secret key (AGE-SECRET-KEY-1… or
-            AGE-SECRET-KEY-PQ-1…). With -o the file is created with mode 0600 (never overwritten) and the public key
+            Writes '# created:' and '# public key:' comment lines and the secret key (AGE-SECRET-KEY-1… or \
+            AGE-SECRET-KEY-PQ-1…). With -o the file is created with mode 0600 (never overwritten) and the public key \
             is printed on standard error. -y prints the recipients of an existing identity file instead.
             """
     )

@@ -8,12 +8,12 @@ struct RekeyCommand: AsyncParsableCommand {
         commandName: "rekey",
         abstract: "Move a node to new keys: by itself (next epoch) or by order of an ancestor (new branch).",
         discussion: """
-            Self-rekey (default): the node derives its next epoch from its own secret and certifies the new
+            Self-rekey (default): the node derives its next epoch from its own secret and certifies the new \
             keys with its current ones; the key file and the chain are replaced.
               arbor rekey --node node-7.key --chain node-7.chain
-            Parent-ordered: an ancestor moves the node to the next branch (eu/node-7 -> eu/node-7#1), certifies
-            it and, when --list is given, revokes the old branch: with the default reason key-compromise every
-            epoch of eu/node-7 stops verifying (the old key file holds the branch secret, so a thief of it has
+            Parent-ordered: an ancestor moves the node to the next branch (eu/node-7 -> eu/node-7#1), certifies \
+            it and, when --list is given, revokes the old branch: with the default reason key-compromise every \
+            epoch of eu/node-7 stops verifying (the old key file holds the branch secret, so a thief of it has \
             them all); --reason superseded revokes the old key alone, for a move without a compromise.
               arbor rekey --parent-ordered eu/node-7 --root root.key -o node-7.key --chain-out node-7.chain
             """

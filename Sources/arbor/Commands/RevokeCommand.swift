@@ -8,9 +8,9 @@ struct RevokeCommand: AsyncParsableCommand {
         commandName: "revoke",
         abstract: "Revoke a descendant's key, adding a signed entry to a revocation list.",
         discussion: """
-            Any ancestor may revoke: the root, or a node key with its chain. Chains through the revoked key,
-            and everything below it, stop verifying wherever the list is honoured. A key-compromise revocation
-            covers the node's whole branch: every epoch at that exact path (eu/node-7, not eu/node-7#1),
+            Any ancestor may revoke: the root, or a node key with its chain. Chains through the revoked key, \
+            and everything below it, stop verifying wherever the list is honoured. A key-compromise revocation \
+            covers the node's whole branch: every epoch at that exact path (eu/node-7, not eu/node-7#1), \
             because a stolen key file holds the branch secret from which every epoch follows.
             Example: arbor revoke --chain node-7.chain --root root.key --reason key-compromise --list cluster.crl
             """

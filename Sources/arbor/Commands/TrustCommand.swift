@@ -57,8 +57,8 @@ struct TrustImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Trust another cluster's root, after confirming its safety number.",
         discussion: """
-            Shows the bundle's safety number and asks you to confirm that it matches what the other cluster's
-            operator reads out or shows in person. For scripts, pass the expected number (digits or words)
+            Shows the bundle's safety number and asks you to confirm that it matches what the other cluster's \
+            operator reads out or shows in person. For scripts, pass the expected number (digits or words) \
             with --safety-number; a mismatch refuses the import.
             """
     )
