@@ -76,6 +76,10 @@ struct ErrorReportingCLITests {
             command: ["cert", "verify", "node.chain", "--anchor", "root.cert", "--revocations", "BAD"], status: 5,
             label: "--revocations BAD: ", mentioning: "the armored ARBOR REVOCATION LIST is truncated"),
         Case(
+            source: "l.crl", damage: .replacedBy("-----BEGIN ARBOR REVOCATION LIST-----\nAAAA\n-----END ARBOR REVOCATION LIST-----\n"),
+            command: ["revoke", "--chain", "node.chain", "--root", "root.key", "--passphrase-file", "pass", "--list", "BAD"], status: 5,
+            label: "--list BAD: ", mentioning: "revocation list"),
+        Case(
             source: "r.sig", damage: .cutText(40), command: ["verify", "-s", "BAD", "--anchor", "root.cert", "release.tar"],
             status: 5, label: "-s BAD: ", mentioning: "the armored ARBOR SIGNATURE is truncated"),
         Case(

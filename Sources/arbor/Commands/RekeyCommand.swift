@@ -91,7 +91,7 @@ struct RekeyCommand: AsyncParsableCommand {
         let moved = try ParentOrderedRekey.move(
             try parsePath(current), by: issuer, usage: try KeyUsage(parsing: usage), validity: try validity(days: validityDays),
             revoking: try oldChain.map { try readChain($0).leaf }, reason: try Revocation.Reason(parsing: reason), time: now())
-        if let list, let revocation = moved.revocation { _ = try RevocationListFile(path: list).add(revocation) }
+        if let list, let revocation = moved.revocation { _ = try readingFile(list) { try RevocationListFile(path: list).add(revocation) } }
         try writeNodeKey(moved.secret, to: out!)
         try SecureFile.write(moved.chain.armored, to: chainOut!, mode: .public)
         try report(mode: "parent-ordered", chain: moved.chain, keyFile: out!, chainFile: chainOut!, revoked: moved.revocation)

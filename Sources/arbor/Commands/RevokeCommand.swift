@@ -52,7 +52,7 @@ struct RevokeCommand: AsyncParsableCommand {
         let reason = try Revocation.Reason(parsing: reason)
         let store = RevocationListFile(path: list)
         // The list is read first: a corrupt one is reported before the issuer's passphrase is asked for.
-        _ = try store.load()
+        _ = try readingFile(list) { try store.load() }
         let revocation = try issuer.load().revoke(targetKey, at: targetPath, reason: reason, time: now())
         let result = RevocationSummary(revocation, list: try store.add(revocation))
         try output.emit(
