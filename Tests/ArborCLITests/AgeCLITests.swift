@@ -105,7 +105,8 @@ struct AgeCLITests {
         let payload = file.count - 3 * 65_552
         // Truncated at a chunk boundary: the final chunk is missing.
         try write(Array(file.prefix(payload + 2 * 65_552)), "truncated.age")
-        expectError(try arbor.run(["decrypt", "-i", "id.txt", "-o", "out", "truncated.age"]), status: 3, mentioning: "truncated")
+        // A file that ends where a chunk should begin is cut short (5); a chunk that fails its tag is tampering (3).
+        expectError(try arbor.run(["decrypt", "-i", "id.txt", "-o", "out", "truncated.age"]), status: 5, mentioning: "truncated")
         #expect(!FileManager.default.fileExists(atPath: arbor.path("out")))
         // One bit flipped in the second chunk.
         var flipped = file

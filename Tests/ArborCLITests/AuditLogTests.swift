@@ -61,7 +61,7 @@ struct AuditLogTests {
                 == 401)
         let tail = try verify()
         #expect(tail.status == 0, "\(tail.stderr)")
-        #expect(tail.stdout.contains("1 entries after the last signed head"))
+        #expect(tail.stdout.contains("1 entry after the last signed head"))
     }
 
     @Test("a log edited while the node was stopped: the node refuses to append, the CLI refuses it (exit 3)")

@@ -209,7 +209,10 @@ struct CLIEndToEndTests {
         expectOneLineError(
             try arbor.run(["cert", "verify", "node.chain", "--anchor", "root.cert", "--at", "2099-01-01T00:00:00Z"]), status: 3,
             mentioning: "expired")
-        expectOneLineError(try arbor.run(["cert", "verify", "root.key", "--anchor", "root.cert"]), status: 2, mentioning: "ARBOR ROOT KEY")
+        // A file of another kind where a chain is expected cannot be read as one: exit 5, named.
+        expectOneLineError(
+            try arbor.run(["cert", "verify", "root.key", "--anchor", "root.cert"]), status: 5,
+            mentioning: "root.key: this file holds an ARBOR ROOT KEY")
         expectOneLineError(
             try arbor.run(["cert", "verify", "node.chain", "--anchor", "root.cert", "--at", "yesterday"]), status: 2,
             mentioning: "not a time")
@@ -217,7 +220,7 @@ struct CLIEndToEndTests {
         var chain = try String(contentsOfFile: arbor.path("node.chain"), encoding: .utf8)
         chain.removeLast(80)
         try chain.write(toFile: arbor.path("cut.chain"), atomically: true, encoding: .utf8)
-        expectOneLineError(try arbor.run(["cert", "verify", "cut.chain", "--anchor", "root.cert"]), status: 2, mentioning: "truncated")
+        expectOneLineError(try arbor.run(["cert", "verify", "cut.chain", "--anchor", "root.cert"]), status: 5, mentioning: "truncated")
         expectOneLineError(
             try arbor.run([
                 "revoke", "--key-id", "abcd", "--path", "eu", "--root", "root.key", "--passphrase-file", "pass", "--list", "l.crl",
@@ -225,8 +228,11 @@ struct CLIEndToEndTests {
 
         expectOneLineError(try arbor.run(["derive", "eu", "-o", "x.key"]), status: 2, mentioning: "--root ROOT.key or --key")
         let missingArgument = try arbor.run(["derive", "eu"])
-        // Argument parser's usage error (EX_USAGE); issue 10 makes usage errors one line with status 2.
-        #expect(missingArgument.status == 64)
+        // Argument parser's usage error: one line saying why, one naming the help, status 2 (not its 64).
+        #expect(missingArgument.status == 2)
+        #expect(missingArgument.stderr.hasPrefix("arbor: error: "), "\(missingArgument.stderr)")
+        #expect(missingArgument.stderr.hasSuffix("\nsee 'arbor derive --help'\n"), "\(missingArgument.stderr)")
+        #expect(missingArgument.stderr.split(separator: "\n").count == 2)
         #expect(!missingArgument.stderr.contains("Fatal error"))
     }
 

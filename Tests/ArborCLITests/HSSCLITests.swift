@@ -48,7 +48,7 @@ struct HSSCLITests {
         try arbor.write(printed.stdout, to: "d.sig")
         let described = try json(["hss", "info", "d.sig"])
         #expect(described["leaves"] as? [Int] == [5])
-        // A damaged signature is not valid; a damaged public key is bad input.
+        // A damaged signature is not valid (3); a public key file that does not parse is a corrupt file (5), named.
         var bytes = try Data(contentsOf: URL(fileURLWithPath: arbor.path("a.txt.sig")))
         bytes[100] ^= 1
         try bytes.write(to: URL(fileURLWithPath: arbor.path("bad.sig")))
@@ -57,8 +57,8 @@ struct HSSCLITests {
             mentioning: "does not verify")
         try arbor.write("not a key", to: "bad.pub")
         CustodyTest.expectError(
-            try arbor.run(["hss", "verify", "--public-key", "bad.pub", "a.txt", "--signature", "a.txt.sig"]), status: 2,
-            mentioning: "bad.pub")
+            try arbor.run(["hss", "verify", "--public-key", "bad.pub", "a.txt", "--signature", "a.txt.sig"]), status: 5,
+            mentioning: "--public-key bad.pub: ")
     }
 
     @Test("federated HSS: nodes enrolled by the cluster's top tree sign alone under the cluster public key")

@@ -49,3 +49,44 @@ import Testing
         #expect(converted.message == "line 4: the share's checksum fails")
     }
 }
+
+/// An error met while reading a file names it, and a content that does not parse is a corrupt file
+/// (exit 5), whatever the parser called it; the other categories stay what they were.
+@Suite struct FileErrorTests {
+    static let rewritten: [(ArborError.Code, ArborError.Code)] = [
+        (.malformedInput, .corruptFile), (.unsupportedVersion, .corruptFile), (.truncated, .corruptFile),
+        (.corruptFile, .corruptFile), (.authenticationFailed, .authenticationFailed), (.fileNotFound, .fileNotFound),
+        (.wrongPassphrase, .wrongPassphrase), (.invalidArgument, .invalidArgument), (.revoked, .revoked),
+    ]
+
+    @Test(arguments: rewritten)
+    func aFileThatDoesNotParseIsCorrupt(code: ArborError.Code, becomes: ArborError.Code) {
+        let named = ArborError(code, "the armored ARBOR CERTIFICATE CHAIN is truncated")
+            .concerning(file: "bad/root.cert", label: "--anchor bad/root.cert")
+        #expect(named.code == becomes)
+        #expect(named.message == "--anchor bad/root.cert: the armored ARBOR CERTIFICATE CHAIN is truncated")
+    }
+
+    @Test func thePathIsNamedOnce() {
+        let named = ArborError(.fileNotFound, "'bad/root.cert' does not exist; check the path")
+            .concerning(file: "bad/root.cert", label: "--anchor bad/root.cert")
+        #expect(named.message == "--anchor bad/root.cert: the file does not exist; check the path")
+    }
+
+    @Test func theJSONEnvelopeCarriesTheCodeAndForVerificationAReason() throws {
+        let expired = ErrorSummary(ArborError(.certificateExpired, "eu/node-7 expired"))
+        #expect(expired.error == .init(code: "certificate_expired", message: "eu/node-7 expired", reason: "expired"))
+        #expect(ErrorSummary(ArborError(.revoked, "x")).error.reason == "revoked")
+        #expect(ErrorSummary(ArborError(.untrustedRoot, "x")).error.reason == "untrusted")
+        let corrupt = ErrorSummary(ArborError(.corruptFile, "x"))
+        #expect(corrupt.error.code == "corrupt_file" && corrupt.error.reason == nil)
+        #expect(ErrorSummary(ArborError(.ioFailure, "x")).error.code == "io_failure")
+        #expect(ErrorSummary(usage: "Missing expected argument").error.code == "usage")
+    }
+
+    @Test(arguments: ErrorCategoryTests.expected.map(\.0))
+    func everyVerificationFailureHasAReasonAndNothingElseHasOne(code: ArborError.Code) {
+        let error = ArborError(code, "x")
+        #expect((error.verificationReason != nil) == (error.category == .verificationFailed))
+    }
+}

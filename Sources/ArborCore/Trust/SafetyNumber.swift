@@ -34,6 +34,25 @@ public struct SafetyNumber: Sendable, Equatable, CustomStringConvertible {
     public var digits: String { digitGroups.joined(separator: " ") }
     public var description: String { digits }
 
+    /// Why `typed` is not a safety number at all (a typo, not a mismatch), or nil when it has the
+    /// shape of one: 60 digits (spacing free) or 12 words of the list. No checksum exists, so a
+    /// wrong digit in the right shape is found only by the comparison.
+    public static func shapeProblem(_ typed: String) -> String? {
+        let text = typed
+        guard !text.allSatisfy(\.isWhitespace) else { return "it is empty" }
+        if text.allSatisfy({ ($0.isASCII && $0.isNumber) || $0.isWhitespace }) {
+            let count = text.filter(\.isNumber).count
+            return count == groupCount * 5
+                ? nil : "it has \(count) digit\(count == 1 ? "" : "s"), and a safety number has \(groupCount * 5)"
+        }
+        let typedWords = text.lowercased().split(whereSeparator: { $0.isWhitespace || $0 == "-" })
+        if let unknown = typedWords.first(where: { !Wordlist.slip39.contains(String($0)) }) {
+            return "'\(unknown.prefix(32))' is neither digits nor a safety-number word"
+        }
+        return typedWords.count == groupCount
+            ? nil : "it has \(typedWords.count) word\(typedWords.count == 1 ? "" : "s"), and a safety number has \(groupCount)"
+    }
+
     /// Accepts either form typed by a person: the 60 digits (spacing free) or the 12 words.
     public func matches(_ typed: String) -> Bool {
         let digitsOnly = typed.filter(\.isNumber)

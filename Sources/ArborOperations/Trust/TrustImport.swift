@@ -43,7 +43,15 @@ public struct TrustImport<Store: WritableTrustStore> {
 extension TrustBundle {
     /// Refuses a bundle whose safety number is not the one the importer typed (digits or words):
     /// the check that comes before `TrustImport.add` when no one confirms it in person.
+    /// A typo that leaves no safety number at all (wrong length, not digits or list words) is bad
+    /// input, told apart from a real mismatch, which warns that the bundle may not be theirs.
     public func checkSafetyNumber(typed: String) throws {
+        if let problem = SafetyNumber.shapeProblem(typed) {
+            throw ArborError(
+                .invalidArgument,
+                "that is not a safety number (\(problem)): one is 60 digits in 12 groups of five or 12 words, as 'arbor fingerprint' shows it; check what you typed"
+            )
+        }
         guard safetyNumber.matches(typed) else {
             throw ArborError(
                 .fingerprintMismatch,

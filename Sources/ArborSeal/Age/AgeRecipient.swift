@@ -22,6 +22,14 @@ public struct AgeRecipient: Sendable, CustomStringConvertible {
     /// Parses `age1…` (X25519) or `age1pq1…` (mlkem768x25519), in lowercase or uppercase.
     public init(parsing text: String) throws {
         let trimmed = text.trimmingASCIIWhitespace()
+        // An SSH public key is a recipient for age itself, not for Arbor: say so rather than "not Bech32".
+        if let type = trimmed.split(separator: " ", maxSplits: 1).first,
+            type.hasPrefix("ssh-") || type.hasPrefix("sk-ssh-") || type.hasPrefix("ecdsa-sha2-")
+        {
+            throw ArborError(
+                .invalidArgument,
+                "unsupported recipient type: \(type.prefix(40)) (Arbor reads age X25519 and ML-KEM-768+X25519 recipients)")
+        }
         let (prefix, data) = try Bech32.decode(trimmed, what: "the recipient")
         switch prefix {
         case Self.x25519Prefix:

@@ -17,11 +17,11 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Verify an audit log: its hash chain, the node's signed heads, and that it reaches a head you kept.",
         discussion: """
-            Every entry must hash to its recorded hash and follow the entry before it; every head must be signed
-            by the node whose certificate chain --chain gives (verified against --anchor or the trust store).
-            An edited, deleted, inserted or reordered entry fails (exit 3), and so does a rewrite of the entries
-            before a signed head. Truncation is caught against a head kept outside the log: pass the node's last
-            published head (a head line) with --head. Entries after the last signed head are protected by the
+            Every entry must hash to its recorded hash and follow the entry before it; every head must be signed \
+            by the node whose certificate chain --chain gives (verified against --anchor or the trust store). \
+            An edited, deleted, inserted or reordered entry fails (exit 3), and so does a rewrite of the entries \
+            before a signed head. Truncation is caught against a head kept outside the log: pass the node's last \
+            published head (a head line) with --head. Entries after the last signed head are protected by the \
             chain alone; the output says how many.
             Example: arbor audit verify data/audit.log --chain node.chain --anchor root.cert --head last-head.json
             """
@@ -42,17 +42,22 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     func run() async throws {
         let verified = try trust.verifier().verify(try readChain(chain), at: now())
         let expectedHead = try head.map { path in
-            try AuditLogVerification.expectedHead(
-                line: try SecureFile.read(path).trimmingCharacters(in: .whitespacesAndNewlines), named: path)
+            try readingFile(path) {
+                try AuditLogVerification.expectedHead(
+                    line: try SecureFile.read(path).trimmingCharacters(in: .whitespacesAndNewlines), named: path)
+            }
         }
         var progress = try AuditChainVerifier(signer: verified.leaf.publicKeys).start(expectedHead: expectedHead)
         let (_, torn) = try AuditLogLines.forEach(in: log) { try progress.add(line: $0) }
         let report = try AuditLogVerification.finish(progress, tornLines: torn)
         let result = AuditVerificationSummary(report, signer: verified)
-        var text = "valid: \(report.entries) entries, \(report.heads) signed heads by \(result.node) of cluster '\(result.cluster)'"
+        var text =
+            "valid: \(counted(report.entries, "entry", "entries")), \(counted(report.heads, "signed head")) "
+            + "by \(result.node) of cluster '\(result.cluster)'"
         if report.unsignedEntries > 0 {
             text +=
-                "\n\(report.unsignedEntries) entries after the last signed head (entry \(report.lastSignedSequence)) rest on the hash chain alone"
+                "\n\(counted(report.unsignedEntries, "entry", "entries")) after the last signed head (entry \(report.lastSignedSequence)) "
+                + "rest\(report.unsignedEntries == 1 ? "s" : "") on the hash chain alone"
         }
         try output.emit(result, human: text)
     }

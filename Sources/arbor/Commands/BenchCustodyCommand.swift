@@ -10,9 +10,9 @@ struct BenchCustodyCommand: AsyncParsableCommand {
         commandName: "custody",
         abstract: "Benchmark LMS/HSS and Shamir, each as time per operation and as a ratio to its raw primitive cost.",
         discussion: """
-            The raw cost of an operation is the number of primitive calls it must make, counted from the algorithm
-            (SHA-256 compression blocks for LMS/HSS; GF(256) multiplications plus SHA-256 blocks for Shamir), times the
-            time of one raw call measured here, in this process. Ratio = measured time / raw cost: 1.0 means no overhead
+            The raw cost of an operation is the number of primitive calls it must make, counted from the algorithm \
+            (SHA-256 compression blocks for LMS/HSS; GF(256) multiplications plus SHA-256 blocks for Shamir), times the \
+            time of one raw call measured here, in this process. Ratio = measured time / raw cost: 1.0 means no overhead \
             beyond the primitive; below 1.0 means the work was spread over several cores (keygen).
             Build with: swift build -c release --product arbor
             """

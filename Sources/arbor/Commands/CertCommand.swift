@@ -51,7 +51,7 @@ struct CertIssueCommand: AsyncParsableCommand {
         let summary = CertificateSummary(issued.chain.leaf)
         // The text leaves the age recipients to 'cert show --recipients'.
         let text = CertificateSummary(issued.chain.leaf, includingRecipients: false).text
-        try output.emit(summary, human: "wrote chain \(out) (\(issued.chain.certificates.count) certificates)\n\(text)")
+        try output.emit(summary, human: "wrote chain \(out) (\(counted(issued.chain.certificates.count, "certificate")))\n\(text)")
     }
 }
 
@@ -60,9 +60,9 @@ struct CertVerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Verify a chain up to a trusted root: signatures, validity, usages, revocations.",
         discussion: """
-            Trusted roots are the --anchor certificates (your own cluster's root.cert) if given, else the
-            clusters in the trust store (imported with 'arbor trust import'). --cluster and --path-prefix pin
-            which cluster and which part of its tree the chain must come from. Exit status 3 when the chain
+            Trusted roots are the --anchor certificates (your own cluster's root.cert) if given, else the \
+            clusters in the trust store (imported with 'arbor trust import'). --cluster and --path-prefix pin \
+            which cluster and which part of its tree the chain must come from. Exit status 3 when the chain \
             does not verify.
             """
     )

@@ -10,16 +10,18 @@ struct DecryptCommand: AsyncParsableCommand {
         commandName: "decrypt",
         abstract: "Decrypt an age v1 file or stream (binary or armored) with identities or a passphrase.",
         discussion: """
-            Identity files hold AGE-SECRET-KEY-1… (X25519) or AGE-SECRET-KEY-PQ-1… (post-quantum) lines, as written
-            by 'arbor keygen' or age-keygen. Without -i, a passphrase-encrypted file asks for its passphrase.
-            Plaintext is released chunk by chunk, each only after its tag verified. With -o, the file appears only
-            when the whole input verified; until then it is a hidden .arbor-tmp-* file in the same directory,
-            removed on any error and on Ctrl-C, SIGTERM or SIGHUP (not after SIGKILL). On standard output, an
-            error can come after some verified plaintext. Without -o, plaintext with control characters (binary)
-            is not written to a terminal; -o - writes it to standard output anyway.
-            Errors: a modified or reordered file (exit 3), a truncated file (exit 3), a file asking for more work
-            than allowed before it is authenticated (scrypt above 2^22, an arbor-tree epoch too far ahead: exit 3),
-            no matching identity or a wrong passphrase (exit 4), a malformed file (exit 5).
+            Identity files hold AGE-SECRET-KEY-1… (X25519) or AGE-SECRET-KEY-PQ-1… (post-quantum) lines, as written \
+            by 'arbor keygen' or age-keygen. Without -i, a passphrase-encrypted file asks for its passphrase. \
+            Plaintext is released chunk by chunk, each only after its tag verified. With -o, the file appears only \
+            when the whole input verified; until then it is a hidden .arbor-tmp-* file in the same directory, \
+            removed on any error and on Ctrl-C, SIGTERM or SIGHUP (not after SIGKILL). On standard output, an \
+            error can come after some verified plaintext. Without -o, plaintext with control characters (binary) \
+            is not written to a terminal; -o - writes it to standard output anyway. \
+            Errors: a modified or reordered file (exit 3), a file asking for more work \
+            than allowed before it is authenticated (scrypt above 2^22, an arbor-tree epoch too far ahead: exit 3), \
+            no matching identity or a wrong passphrase (exit 4), a malformed or truncated file (exit 5). A file \
+            that ends where a chunk or its tag should be, or without its final chunk, is truncated; a last piece \
+            that is there but fails its tag is exit 3 (a cut inside it and a modification look the same).
             """
     )
 
@@ -63,11 +65,7 @@ struct DecryptCommand: AsyncParsableCommand {
     func run() async throws {
         var identities: [AgeIdentity] = []
         for file in identityFiles {
-            do {
-                identities += try AgeIdentity.parseFile(try AgeStreamIO.readIdentityFile(file, input: input))
-            } catch let error as ArborError where error.code == .malformedInput {
-                throw ArborError(.malformedInput, "\(file): \(error.message)")
-            }
+            identities += try readingFile(file) { try AgeIdentity.parseFile(try AgeStreamIO.readIdentityFile(file, input: input)) }
         }
         identities += try keyring.map { .meshKeyring(try KeyringDirectory().load($0)) }
         for file in nodeKey {
@@ -84,28 +82,37 @@ struct DecryptCommand: AsyncParsableCommand {
             try passphraseSource.read(prompt: "Enter passphrase: ")
         }
         var decryptor = AgeDecryptor { try choice.identities(for: $0) }
-        let source = try AgeStreamIO.Input(path: input)
+        let source = try readingFile(input) { try AgeStreamIO.Input(path: input) }
         defer { source.close() }
         let sink = try AgeStreamIO.Output(path: output, mode: .secret, overwrite: force)
         let guarded = TerminalOutput.isGuardedTerminal(output: output)
+        // An error of the output is not one of the input file, which the others name.
+        var outputError: (any Error)?
         let release = { (plaintext: Data) throws in
-            guard !guarded || TerminalOutput.isText(plaintext) else {
-                throw ArborError(
-                    .invalidArgument, "refusing to write binary plaintext to a terminal: use -o FILE, or -o - to write it anyway")
+            do {
+                guard !guarded || TerminalOutput.isText(plaintext) else {
+                    throw ArborError(
+                        .invalidArgument, "refusing to write binary plaintext to a terminal: use -o FILE, or -o - to write it anyway")
+                }
+                try sink.write(plaintext)
+            } catch {
+                outputError = error
+                throw error
             }
-            try sink.write(plaintext)
         }
         do {
-            while true {
-                let piece = try source.read()
-                if piece.isEmpty { break }
-                try decryptor.update(piece) { try release($0) }
+            try readingFile(input) {
+                while true {
+                    let piece = try source.read()
+                    if piece.isEmpty { break }
+                    try decryptor.update(piece) { try release($0) }
+                }
+                try decryptor.finish { try release($0) }
             }
-            try decryptor.finish { try release($0) }
             try sink.commit()
         } catch {
             sink.abandon()
-            throw error
+            throw outputError ?? error
         }
     }
 }

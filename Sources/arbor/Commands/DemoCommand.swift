@@ -8,7 +8,7 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Walk through a key tree's life in a temporary directory.",
         discussion: """
-            Creates a root, derives two node keys, certifies them, verifies both chains, revokes one and shows
+            Creates a root, derives two node keys, certifies them, verifies both chains, revokes one and shows \
             its verification failing. Nothing outside the temporary directory is touched.
             """
     )
@@ -60,7 +60,7 @@ struct DemoCommand: AsyncParsableCommand {
             chains[path] = issued.chain
             record(
                 "derive + certify \(text)",
-                "key \(issued.chain.leaf.keyID.shortHex), chain of \(issued.chain.certificates.count) certificates")
+                "key \(issued.chain.leaf.keyID.shortHex), chain of \(counted(issued.chain.certificates.count, "certificate"))")
         }
 
         // 3. Both chains verify against the root.

@@ -8,7 +8,7 @@ struct DeriveCommand: AsyncParsableCommand {
         commandName: "derive",
         abstract: "Derive a descendant's node key file from the root or from an ancestor's node key.",
         discussion: """
-            Derivation is deterministic: the same path gives the same keys on any machine. A parent derives
+            Derivation is deterministic: the same path gives the same keys on any machine. A parent derives \
             every descendant; a node cannot derive its parent or its siblings. The key file is written 0600.
             Example: arbor derive eu/node-7 --root root.key -o node-7.key
             """

@@ -18,13 +18,13 @@ struct EncryptCommand: AsyncParsableCommand {
         commandName: "encrypt",
         abstract: "Encrypt a file or stream to age recipients or a passphrase (the age v1 format).",
         discussion: """
-            The output is a standard age v1 file: 'age -d' decrypts it, and 'arbor decrypt' decrypts files made
-            by age. Recipients are age1… (X25519) or age1pq1… (post-quantum ML-KEM-768 + X25519); the two kinds
-            are not mixed in one file. --to-node takes a node's certificate chain instead of a pasted recipient: the
-            chain is verified (trusted roots, revocations) and the node's post-quantum key is used.
-            -p encrypts with a passphrase instead (scrypt), which must be alone.
-            Reads IN (default: standard input) and writes OUT (default: standard output) in constant memory.
-            With -o, the file appears only when complete.
+            The output is a standard age v1 file: 'age -d' decrypts it, and 'arbor decrypt' decrypts files made \
+            by age. Recipients are age1… (X25519) or age1pq1… (post-quantum ML-KEM-768 + X25519); the two kinds \
+            are not mixed in one file. --to-node takes a node's certificate chain instead of a pasted recipient: the \
+            chain is verified (trusted roots, revocations) and the node's post-quantum key is used. \
+            -p encrypts with a passphrase instead (scrypt), which must be alone. \
+            Reads IN (default: standard input) and writes OUT (default: standard output) in constant memory. \
+            With -o, the file appears only when complete. \
             Without -o, binary output is not written to a terminal: use -a, -o FILE, or -o - to write it anyway.
             """
     )
@@ -85,7 +85,7 @@ struct EncryptCommand: AsyncParsableCommand {
     func run() async throws {
         let recipientList = try loadRecipients()
         try AgeStreamIO.refuseBinaryOnTerminal(output: output, armored: armor)
-        let source = try AgeStreamIO.Input(path: input)
+        let source = try readingFile(input) { try AgeStreamIO.Input(path: input) }
         defer { source.close() }
         var encryptor = try AgeEncryptor(recipients: recipientList, armored: armor)
         let sink = try AgeStreamIO.Output(path: output, mode: .public, overwrite: force)
@@ -125,11 +125,7 @@ struct EncryptCommand: AsyncParsableCommand {
         if let treeKey { list.append(.treeStorageKey(of: try readNodeKey(treeKey))) }
         list += try toNode.map(nodeRecipient)
         for file in recipientsFiles {
-            do {
-                list += try AgeRecipient.parseFile(try AgeStreamIO.readKeyFile(file, input: input))
-            } catch let error as ArborError where error.code == .malformedInput {
-                throw ArborError(.malformedInput, "\(file): \(error.message)")
-            }
+            list += try readingFile(file) { try AgeRecipient.parseFile(try AgeStreamIO.readKeyFile(file, input: input)) }
         }
         guard !list.isEmpty else {
             throw ArborError(

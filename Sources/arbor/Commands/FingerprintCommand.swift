@@ -16,7 +16,7 @@ struct FingerprintCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let result = try RootFingerprintSummary(armored: try SecureFile.read(file), named: file)
+        let result = try readingFile(file) { try RootFingerprintSummary(armored: try SecureFile.read(file), named: file) }
         try output.emit(result, human: "root key id \(result.rootKeyID)\n\(result.safetyNumber.text)")
     }
 }

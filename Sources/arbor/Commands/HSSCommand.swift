@@ -10,13 +10,13 @@ struct HSSCommand: AsyncParsableCommand {
         commandName: "hss",
         abstract: "Hash-based signatures (LMS/HSS, RFC 8554) with a leaf state that is never reused, and federated HSS.",
         discussion: """
-            Keys and signatures use the RFC 8554 encodings (binary files, or hex text with --hex; both are read).
-            A key file KEY is kept with its leaf state KEY.state and lock KEY.lock: the state is written and fsynced
-            before any signature leaves arbor. Never restore a key or its state from a backup without burning leaves
-            first (arbor hss burn); see docs/custody.md.
-            Federated HSS: the cluster makes the top tree (keygen --levels 2); each node makes its own bottom tree
-            (keygen --node), sends its request, signed with its Arbor node key, gets it checked and signed (enroll) and
-            installs the delegation (install); from then on the node signs alone, and its signatures verify under the
+            Keys and signatures use the RFC 8554 encodings (binary files, or hex text with --hex; both are read). \
+            A key file KEY is kept with its leaf state KEY.state and lock KEY.lock: the state is written and fsynced \
+            before any signature leaves arbor. Never restore a key or its state from a backup without burning leaves \
+            first (arbor hss burn); see docs/custody.md. \
+            Federated HSS: the cluster makes the top tree (keygen --levels 2); each node makes its own bottom tree \
+            (keygen --node), sends its request, signed with its Arbor node key, gets it checked and signed (enroll) and \
+            installs the delegation (install); from then on the node signs alone, and its signatures verify under the \
             cluster's HSS public key. A delegation is withdrawn with revoke; verify --revocations honours it.
             """,
         subcommands: [
@@ -35,9 +35,9 @@ struct HSSKeygenCommand: AsyncParsableCommand {
         commandName: "keygen",
         abstract: "Make an LMS key: a whole HSS key (levels 1), a federation's top tree (levels 2…8), or a node's tree (--node).",
         discussion: """
-            Writes KEY (0600), its leaf state KEY.state (0600) and the public part: the HSS public key (--public-key-out,
-            default KEY with .pub) or, with --node, the enrollment request (--request-out, default KEY with .request):
-            the node's LMS public key and node path, signed with the node's Arbor keys (--key, --chain).
+            Writes KEY (0600), its leaf state KEY.state (0600) and the public part: the HSS public key (--public-key-out, \
+            default KEY with .pub) or, with --node, the enrollment request (--request-out, default KEY with .request): \
+            the node's LMS public key and node path, signed with the node's Arbor keys (--key, --chain). \
             A key of height h has 2^h one-time leaves.
             Example: arbor hss keygen --levels 2 --height 10 -o cluster.hss      (cluster.pub is the identity)
                      arbor hss keygen --node --height 10 -o node-7.hss --key node-7.key --chain node-7.chain
@@ -122,9 +122,9 @@ struct HSSEnrollCommand: AsyncParsableCommand {
         commandName: "enroll",
         abstract: "Check a node's signed request, sign its key with this level's key (one leaf) and write the delegation.",
         discussion: """
-            The request must be signed by the node it names, under a chain that verifies against the trusted roots
-            (--anchor, the trust store) and --revocations; --node PATH also requires that node. The leaf is reserved and
-            the state made durable before the signature is made. The delegation holds the HSS public key and the signed
+            The request must be signed by the node it names, under a chain that verifies against the trusted roots \
+            (--anchor, the trust store) and --revocations; --node PATH also requires that node. The leaf is reserved and \
+            the state made durable before the signature is made. The delegation holds the HSS public key and the signed \
             links down to the node; it is public. Example:
             arbor hss enroll --key cluster.hss --request node-7.request --anchor root.cert --node eu/node-7 -o node-7.delegation
             """
@@ -201,7 +201,7 @@ struct HSSInstallCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let received = try custody(delegation) { try HSSDelegation(bytes: try readPublicBytes(delegation)) }
+        let received = try readingFile(delegation) { try custody { try HSSDelegation(bytes: try readPublicBytes(delegation)) } }
         let installed = try hssKey(key).install(received)
         if let publicKey { try writePublicBytes(received.publicKey.bytes, to: publicKey, hex: hex, overwrite: force) }
         let result = HSSInstallSummary(installed: installed, delegation: received, keyFile: key)
@@ -217,8 +217,8 @@ struct HSSSignCommand: AsyncParsableCommand {
         commandName: "sign",
         abstract: "Sign messages with an HSS key; each signature uses a one-time leaf made durable first.",
         discussion: """
-            Signs each MESSAGE file into MESSAGE.sig (or the one message into -o FILE); with no file, signs standard
-            input and prints the signature in hex. Leaves are reserved --reserve at a time: the state file is written
+            Signs each MESSAGE file into MESSAGE.sig (or the one message into -o FILE); with no file, signs standard \
+            input and prints the signature in hex. Leaves are reserved --reserve at a time: the state file is written \
             and fsynced before the first of them is used, and reserved leaves left unused when arbor exits are burned.
             """
     )
@@ -300,7 +300,7 @@ struct HSSSignCommand: AsyncParsableCommand {
         try output.emit(
             HSSSigningSummary(signatures: signed, remainingLeaves: remaining),
             human: signed.map { "signed \($0.message) with leaf \($0.leaf): \($0.signature)" }.joined(separator: "\n")
-                + "\n\(remaining) leaves left")
+                + "\n\(counted(remaining, "leaf", "leaves")) left")
     }
 }
 
@@ -309,7 +309,7 @@ struct HSSVerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Verify an HSS signature under an HSS public key (exit 3 if it does not verify).",
         discussion: """
-            The public key and the signature may be binary (RFC 8554) or hex text. The message is MESSAGE, or standard
+            The public key and the signature may be binary (RFC 8554) or hex text. The message is MESSAGE, or standard \
             input. --batch FILE verifies many: each line is 'MESSAGE-HEX SIGNATURE-HEX' (or 'LEAF MESSAGE-HEX SIGNATURE-HEX').
             """
     )
@@ -340,11 +340,11 @@ struct HSSVerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         try checkArguments()
-        let key = try custody(publicKey) { try HSSPublicKey(bytes: try readPublicBytes(publicKey)) }
+        let key = try readingFile(publicKey) { try custody { try HSSPublicKey(bytes: try readPublicBytes(publicKey)) } }
         let verification = try HSSVerification(
             publicKey: key, named: publicKey,
             revocations: try revocations.map { path in
-                (path, try custody(path) { try HSSDelegationRevocation(armored: try SecureFile.read(path)) })
+                (path, try readingFile(path) { try custody { try HSSDelegationRevocation(armored: try SecureFile.read(path)) } })
             })
         let leaves: [UInt32]
         if let batch {
@@ -357,7 +357,7 @@ struct HSSVerifyCommand: AsyncParsableCommand {
             HSSVerificationSummary(leaves: leaves),
             human: leaves.count == 1
                 ? "valid signature (leaf \(leaves[0]), \(key.levels) level\(key.levels == 1 ? "" : "s"))"
-                : "\(leaves.count) valid signatures")
+                : "\(counted(leaves.count, "valid signature"))")
     }
 
 }
@@ -393,9 +393,9 @@ struct HSSBurnCommand: AsyncParsableCommand {
         commandName: "burn",
         abstract: "Advance a key's leaf state so that leaves a backup or another copy might have used are never used again.",
         discussion: """
-            The state only moves forward: --to LEAF makes LEAF the next leaf, and a LEAF behind the current next leaf
-            is refused (exit 3); --leaves N skips N. If the state file was lost, --recreate-state --to LEAF writes a
-            new one: choose LEAF (at least 1) past every leaf the key may ever have used (docs/custody.md). Burning
+            The state only moves forward: --to LEAF makes LEAF the next leaf, and a LEAF behind the current next leaf \
+            is refused (exit 3); --leaves N skips N. If the state file was lost, --recreate-state --to LEAF writes a \
+            new one: choose LEAF (at least 1) past every leaf the key may ever have used (docs/custody.md). Burning \
             every leaf (--to 2^h) retires the key.
             """
     )
@@ -434,8 +434,8 @@ struct HSSRevokeCommand: AsyncParsableCommand {
         commandName: "revoke",
         abstract: "Withdraw a delegation: sign a revocation of the enrolled key with this level's key (one leaf).",
         discussion: """
-            The key must be the one that enrolled the delegation, or a level above it. The revocation is public: give
-            it to every verifier (arbor hss verify --revocations FILE), which then refuses every signature made under
+            The key must be the one that enrolled the delegation, or a level above it. The revocation is public: give \
+            it to every verifier (arbor hss verify --revocations FILE), which then refuses every signature made under \
             the revoked key. Example:
             arbor hss revoke --key cluster.hss --delegation node-7.delegation -o node-7.revocation
             """
@@ -459,7 +459,7 @@ struct HSSRevokeCommand: AsyncParsableCommand {
         if !force, FileManagerProbe.exists(out) {
             throw ArborError(.fileExists, "'\(out)' already exists; arbor will not overwrite it: move it away or choose another path")
         }
-        let withdrawn = try custody(delegation) { try HSSDelegation(bytes: try readPublicBytes(delegation)) }
+        let withdrawn = try readingFile(delegation) { try custody { try HSSDelegation(bytes: try readPublicBytes(delegation)) } }
         let revoked = try hssKey(key).revoke(withdrawn, delegationName: delegation)
         try SecureFile.write(revoked.revocation.armored, to: out, mode: .public, overwrite: force)
         let result = HSSRevocationSummary(revoked, revocationFile: out)

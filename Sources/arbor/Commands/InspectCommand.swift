@@ -10,8 +10,8 @@ struct InspectCommand: AsyncParsableCommand {
         abstract: "Show the header of an age file or an arbor:v1: token without decrypting it.",
         discussion: """
             For an age file: its armor, recipient stanzas (type and public arguments; Arbor's stanzas decoded:
-            keyring, epoch, origin, time; tree path and epoch) and payload size. For a token: keyring, epoch,
-            cipher, time, origin (its path when the token is signed, which carries it; otherwise only its hash)
+            keyring, epoch, origin, time; tree path and epoch) and payload size. For a token: keyring, epoch, \
+            cipher, time, origin (its path when the token is signed, which carries it; otherwise only its hash) \
             and signer. Nothing secret is needed or shown, and nothing is verified.
             """
     )
@@ -29,9 +29,9 @@ struct InspectCommand: AsyncParsableCommand {
         if text.hasPrefix(MeshToken.textPrefix) {
             let token = try MeshToken(text: String(decoding: data, as: UTF8.self))
             let result = InspectionSummary(token: token)
-            return try output.emit(result, human: "arbor:v1 token, \(token.encoded.count) bytes: \(result.token?.text ?? "")")
+            return try output.emit(result, human: "arbor:v1 token, \(counted(token.encoded.count, "byte")): \(result.token?.text ?? "")")
         }
-        let inspection = try AgeInspection(file: data)
+        let inspection = try readingFile(input) { try AgeInspection(file: data) }
         let stanzas = inspection.header.stanzas.map { stanza in
             let provenance =
                 stanza.type == "arbor-mesh"
@@ -43,7 +43,7 @@ struct InspectCommand: AsyncParsableCommand {
         }
         let result = InspectionSummary(file: inspection, stanzas: stanzas)
         var lines = [
-            "age v1 file\(inspection.armored ? " (armored)" : ""), \(inspection.payloadSize) payload bytes, \(stanzas.count) recipient stanza(s):"
+            "age v1 file\(inspection.armored ? " (armored)" : ""), \(counted(inspection.payloadSize, "payload byte")), \(counted(stanzas.count, "recipient stanza")):"
         ]
         for stanza in stanzas {
             switch stanza.type {

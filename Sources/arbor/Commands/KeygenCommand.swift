@@ -9,8 +9,8 @@ struct KeygenCommand: AsyncParsableCommand {
         commandName: "keygen",
         abstract: "Generate an age identity (X25519, or post-quantum with --pq), as age-keygen does.",
         discussion: """
-            Writes '# created:' and '# public key:' comment lines and the secret key (AGE-SECRET-KEY-1… or
-            AGE-SECRET-KEY-PQ-1…). With -o the file is created with mode 0600 (replaced only with --force) and the public key
+            Writes '# created:' and '# public key:' comment lines and the secret key (AGE-SECRET-KEY-1… or \
+            AGE-SECRET-KEY-PQ-1…). With -o the file is created with mode 0600 (replaced only with --force) and the public key \
             is printed on standard error. -y prints the recipients of an existing identity file instead.
             """
     )
@@ -55,8 +55,10 @@ struct KeygenCommand: AsyncParsableCommand {
     }
 
     private func printRecipients() throws {
-        let file = try SecureFile.readSecret(input.flatMap { $0 == "-" ? nil : $0 } ?? "/dev/stdin")
-        let lines = try AgeIdentity.parseFile(file).compactMap { $0.recipient?.encoded }
+        let lines = try readingFile(input) {
+            let file = try SecureFile.readSecret(input.flatMap { $0 == "-" ? nil : $0 } ?? "/dev/stdin")
+            return try AgeIdentity.parseFile(file).compactMap { $0.recipient?.encoded }
+        }
         let result = lines.joined(separator: "\n") + "\n"
         if let output, output != "-" {
             try SecureFile.write(result, to: output, mode: .public, overwrite: force)

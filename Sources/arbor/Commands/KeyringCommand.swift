@@ -9,9 +9,9 @@ struct KeyringCommand: AsyncParsableCommand {
         commandName: "keyring",
         abstract: "Mesh keyrings: any node holding one decrypts what any other sealed, with no key server.",
         discussion: """
-            A keyring's epoch seeds derive from its owner node's secret, so the owner and the root can always
-            re-create it. Every holder can decrypt and also seal, so keep keyrings narrow and require origin
-            signatures where authenticity matters. A keyring is named by a file path, or by a name looked up as
+            A keyring's epoch seeds derive from its owner node's secret, so the owner and the root can always \
+            re-create it. Every holder can decrypt and also seal, so keep keyrings narrow and require origin \
+            signatures where authenticity matters. A keyring is named by a file path, or by a name looked up as \
             $ARBOR_KEYRINGS/NAME.keyring (default ~/.config/arbor/keyrings). Token rules: docs/formats.md.
               arbor keyring create payments --key eu.key
               echo -n 'card 4111' | arbor keyring seal payments --origin eu/node-7 --context order-42
@@ -192,10 +192,10 @@ struct KeyringOpenCommand: AsyncParsableCommand {
         commandName: "open",
         abstract: "Open an arbor:v1: token from standard input; the plaintext goes to standard output.",
         discussion: """
-            With --signer-chain, the token must carry a hybrid signature by one of those nodes, each chain verified
-            against --anchor and the trust store (--accept-ed25519 also accepts the first, Ed25519-only format).
-            With --replay-state, a token already opened within the window, or dated outside it, is refused; the
-            file remembers opened tokens across runs (one file per service; a lock serialises concurrent runs).
+            With --signer-chain, the token must carry a hybrid signature by one of those nodes, each chain verified \
+            against --anchor and the trust store (--accept-ed25519 also accepts the first, Ed25519-only format). \
+            With --replay-state, a token already opened within the window, or dated outside it, is refused; the \
+            file remembers opened tokens across runs (one file per service; a lock serialises concurrent runs). \
             Without it nothing is remembered: a token at rest may be opened any number of times.
             """
     )
@@ -232,9 +232,9 @@ struct KeyringRewrapCommand: AsyncParsableCommand {
         commandName: "rewrap",
         abstract: "Move tokens (one per line on standard input) to the active epoch without showing their plaintext.",
         discussion: """
-            Writes one new token per line, in order. A line that fails stops the batch with its line number.
-            With --origin, the new tokens name the rewrapping node as origin and are not signed: their origin was
-            not checked. With --attest-with and --signer-chain, each token's origin signature must verify, and the
+            Writes one new token per line, in order. A line that fails stops the batch with its line number. \
+            With --origin, the new tokens name the rewrapping node as origin and are not signed: their origin was \
+            not checked. With --attest-with and --signer-chain, each token's origin signature must verify, and the \
             new token keeps that origin, with a hybrid rewrap attestation by the --attest-with node.
             """
     )

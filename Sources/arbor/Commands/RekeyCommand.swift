@@ -8,13 +8,13 @@ struct RekeyCommand: AsyncParsableCommand {
         commandName: "rekey",
         abstract: "Move a node to new keys: by itself (next epoch) or by order of an ancestor (new branch).",
         discussion: """
-            Self-rekey (default): the node derives its next epoch from its own secret and certifies the new
+            Self-rekey (default): the node derives its next epoch from its own secret and certifies the new \
             keys with its current ones; the key file and the chain are replaced.
               arbor rekey --key node-7.key --chain node-7.chain
-            Parent-ordered: an ancestor (--root, or --key and --chain) moves the node to the next branch
-            (eu/node-7 -> eu/node-7#1), certifies it and, when --revocations is given, revokes the old branch:
-            with the default reason key-compromise every epoch of eu/node-7 stops verifying (the old key file
-            holds the branch secret, so a thief of it has them all); --reason superseded revokes the old key
+            Parent-ordered: an ancestor (--root, or --key and --chain) moves the node to the next branch \
+            (eu/node-7 -> eu/node-7#1), certifies it and, when --revocations is given, revokes the old branch: \
+            with the default reason key-compromise every epoch of eu/node-7 stops verifying (the old key file \
+            holds the branch secret, so a thief of it has them all); --reason superseded revokes the old key \
             alone, for a move without a compromise.
               arbor rekey --parent-ordered eu/node-7 --root root.key -o node-7.key --chain-out node-7.chain
             """
@@ -94,7 +94,9 @@ struct RekeyCommand: AsyncParsableCommand {
         let moved = try ParentOrderedRekey.move(
             try parsePath(current), by: issuer, usage: try KeyUsage(parsing: usage), validity: try validity(days: validityDays),
             revoking: try oldChain.map { try readChain($0).leaf }, reason: try Revocation.Reason(parsing: reason), time: now())
-        if let revocations, let revocation = moved.revocation { _ = try RevocationListFile(path: revocations).add(revocation) }
+        if let revocations, let revocation = moved.revocation {
+            _ = try readingFile(revocations) { try RevocationListFile(path: revocations).add(revocation) }
+        }
         try writeNodeKey(moved.secret, to: out!, overwrite: force)
         try SecureFile.write(moved.chain.armored, to: chainOut!, mode: .public, overwrite: force)
         try report(mode: "parent-ordered", chain: moved.chain, keyFile: out!, chainFile: chainOut!, revoked: moved.revocation)

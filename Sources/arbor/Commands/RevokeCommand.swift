@@ -17,10 +17,10 @@ struct RevokeAddCommand: AsyncParsableCommand {
         commandName: "add",
         abstract: "Revoke a descendant's key, adding a signed entry to a revocation list (the default of 'arbor revoke').",
         discussion: """
-            Any ancestor may revoke: the root, or a node key with its chain. Chains through the revoked key,
-            and everything below it, stop verifying wherever the list is honoured. A key-compromise revocation
-            covers the node's whole branch: every epoch at that exact path (eu/node-7, not eu/node-7#1),
-            because a stolen key file holds the branch secret from which every epoch follows. Revoking what the
+            Any ancestor may revoke: the root, or a node key with its chain. Chains through the revoked key, \
+            and everything below it, stop verifying wherever the list is honoured. A key-compromise revocation \
+            covers the node's whole branch: every epoch at that exact path (eu/node-7, not eu/node-7#1), \
+            because a stolen key file holds the branch secret from which every epoch follows. Revoking what the \
             list already revokes (by the same revoker) adds nothing. 'arbor revoke list FILE' shows the entries.
             Example: arbor revoke node-7.chain --root root.key --reason key-compromise --revocations cluster.crl
             """
@@ -62,11 +62,11 @@ struct RevokeAddCommand: AsyncParsableCommand {
         let reason = try Revocation.Reason(parsing: reason)
         let store = RevocationListFile(path: revocations)
         // The list is read first: a corrupt one is reported before the issuer's passphrase is asked for.
-        _ = try store.load()
+        _ = try readingFile(revocations) { try store.load() }
         let revocation = try issuer.load().revoke(targetKey, at: targetPath, reason: reason, time: now())
         let result = RevocationSummary(revocation, addition: try store.add(revocation))
         let what = result.coversBranch ? "every epoch of \(targetPath)" : "\(targetPath) key \(targetKey.shortHex)"
-        let entries = "\(revocations) holds \(result.listEntries) \(result.listEntries == 1 ? "entry" : "entries")"
+        let entries = "\(revocations) holds \(counted(result.listEntries, "entry", "entries"))"
         try output.emit(
             result,
             human: result.added

@@ -16,8 +16,8 @@ struct RootInitCommand: AsyncParsableCommand {
         commandName: "init",
         abstract: "Create a 256-bit root key, encrypted under a passphrase, and its self-signed root certificate.",
         discussion: """
-            The key comes from the operating system's CSPRNG and is sealed with ChaCha20-Poly1305 under a key
-            that scrypt derives from the passphrase (N=2^18, r=8, p=1). The file is written with mode 0600 and
+            The key comes from the operating system's CSPRNG and is sealed with ChaCha20-Poly1305 under a key \
+            that scrypt derives from the passphrase (N=2^18, r=8, p=1). The file is written with mode 0600 and \
             an existing file is not overwritten without --force. Keep it offline; the certificate is public.
             """
     )

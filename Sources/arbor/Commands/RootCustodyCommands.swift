@@ -10,8 +10,8 @@ struct RootSplitCommand: AsyncParsableCommand {
         commandName: "split",
         abstract: "Split the root key into share files, one per holder (mode 0600); the root is never printed.",
         discussion: """
-            Opens the encrypted root key, splits its 32 bytes into t-of-n Arbor shares (or SLIP-39 mnemonics with
-            --slip39, optionally in groups), checks right away that the shares recombine to the root, and writes
+            Opens the encrypted root key, splits its 32 bytes into t-of-n Arbor shares (or SLIP-39 mnemonics with \
+            --slip39, optionally in groups), checks right away that the shares recombine to the root, and writes \
             one file per holder into the output directory. Follow the ceremony in docs/custody.md.
             Example: arbor root split --root root.key --threshold 3 --shares 5 -o shares/
             """
@@ -57,7 +57,7 @@ struct RootSplitCommand: AsyncParsableCommand {
         try output.emit(
             result,
             human: """
-                split root key \(result.rootKeyID) into \(result.files.count) \(result.format) shares of set \(result.set), checked to recombine
+                split root key \(result.rootKeyID) into \(counted(result.files.count, "\(result.format) share")) of set \(result.set), checked to recombine
                 wrote into \(out) (mode 0600), one file per holder:
                 \(result.files.map { "    " + $0 }.joined(separator: "\n"))
                 """)
@@ -82,12 +82,12 @@ struct RootRecoverCommand: AsyncParsableCommand {
         commandName: "recover",
         abstract: "Rebuild the root key from shares and write it re-encrypted under a new passphrase; it is never printed.",
         discussion: """
-            Asks for the shares one at a time on the terminal (not echoed) and says how many are still needed; a share
-            that is mistyped or from another set is refused and can be typed again. Then asks for a new passphrase
-            twice and writes the root key file (0600). The recovered root must match the key id of the root certificate
-            given with --anchor, or nothing is written (exit 3). Shares of threshold 1 are refused: one such share is
-            the root itself, and anyone can make one (--unsafe-threshold-one accepts them; --unsafe-no-anchor skips
-            the certificate, with a warning). For automation: --shares-file FILE and --passphrase-file FILE.
+            Asks for the shares one at a time on the terminal (not echoed) and says how many are still needed; a share \
+            that is mistyped or from another set is refused and can be typed again. Then asks for a new passphrase \
+            twice and writes the root key file (0600). The recovered root must match the key id of the root certificate \
+            given with --anchor, or nothing is written (exit 3). Shares of threshold 1 are refused: one such share is \
+            the root itself, and anyone can make one (--unsafe-threshold-one accepts them; --unsafe-no-anchor skips \
+            the certificate, with a warning). For automation: --shares-file FILE and --passphrase-file FILE. \
             --check-only checks the shares against --anchor and writes nothing (for share ceremonies and drills).
             """
     )

@@ -9,8 +9,8 @@ struct SharesCommand: AsyncParsableCommand {
         commandName: "shares",
         abstract: "Split any secret into t-of-n shares (Arbor or SLIP-39 mnemonics) and combine them again.",
         discussion: """
-            Shares are secret: these commands write them to standard output only because that is their purpose.
-            For the root key use 'arbor root split' and 'arbor root recover', which never print the root.
+            Shares are secret: these commands write them to standard output only because that is their purpose. \
+            For the root key use 'arbor root split' and 'arbor root recover', which never print the root. \
             Formats: docs/custody-formats.md. Ceremony: docs/custody.md.
             """,
         subcommands: [SharesSplitCommand.self, SharesCombineCommand.self, SharesCheckCommand.self]
@@ -64,9 +64,9 @@ struct SharesSplitCommand: AsyncParsableCommand {
         commandName: "split",
         abstract: "Split a hex secret read on standard input into shares, written one per line.",
         discussion: """
-            Arbor shares (default): 'arbor-share-v1-…', any t of n recover the secret; a corrupt share or one from
-            another split is reported, never combined into a wrong secret.
-            SLIP-39 (--slip39): mnemonics interoperable with the SLIP-39 reference and hardware wallets; groups with
+            Arbor shares (default): 'arbor-share-v1-…', any t of n recover the secret; a corrupt share or one from \
+            another split is reported, never combined into a wrong secret. \
+            SLIP-39 (--slip39): mnemonics interoperable with the SLIP-39 reference and hardware wallets; groups with \
             --groups 2of3,3of5 --group-threshold 2. Lines starting with '#' name the groups; combine skips them.
             Example: echo 00112233445566778899aabbccddeeff | arbor shares split --threshold 2 --shares 3
             """
@@ -104,8 +104,8 @@ struct SharesSplitCommand: AsyncParsableCommand {
             for (index, (definition, mnemonics)) in zip(definitions, groups).enumerated() {
                 if definitions.count > 1 {
                     lines.append(
-                        "# group \(index + 1) of \(definitions.count) (\(groupThreshold) groups needed): "
-                            + "\(definition.memberThreshold) of \(definition.memberCount) mnemonics")
+                        "# group \(index + 1) of \(definitions.count) (\(counted(groupThreshold, "group")) needed): "
+                            + "\(definition.memberThreshold) of \(counted(definition.memberCount, "mnemonic"))")
                 }
                 lines += mnemonics
             }
@@ -119,7 +119,7 @@ struct SharesCombineCommand: AsyncParsableCommand {
         commandName: "combine",
         abstract: "Combine shares read one per line on standard input and write the secret in hex.",
         discussion: """
-            Blank lines and lines starting with '#' are skipped. A share that does not parse, belongs to another split,
+            Blank lines and lines starting with '#' are skipped. A share that does not parse, belongs to another split, \
             or does not fit the others is named by its line number; the shares are never echoed.
             """
     )
@@ -155,7 +155,7 @@ struct SharesCheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Check shares one by one (their checksums) and show their public fields, without combining them.",
         discussion: """
-            For the ceremony: each holder types back the share they wrote down, and this confirms that it was copied
+            For the ceremony: each holder types back the share they wrote down, and this confirms that it was copied \
             correctly and which set it belongs to. It shows set identifier, threshold and index, never share values.
             """
     )
@@ -179,8 +179,8 @@ extension ShareCheckSummary {
     var text: String {
         if let group, let groupThreshold, let groupCount {
             return "line \(line): valid SLIP-39 mnemonic of set \(set): group \(group) of \(groupCount) (\(groupThreshold) needed), "
-                + "member \(index), \(threshold) members needed"
+                + "member \(index), \(counted(threshold, "member")) needed"
         }
-        return "line \(line): valid share of set \(set): x = \(index), \(threshold) shares needed"
+        return "line \(line): valid share of set \(set): x = \(index), \(counted(threshold, "share")) needed"
     }
 }

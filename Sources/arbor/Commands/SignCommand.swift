@@ -65,7 +65,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let detached = try DetachedSignature(armored: try SecureFile.read(signature))
+        let detached = try readingFile(signature) { try DetachedSignature(armored: try SecureFile.read(signature)) }
         var hasher = DetachedSignature.ContentHasher()
         try streamInput(input) { hasher.update($0) }
         let verified = try detached.verify(

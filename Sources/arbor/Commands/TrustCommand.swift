@@ -51,8 +51,8 @@ struct TrustImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Trust another cluster's root, after confirming its safety number.",
         discussion: """
-            Shows the bundle's safety number and asks you to confirm that it matches what the other cluster's
-            operator reads out or shows in person. For scripts, pass the expected number (digits or words)
+            Shows the bundle's safety number and asks you to confirm that it matches what the other cluster's \
+            operator reads out or shows in person. For scripts, pass the expected number (digits or words) \
             with --safety-number; a mismatch refuses the import.
             """
     )
@@ -79,7 +79,7 @@ struct TrustImportCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let bundle = try TrustBundle(armored: try SecureFile.read(self.bundle))
+        let bundle = try readingFile(self.bundle) { try TrustBundle(armored: try SecureFile.read(self.bundle)) }
         if let safetyNumber {
             try bundle.checkSafetyNumber(typed: safetyNumber)
         } else {
@@ -89,7 +89,7 @@ struct TrustImportCommand: AsyncParsableCommand {
         try output.emit(
             result,
             human:
-                "\(result.newCluster ? "imported" : "refreshed") cluster '\(result.cluster)' (root \(bundle.anchor.keyID.shortHex)) in \(result.store): \(result.addedRevocations) new revocations, \(result.revocations) in all"
+                "\(result.newCluster ? "imported" : "refreshed") cluster '\(result.cluster)' (root \(bundle.anchor.keyID.shortHex)) in \(result.store): \(counted(result.addedRevocations, "new revocation")), \(result.revocations) in all"
         )
     }
 
@@ -123,7 +123,7 @@ struct TrustListCommand: AsyncParsableCommand {
             entries.isEmpty
             ? "no trusted clusters in \(store.directory.path)"
             : entries.map {
-                "\($0.cluster)  root \($0.rootKeyID)  \($0.revocations) revocations\n    \($0.safetyNumber.digits)"
+                "\($0.cluster)  root \($0.rootKeyID)  \(counted($0.revocations, "revocation"))\n    \($0.safetyNumber.digits)"
             }.joined(separator: "\n")
         try output.emit(entries, human: text)
     }

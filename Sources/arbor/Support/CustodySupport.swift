@@ -15,7 +15,7 @@ func readStandardInput() throws -> [UInt8] {
 /// raw bytes or as hexadecimal text. The two cannot be confused: every one of these encodings
 /// starts with a zero byte, which is not a hex digit.
 func readPublicBytes(_ path: String) throws -> [UInt8] {
-    try PublicBytes.decode(try SecureFile.readBytes(path))
+    try readingFile(path) { try PublicBytes.decode(try SecureFile.readBytes(path)) }
 }
 
 /// Writes a public binary file, as raw bytes or, with `hex`, one line of lower-case hex.

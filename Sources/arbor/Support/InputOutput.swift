@@ -1,9 +1,14 @@
 import ArborCore
 import ArborKeyStore
+import ArborOperations
 import Foundation
 
 /// Reads all of standard input or a file, bounded, for commands that take small inputs.
 func readInput(_ path: String?, limit: Int = 64 << 20) throws -> Data {
+    try readingFile(path) { try readWhole(path, limit: limit) }
+}
+
+private func readWhole(_ path: String?, limit: Int) throws -> Data {
     let handle: FileHandle
     if let path, path != "-" {
         guard let file = FileHandle(forReadingAtPath: path) else {
@@ -30,6 +35,7 @@ func streamInput(_ path: String?, _ body: (Data) throws -> Void) throws {
     if let path, path != "-" {
         guard let file = FileHandle(forReadingAtPath: path) else {
             throw ArborError(.fileNotFound, "cannot read '\(path)'; check the path and its permissions")
+                .concerning(file: path, label: Invocation.label(for: path))
         }
         handle = file
     } else {

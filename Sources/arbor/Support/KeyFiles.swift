@@ -36,18 +36,23 @@ struct IssuerOptions: ParsableArguments {
         }
         if let root {
             let rootKey = try openRoot(root, passphrase: passphrase.source)
-            let certificate = try CertificateChain(armored: try SecureFile.read(anchor ?? rootCertificatePath(for: root)))
-            return try Issuer(root: rootKey, rootCertificate: try certificate.loneRootCertificate("the root certificate file"))
+            let certificatePath = anchor ?? rootCertificatePath(for: root)
+            let certificate = try readingFile(certificatePath) {
+                try CertificateChain(armored: try SecureFile.read(certificatePath)).loneRootCertificate("the root certificate file")
+            }
+            return try Issuer(root: rootKey, rootCertificate: certificate)
         }
         let secret = try readNodeKey(key!)
-        return try Issuer(secret: secret, chain: try CertificateChain(armored: try SecureFile.read(chain!)))
+        return try Issuer(secret: secret, chain: try readChain(chain!))
     }
 }
 
 func openRoot(_ path: String, passphrase: PassphraseSource) throws -> RootKey {
     // Encrypted, so a String is fine; still refused if others may read it, as ssh refuses such keys.
-    let text = try SecureFile.readSecret(path).withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
-    return try EncryptedRootKeyFile.open(text, passphrase: try passphrase.read(prompt: "Passphrase for \(path): "))
+    try readingFile(path) {
+        let text = try SecureFile.readSecret(path).withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        return try EncryptedRootKeyFile.open(text, passphrase: try passphrase.read(prompt: "Passphrase for \(path): "))
+    }
 }
 
 /// `root.key` → `root.cert`; any other name gets `.cert` appended.
@@ -56,17 +61,23 @@ func rootCertificatePath(for keyPath: String) -> String {
 }
 
 /// A node key file, read as a secret (never a `String`) and refused if others may read it.
-func readNodeKey(_ path: String) throws -> NodeSecret { try NodeKeyFile.decode(try SecureFile.readSecret(path)) }
+func readNodeKey(_ path: String) throws -> NodeSecret {
+    try readingFile(path) { try NodeKeyFile.decode(try SecureFile.readSecret(path)) }
+}
 
 /// Writes a node key file (0600) from wiped-on-release memory.
 func writeNodeKey(_ secret: NodeSecret, to path: String, overwrite: Bool = false) throws {
     try SecureFile.write(secret: NodeKeyFile.encode(secret), to: path, overwrite: overwrite)
 }
 
-func readChain(_ path: String) throws -> CertificateChain { try CertificateChain(armored: try SecureFile.read(path)) }
+func readChain(_ path: String) throws -> CertificateChain {
+    try readingFile(path) { try CertificateChain(armored: try SecureFile.read(path)) }
+}
 
 func readRevocations(_ paths: [String]) throws -> RevocationList {
-    try paths.reduce(RevocationList()) { $0.merging(try RevocationList(armored: try SecureFile.read($1))) }
+    try paths.reduce(RevocationList()) { list, path in
+        list.merging(try readingFile(path) { try RevocationList(armored: try SecureFile.read(path)) })
+    }
 }
 
 func parsePath(_ text: String) throws -> TreePath { try TreePath(parsing: text) }

@@ -46,6 +46,11 @@ extension SafetyNumberSummary {
     }
 }
 
+/// A count with its noun, singular for one: `counted(1, "entry", "entries")` is "1 entry".
+func counted(_ count: some BinaryInteger, _ singular: String, _ plural: String? = nil) -> String {
+    "\(count) \(count == 1 ? singular : plural ?? singular + "s")"
+}
+
 func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
 
 /// Validity from now for `days` days (the rule is ArborOperations' `Validity.days`).
