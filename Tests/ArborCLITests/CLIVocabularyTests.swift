@@ -15,7 +15,7 @@ struct CLIVocabularyTests {
     static let vocabulary: Set<String> = [
         // Shared concepts (Sources/arbor/Support/OptionNames.swift).
         "output", "force", "json", "key", "chain", "anchor", "revocations", "trust-store", "root", "identity",
-        "passphrase-file", "help",
+        "passphrase-file", "help", "version",
         // Secondary outputs, named --<thing>-out.
         "chain-out", "cert-out", "public-key-out", "request-out",
         // Trust and verification.
