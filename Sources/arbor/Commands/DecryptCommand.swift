@@ -59,6 +59,8 @@ struct DecryptCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("With --root: read the root key's passphrase from this file.", valueName: "file"))
     var rootPassphraseFile: String?
 
+    @OptionGroup var keyPassphrase: KeyPassphraseOptions
+
     @Argument(help: ArgumentHelp("The file to decrypt (default: standard input).", valueName: "in"))
     var input: String?
 
@@ -71,10 +73,11 @@ struct DecryptCommand: AsyncParsableCommand {
                 throw ArborError(.malformedInput, "\(file): \(error.message)")
             }
         }
-        identities += try keyring.map { .meshKeyring(try KeyringDirectory().load($0)) }
-        identities += try treeKey.map { .treeNode(try readNodeKey($0)) }
+        let keyrings = KeyringDirectory(passphrase: keyPassphrase.source)
+        identities += try keyring.map { .meshKeyring(try keyrings.load($0)) }
+        identities += try treeKey.map { .treeNode(try readNodeKey($0, passphrase: keyPassphrase.source)) }
         for file in nodeKey {
-            let node = try readNodeKey(file).keySet()
+            let node = try readNodeKey(file, passphrase: keyPassphrase.source).keySet()
             identities += [.postQuantum(of: node), .x25519(of: node)]
         }
         if let root {

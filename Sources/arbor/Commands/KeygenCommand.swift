@@ -54,7 +54,7 @@ struct KeygenCommand: AsyncParsableCommand {
     }
 
     private func printRecipients() throws {
-        let file = try SecureFile.readSecret(input.flatMap { $0 == "-" ? nil : $0 } ?? "/dev/stdin")
+        let file = try SecureFile.readSecret(input ?? "-", what: "the identity file")
         let lines = try AgeIdentity.parseFile(file).compactMap { $0.recipient?.encoded }
         let result = lines.joined(separator: "\n") + "\n"
         if let output, output != "-" {

@@ -200,7 +200,7 @@ struct ServeInitCommand: AsyncParsableCommand {
         guard let data = serve.data, !serve.dev else {
             throw ArborError(.invalidArgument, "arbor serve init needs --data DIR, the new data directory (and no --dev)")
         }
-        let secret = try NodeKeyFile.decode(try SecureFile.readSecret(nodeKey))
+        let secret = try readNodeKey(nodeKey)
         let chain = try CertificateChain(armored: try SecureFile.read(chain))
         let directory = try NodeDataDirectory.initialize(at: data, secret: secret, chain: chain)
         let node = Node(database: try NodeDatabase(path: directory.databasePath, node: directory.keys), owner: directory.secret)

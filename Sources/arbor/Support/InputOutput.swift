@@ -11,6 +11,7 @@ func readInput(_ path: String?, limit: Int = 64 << 20) throws -> Data {
         }
         handle = file
     } else {
+        try StandardInput.claim(for: "the data")
         handle = FileHandle.standardInput
     }
     var data = Data()
@@ -33,6 +34,7 @@ func streamInput(_ path: String?, _ body: (Data) throws -> Void) throws {
         }
         handle = file
     } else {
+        try StandardInput.claim(for: "the data")
         handle = FileHandle.standardInput
     }
     while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty { try body(chunk) }
