@@ -1,5 +1,6 @@
 import ArborCore
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -121,9 +122,19 @@ public enum SecureFile {
         return try readSecret(descriptor: descriptor, path: path)
     }
 
+    /// Pipes and FIFOs already read to their end: a second read would find them empty.
+    private static let drainedPipes = Mutex<Set<String>>([])
+
     private static func readSecret(descriptor: Int32, path: String) throws -> SecretBytes {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw ArborError(.ioFailure, "cannot read '\(path)': \(errnoText())") }
+        if status.st_mode & S_IFMT == S_IFIFO {
+            let first = drainedPipes.withLock { $0.insert(path).inserted }
+            guard first else {
+                throw ArborError(
+                    .invalidArgument, "'\(path)' is a pipe and was read already for another secret; give each secret its own file or pipe")
+            }
+        }
         if status.st_mode & S_IFMT == S_IFREG, status.st_mode & 0o077 != 0 {
             throw ArborError(
                 .insecurePermissions,

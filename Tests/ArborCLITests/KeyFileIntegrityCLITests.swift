@@ -167,5 +167,25 @@ struct KeyFileIntegrityCLITests {
         #expect(rotated.status == 0, "\(rotated.stderr)")
         #expect(try rawBytes("ring.keyring").bytes[5] == 1)
         #expect(try arbor.run(["keyring", "show", "ring.keyring", "--key-passphrase-file", "node-pass"]).status == 0)
+
+        // An encrypted signer key and the encrypted keyring share one passphrase file: read twice
+        // from a regular file, refused from a pipe (which the first read drained), saying why.
+        #expect(
+            try arbor.run([
+                "derive", "eu", "--root", "root.key", "--passphrase-file", "pass", "-o", "signer.key", "--new-passphrase-file",
+                "node-pass", "--unsafe-new-scrypt-log-n", "10",
+            ]).status == 0)
+        let both = try arbor.run(
+            ["keyring", "seal", "ring.keyring", "--origin", "eu", "--sign-with", "signer.key", "--key-passphrase-file", "node-pass"],
+            input: Data("card".utf8))
+        #expect(both.status == 0, "\(both.stderr)")
+        let piped = try arbor.runTool(
+            "/bin/bash",
+            [
+                "-c",
+                "printf card | \"$0\" keyring seal ring.keyring --origin eu --sign-with signer.key --key-passphrase-file <(printf 'node passphrase\\n')",
+                arbor.url.path,
+            ])
+        #expect(piped.status == 2 && piped.stderr.contains("was read already"), "\(piped.stderr)")
     }
 }
