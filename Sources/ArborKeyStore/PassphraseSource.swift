@@ -20,7 +20,10 @@ import Foundation
 /// and says to pass `--passphrase-file -`.
 public enum PassphraseSource: Sendable {
     case file(String)
+    /// The terminal; with none, the error says to pass `--passphrase-file`.
     case terminal
+    /// The terminal; with none, the error names this option (`--key-passphrase-file`).
+    case terminalNaming(option: String)
 
     /// Reads the passphrase. With `confirm`, the terminal asks twice and both must match.
     public func read(prompt: String, confirm: Bool = false) throws -> SecretBytes {
@@ -38,10 +41,11 @@ public enum PassphraseSource: Sendable {
                 throw ArborError(.invalidArgument, "\(name) is empty; put the passphrase on its first line")
             }
             return contents.prefix(lineLength)
-        case .terminal:
-            let first = try Self.readFromTerminal(prompt: prompt)
+        case .terminal, .terminalNaming:
+            let option = if case .terminalNaming(let option) = self { option } else { "--passphrase-file" }
+            let first = try Self.readFromTerminal(prompt: prompt, option: option)
             if confirm {
-                let second = try Self.readFromTerminal(prompt: "Repeat the passphrase: ")
+                let second = try Self.readFromTerminal(prompt: "Repeat the passphrase: ", option: option)
                 guard first == second else {
                     throw ArborError(.invalidArgument, "the two passphrases differ; run the command again")
                 }
@@ -51,18 +55,18 @@ public enum PassphraseSource: Sendable {
         }
     }
 
-    private static func readFromTerminal(prompt: String) throws -> SecretBytes {
+    private static func readFromTerminal(prompt: String, option: String) throws -> SecretBytes {
         let tty = open("/dev/tty", O_RDWR | O_CLOEXEC)
         guard tty >= 0 else {
             throw ArborError(
                 .invalidArgument,
-                "no terminal to ask for the passphrase; pass --passphrase-file FILE (or --passphrase-file - to read it from standard input)"
+                "no terminal to ask for the passphrase; pass \(option) FILE (or \(option) - to read it from standard input)"
             )
         }
         defer { close(tty) }
         var original = termios()
         guard tcgetattr(tty, &original) == 0 else {
-            throw ArborError(.invalidArgument, "cannot turn off echo on this terminal; pass --passphrase-file FILE")
+            throw ArborError(.invalidArgument, "cannot turn off echo on this terminal; pass \(option) FILE")
         }
         var silent = original
         silent.c_lflag &= ~tcflag_t(ECHO)

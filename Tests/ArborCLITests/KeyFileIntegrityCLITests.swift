@@ -117,7 +117,11 @@ struct KeyFileIntegrityCLITests {
         #expect(!FileManager.default.fileExists(atPath: arbor.path("x.chain")))
         // Without a terminal or a passphrase file the command says how to give it.
         let noTerminal = try arbor.runTool("/usr/bin/setsid", ["-w", arbor.url.path, "derive", "eu/x", "--from", "eu.key", "-o", "x.key"])
-        #expect(noTerminal.status == 2 && noTerminal.stderr.contains("--passphrase-file"), "\(noTerminal.stderr)")
+        #expect(noTerminal.status == 2 && noTerminal.stderr.contains("pass --passphrase-file FILE"), "\(noTerminal.stderr)")
+        let noTerminalSign = try arbor.runTool(
+            "/usr/bin/setsid", ["-w", arbor.url.path, "sign", "--key", "eu.key", "--chain", "eu.chain", "-o", "x.sig", "pass"])
+        #expect(
+            noTerminalSign.status == 2 && noTerminalSign.stderr.contains("pass --key-passphrase-file FILE"), "\(noTerminalSign.stderr)")
 
         // Encrypt to the node's storage key and open it with the encrypted key file.
         let sealed = try arbor.run(

@@ -81,7 +81,7 @@ struct DecryptCommand: AsyncParsableCommand {
             identities += [.postQuantum(of: node), .x25519(of: node)]
         }
         if let root {
-            let source = rootPassphraseFile.map(PassphraseSource.file) ?? .terminal
+            let source = rootPassphraseFile.map(PassphraseSource.file) ?? .terminalNaming(option: "--root-passphrase-file")
             identities.append(.treeNode(try openRoot(root, passphrase: source).node))
         }
         let passphraseSource = passphraseFile.map(PassphraseSource.file) ?? .terminal

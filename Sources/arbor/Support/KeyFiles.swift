@@ -99,7 +99,7 @@ struct KeyPassphraseOptions: ParsableArguments {
             valueName: "file"))
     var keyPassphraseFile: String?
 
-    var source: PassphraseSource { keyPassphraseFile.map(PassphraseSource.file) ?? .terminal }
+    var source: PassphraseSource { keyPassphraseFile.map(PassphraseSource.file) ?? .terminalNaming(option: "--key-passphrase-file") }
 }
 
 /// Encryption at rest for a new node key or keyring file, under a passphrase, with the root key
@@ -119,7 +119,7 @@ struct KeyEncryptionOptions: ParsableArguments {
 
     func protection(for what: String) throws -> SecretFileProtection {
         guard encrypt || newPassphraseFile != nil else { return .none }
-        let source = newPassphraseFile.map(PassphraseSource.file) ?? .terminal
+        let source = newPassphraseFile.map(PassphraseSource.file) ?? .terminalNaming(option: "--new-passphrase-file")
         let passphrase = try source.read(prompt: "Passphrase for the new \(what): ", confirm: true)
         return .passphrase(passphrase, unsafeScryptLogN.map { .unsafe(logN: $0) } ?? .default)
     }
