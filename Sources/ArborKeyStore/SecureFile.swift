@@ -1,5 +1,6 @@
 import ArborCore
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -104,17 +105,36 @@ public enum SecureFile {
 
     /// Reads a file that holds a secret into wiped-on-release memory, as ssh reads a private key: a
     /// regular file that other users may read or write is refused (`insecure permissions`), since
-    /// its secret must be taken as exposed. Pipes and terminals (`-`, `/dev/stdin`, `<(…)`) have no
-    /// such bits to check and are read as they are.
-    public static func readSecret(_ path: String) throws -> SecretBytes {
+    /// its secret must be taken as exposed. Pipes, FIFOs and terminals (`<(…)`, `mkfifo`) have no
+    /// such bits to check and are read as they are, once, to their end. `-` and `/dev/stdin` read
+    /// descriptor 0 itself, claimed for `what` (see ``StandardInput``).
+    public static func readSecret(_ path: String, what: String = "a secret") throws -> SecretBytes {
+        if StandardInput.isNamed(by: path) {
+            try StandardInput.claim(for: what)
+            return try readSecret(descriptor: 0, path: path)
+        }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             if errno == ENOENT { throw ArborError(.fileNotFound, "'\(path)' does not exist; check the path") }
             throw ArborError(.ioFailure, "cannot read '\(path)': \(errnoText())")
         }
         defer { close(descriptor) }
+        return try readSecret(descriptor: descriptor, path: path)
+    }
+
+    /// Pipes and FIFOs already read to their end: a second read would find them empty.
+    private static let drainedPipes = Mutex<Set<String>>([])
+
+    private static func readSecret(descriptor: Int32, path: String) throws -> SecretBytes {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw ArborError(.ioFailure, "cannot read '\(path)': \(errnoText())") }
+        if status.st_mode & S_IFMT == S_IFIFO {
+            let first = drainedPipes.withLock { $0.insert(path).inserted }
+            guard first else {
+                throw ArborError(
+                    .invalidArgument, "'\(path)' is a pipe and was read already for another secret; give each secret its own file or pipe")
+            }
+        }
         if status.st_mode & S_IFMT == S_IFREG, status.st_mode & 0o077 != 0 {
             throw ArborError(
                 .insecurePermissions,

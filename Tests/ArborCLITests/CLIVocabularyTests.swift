@@ -16,6 +16,8 @@ struct CLIVocabularyTests {
         // Shared concepts (Sources/arbor/Support/OptionNames.swift).
         "output", "force", "json", "key", "chain", "anchor", "revocations", "trust-store", "root", "identity",
         "passphrase-file", "help", "version",
+        // Encryption at rest of node key and keyring files.
+        "encrypt", "new-passphrase-file", "key-passphrase-file",
         // Secondary outputs, named --<thing>-out.
         "chain-out", "cert-out", "public-key-out", "request-out",
         // Trust and verification.

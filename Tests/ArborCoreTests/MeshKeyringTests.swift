@@ -324,11 +324,9 @@ struct MeshKeyringTests {
         #expect(throws: ArborError(.invalidPath, "")) { try MeshKeyring.create(name: "Bad Name", owner: root) }
     }
 
-    /// A keyring file body with the given epochs, for the consistency checks.
-    func keyringFile(active: UInt32, minimum: UInt32, epochs: [UInt32]) -> SecretBytes {
+    /// A keyring file (current version, valid checksum) with the given epochs, for the consistency checks.
+    func keyringFile(active: UInt32, minimum: UInt32, epochs: [UInt32]) throws -> SecretBytes {
         var writer = ByteWriter()
-        writer.append(raw: MeshKeyringFile.magic)
-        writer.append(MeshKeyringFile.version)
         writer.append(short: Array("payments".utf8))
         Fixtures.path("eu").encode(into: &writer)
         writer.append(MeshKeyring.Cipher.chaCha20Poly1305.rawValue)
@@ -339,7 +337,8 @@ struct MeshKeyringTests {
             writer.append(epoch)
             writer.append(raw: [UInt8](repeating: UInt8(truncatingIfNeeded: epoch), count: 32))
         }
-        return SecretBytes(copying: Array(Armor.encode(writer.bytes, label: MeshKeyringFile.armorLabel).utf8))
+        let file = try writer.bytes.withUnsafeBytes { try MeshKeyringFile.envelope.seal(body: $0, protection: .none) }
+        return file.withUnsafeBytes { Armor.encode(secret: $0, label: MeshKeyringFile.armorLabel) }
     }
 
     @Test(

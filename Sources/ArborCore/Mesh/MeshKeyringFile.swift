@@ -1,19 +1,28 @@
 import Crypto
 
 /// A keyring at rest: name, owner, cipher, active and minimum epochs, and the epoch seeds it
-/// holds. Written 0600. Byte layout in docs/formats.md, "Keyring file". Made and read as
-/// `SecretBytes` (the armored text carries the seeds), never as a `String`.
+/// holds, with a checksum and, if asked, encrypted under a passphrase (the envelope of
+/// docs/keys.md §11). Written 0600. Byte layout in docs/formats.md, "Keyring file". Made and read
+/// as `SecretBytes` (the armored text carries the seeds), never as a `String`.
 public enum MeshKeyringFile {
     public static let armorLabel = "ARBOR KEYRING"
     static let magic = Array("ARKR".utf8)
-    static let version: UInt8 = 1
+    /// The version written; version 1 (no checksum) is still read.
+    static let version: UInt8 = SecretFileEnvelope.version
+    static let remedy = "restore it from a backup or fetch it again from its owner"
+    static let envelope = SecretFileEnvelope(
+        magic: magic, kind: "keyring file", passphraseDomain: "arbor/v1/keyring-file", remedy: remedy)
 
     public static func encode(_ keyring: MeshKeyring) -> SecretBytes {
+        // In the clear nothing can fail: no passphrase rule, no scrypt.
+        try! encode(keyring, protection: .none)
+    }
+
+    /// The armored file; `protection` encrypts it under a passphrase (at least 8 characters).
+    public static func encode(_ keyring: MeshKeyring, protection: SecretFileProtection) throws -> SecretBytes {
         let name = Array(keyring.name.utf8)
         let owner = keyring.owner.encoded
-        var writer = ByteWriter(capacity: 4 + 1 + 1 + name.count + owner.count + 1 + 4 + 4 + 2 + keyring.seeds.count * 36)
-        writer.append(raw: magic)
-        writer.append(version)
+        var writer = ByteWriter(capacity: 1 + name.count + owner.count + 1 + 4 + 4 + 2 + keyring.seeds.count * 36)
         writer.append(short: name)
         writer.append(raw: owner)
         writer.append(keyring.cipher.rawValue)
@@ -25,24 +34,27 @@ public enum MeshKeyringFile {
             keyring.seeds[epoch]!.withUnsafeBytes { writer.append(raw: $0) }
         }
         defer { writer.wipe() }
-        return writer.bytes.withUnsafeBytes { Armor.encode(secret: $0, label: armorLabel) }
+        let file = try writer.bytes.withUnsafeBytes { try envelope.seal(body: $0, protection: protection) }
+        return file.withUnsafeBytes { Armor.encode(secret: $0, label: armorLabel) }
     }
 
-    public static func decode(_ armored: SecretBytes) throws -> MeshKeyring {
-        let bytes: SecretBytes
-        do {
-            bytes = try Armor.decode(secret: armored, label: armorLabel)
-        } catch let error as ArborError {
-            throw ArborError(.corruptFile, "not a readable keyring file (\(error.message)); fetch it again from its owner")
-        }
+    /// Whether the file is encrypted (so a passphrase must be asked for), after checking its
+    /// armor, version and checksum: a damaged file is refused here, before any prompt.
+    public static func isEncrypted(_ armored: SecretBytes) throws -> Bool {
+        try layout(armored).parameters != nil
+    }
+
+    /// The scrypt parameters of an encrypted file (kept when the file is rewritten); nil in the clear.
+    public static func parameters(of armored: SecretBytes) throws -> EncryptedRootKeyFile.Parameters? {
+        try layout(armored).parameters
+    }
+
+    /// Reads a keyring file of either version; `passphrase` opens an encrypted one.
+    public static func decode(_ armored: SecretBytes, passphrase: SecretBytes? = nil) throws -> MeshKeyring {
+        let bytes = try envelope.body(of: try raw(armored), passphrase: passphrase)
         var reader = bytes.withUnsafeBytes { ByteReader($0, context: "the keyring file") }
         defer { reader.wipe() }
         do {
-            guard try reader.read(count: 4) == magic else { throw ArborError.malformed("this is not an Arbor keyring file") }
-            let fileVersion = try reader.readUInt8()
-            guard fileVersion == version else {
-                throw ArborError(.unsupportedVersion, "keyring file version \(fileVersion) is not supported; upgrade arbor")
-            }
             let name = String(decoding: try reader.readShortField(), as: UTF8.self)
             try TreePath.validate(label: name)
             let owner = try TreePath.decode(from: &reader)
@@ -69,7 +81,19 @@ public enum MeshKeyringFile {
             }
             return MeshKeyring(name: name, owner: owner, cipher: cipher, activeEpoch: active, minimumEpoch: minimum, seeds: seeds)
         } catch let error as ArborError where error.code == .malformedInput || error.code == .invalidPath {
-            throw ArborError(.corruptFile, "the keyring file is damaged (\(error.message)); fetch it again from its owner")
+            throw ArborError(.corruptFile, "the keyring file is damaged (\(error.message)); \(remedy)")
+        }
+    }
+
+    private static func layout(_ armored: SecretBytes) throws -> SecretFileEnvelope.Layout {
+        try envelope.layout(of: try raw(armored))
+    }
+
+    private static func raw(_ armored: SecretBytes) throws -> SecretBytes {
+        do {
+            return try Armor.decode(secret: armored, label: armorLabel)
+        } catch let error as ArborError {
+            throw ArborError(.corruptFile, "not a readable keyring file (\(error.message)); \(remedy)")
         }
     }
 }

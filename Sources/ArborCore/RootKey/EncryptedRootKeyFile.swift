@@ -45,18 +45,7 @@ public enum EncryptedRootKeyFile {
     public static let minimumPassphraseLength = 8
 
     public static func seal(_ root: RootKey, passphrase: SecretBytes, parameters: Parameters = .default) throws -> String {
-        guard parameters.isAcceptable, parameters.logN >= minimumSafeLogN || parameters.allowsWeakWorkFactor else {
-            throw ArborError(
-                .invalidArgument, "scrypt parameters must be r=8, p=1 and log2(N) from \(minimumSafeLogN) to \(maximumLogN)")
-        }
-        // Characters, not bytes: count the UTF-8 bytes that start a character (no String is made).
-        let characters = passphrase.withUnsafeBytes { $0.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) } }
-        guard characters >= minimumPassphraseLength else {
-            throw ArborError(
-                .invalidArgument,
-                "the passphrase has \(characters) characters; a root key needs at least \(minimumPassphraseLength) (a few random words are best)"
-            )
-        }
+        try PassphraseKDF.checkNew(passphrase: passphrase, parameters: parameters, what: "a root key")
         var header = ByteWriter()
         header.append(raw: magic)
         header.append(version)
@@ -151,19 +140,6 @@ public enum EncryptedRootKeyFile {
     }
 
     private static func deriveKey(passphrase: SecretBytes, salt: [UInt8], parameters: Parameters) throws -> SymmetricKey {
-        do {
-            return try passphrase.withUnsafeBytes {
-                try KDF.Scrypt.deriveKey(
-                    from: $0,
-                    salt: Array("arbor/v1/root-key-file".utf8) + [0] + salt,
-                    outputByteCount: 32,
-                    rounds: 1 << Int(parameters.logN),
-                    blockSize: Int(parameters.r),
-                    parallelism: Int(parameters.p)
-                )
-            }
-        } catch {
-            throw ArborError(.invalidArgument, "scrypt refused its parameters (log2 N = \(parameters.logN))")
-        }
+        try PassphraseKDF.deriveKey(passphrase: passphrase, domain: "arbor/v1/root-key-file", salt: salt, parameters: parameters)
     }
 }

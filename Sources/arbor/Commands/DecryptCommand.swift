@@ -59,6 +59,8 @@ struct DecryptCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("With --root: read the root key's passphrase from this file.", valueName: "file"))
     var rootPassphraseFile: String?
 
+    @OptionGroup var keyPassphrase: KeyPassphraseOptions
+
     @Argument(help: ArgumentHelp("The file to decrypt (default: standard input).", valueName: "in"))
     var input: String?
 
@@ -67,14 +69,15 @@ struct DecryptCommand: AsyncParsableCommand {
         for file in identityFiles {
             identities += try readingFile(file) { try AgeIdentity.parseFile(try AgeStreamIO.readIdentityFile(file, input: input)) }
         }
-        identities += try keyring.map { .meshKeyring(try KeyringDirectory().load($0)) }
+        let keyrings = KeyringDirectory(passphrase: keyPassphrase.source)
+        identities += try keyring.map { .meshKeyring(try keyrings.load($0)) }
         for file in nodeKey {
-            let secret = try readNodeKey(file)
+            let secret = try readNodeKey(file, passphrase: keyPassphrase.source)
             let node = try secret.keySet()
             identities += [.treeNode(secret), .postQuantum(of: node), .x25519(of: node)]
         }
         if let root {
-            let source = rootPassphraseFile.map(PassphraseSource.file) ?? .terminal
+            let source = rootPassphraseFile.map(PassphraseSource.file) ?? .terminalNaming(option: "--root-passphrase-file")
             identities.append(.treeNode(try openRoot(root, passphrase: source).node))
         }
         let passphraseSource = passphraseFile.map(PassphraseSource.file) ?? .terminal

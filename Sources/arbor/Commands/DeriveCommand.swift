@@ -9,7 +9,8 @@ struct DeriveCommand: AsyncParsableCommand {
         abstract: "Derive a descendant's node key file from the root or from an ancestor's node key.",
         discussion: """
             Derivation is deterministic: the same path gives the same keys on any machine. A parent derives \
-            every descendant; a node cannot derive its parent or its siblings. The key file is written 0600.
+            every descendant; a node cannot derive its parent or its siblings. The key file is written 0600, \
+            with a checksum; --encrypt also encrypts it under a passphrase, as the root key is.
             Example: arbor derive eu/node-7 --root root.key -o node-7.key
             """
     )
@@ -30,6 +31,7 @@ struct DeriveCommand: AsyncParsableCommand {
     var force = false
 
     @OptionGroup var passphrase: PassphraseOptions
+    @OptionGroup var encryption: KeyEncryptionOptions
     @OptionGroup var output: OutputOptions
 
     /// Checked in `run` rather than `validate`, so a mistake is one line with exit status 2.
@@ -44,10 +46,10 @@ struct DeriveCommand: AsyncParsableCommand {
         let target = try parsePath(path)
         let ancestor =
             if let root { try openRoot(root, passphrase: passphrase.source).node } else {
-                try readNodeKey(key!)
+                try readNodeKey(key!, passphrase: passphrase.source)
             }
         let secret = try ancestor.descendant(target)
-        try writeNodeKey(secret, to: out, overwrite: force)
+        try writeNodeKey(secret, to: out, protection: try encryption.protection(for: "node key \(out)"), overwrite: force)
         let result = try DerivationSummary(secret, path: target, keyFile: out)
         try output.emit(result, human: "wrote node key \(out) (mode 0600) for \(target)\nkey id \(result.keyID)")
     }

@@ -75,6 +75,7 @@ struct EncryptCommand: AsyncParsableCommand {
     var toNode: [String] = []
 
     @OptionGroup(title: "Trust (for --to-node)") var trust: TrustOptions
+    @OptionGroup var keyPassphrase: KeyPassphraseOptions
 
     @Option(name: .long, help: .hidden)
     var unsafeScryptLogN: Int?
@@ -103,6 +104,8 @@ struct EncryptCommand: AsyncParsableCommand {
         }
     }
 
+    private func keyringDirectory() -> KeyringDirectory { KeyringDirectory(passphrase: keyPassphrase.source) }
+
     private func loadRecipients() throws -> [AgeRecipient] {
         if usePassphrase {
             guard recipients.isEmpty, recipientsFiles.isEmpty else {
@@ -120,9 +123,9 @@ struct EncryptCommand: AsyncParsableCommand {
         guard passphraseFile == nil else { throw ArborError(.invalidArgument, "--passphrase-file goes with -p") }
         var list = try recipients.map { try AgeRecipient(parsing: $0) }
         if let keyring {
-            list.append(.meshKeyring(try KeyringDirectory().load(keyring), origin: try parsePath(origin), time: nowMilliseconds()))
+            list.append(.meshKeyring(try keyringDirectory().load(keyring), origin: try parsePath(origin), time: nowMilliseconds()))
         }
-        if let treeKey { list.append(.treeStorageKey(of: try readNodeKey(treeKey))) }
+        if let treeKey { list.append(.treeStorageKey(of: try readNodeKey(treeKey, passphrase: keyPassphrase.source))) }
         list += try toNode.map(nodeRecipient)
         for file in recipientsFiles {
             list += try readingFile(file) { try AgeRecipient.parseFile(try AgeStreamIO.readKeyFile(file, input: input)) }
@@ -157,6 +160,7 @@ enum AgeStreamIO {
     static func readKeyFile(_ path: String, input: String?) throws -> String {
         guard path == "-" else { return try SecureFile.read(path) }
         try checkStandardInputFree(input)
+        try StandardInput.claim(for: "a recipients file")
         return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
     }
 
@@ -164,7 +168,7 @@ enum AgeStreamIO {
     static func readIdentityFile(_ path: String, input: String?) throws -> SecretBytes {
         guard path == "-" else { return try SecureFile.readSecret(path) }
         try checkStandardInputFree(input)
-        return try SecureFile.readSecret("/dev/stdin")
+        return try SecureFile.readSecret("-", what: "an identity file")
     }
 
     private static func checkStandardInputFree(_ input: String?) throws {
@@ -190,6 +194,7 @@ enum AgeStreamIO {
 
         init(path: String?) throws {
             guard let path, path != "-" else {
+                try StandardInput.claim(for: "the data")
                 descriptor = STDIN_FILENO
                 name = "standard input"
                 owned = false

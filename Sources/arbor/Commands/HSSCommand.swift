@@ -81,6 +81,7 @@ struct HSSKeygenCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Write public files as hex text instead of binary.")
     var hex = false
 
+    @OptionGroup var keyPassphrase: KeyPassphraseOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
@@ -88,7 +89,7 @@ struct HSSKeygenCommand: AsyncParsableCommand {
             height: height, winternitz: winternitz, levels: levels, node: node, nodeKeyGiven: nodeKey != nil, chainGiven: chain != nil)
         let (parameters, otsParameters) = (plan.parameters, plan.otsParameters)
         // Checked before the tree is computed, which takes a while.
-        let signer = try nodeKey.map { try readNodeKey($0).keySet() }
+        let signer = try nodeKey.map { try readNodeKey($0, passphrase: keyPassphrase.source).keySet() }
         let nodeChain = try chain.map { try readChain($0) }
         let base = out.hasSuffix(".hss") ? String(out.dropLast(4)) : out
         let paths = HSSKeyFiles(key: out)

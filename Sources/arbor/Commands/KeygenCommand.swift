@@ -56,7 +56,7 @@ struct KeygenCommand: AsyncParsableCommand {
 
     private func printRecipients() throws {
         let lines = try readingFile(input) {
-            let file = try SecureFile.readSecret(input.flatMap { $0 == "-" ? nil : $0 } ?? "/dev/stdin")
+            let file = try SecureFile.readSecret(input ?? "-", what: "the identity file")
             return try AgeIdentity.parseFile(file).compactMap { $0.recipient?.encoded }
         }
         let result = lines.joined(separator: "\n") + "\n"

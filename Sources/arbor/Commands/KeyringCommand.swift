@@ -29,7 +29,11 @@ struct KeyringLocation: ParsableArguments {
     @Argument(help: "The keyring: a file path, or a name in $ARBOR_KEYRINGS (default ~/.config/arbor/keyrings).")
     var keyring: String
 
-    var operations: KeyringOperations<KeyringDirectory> { KeyringOperations(store: KeyringDirectory()) }
+    @OptionGroup var keyPassphrase: KeyPassphraseOptions
+
+    var operations: KeyringOperations<KeyringDirectory> {
+        KeyringOperations(store: KeyringDirectory(passphrase: keyPassphrase.source))
+    }
 }
 
 /// The owner's secret: the root (with its passphrase) or a node key file, optionally moved down to `--owner`.
@@ -51,7 +55,7 @@ struct KeyringOwnerOptions: ParsableArguments {
         }
         let secret =
             if let root { try openRoot(root, passphrase: passphrase.source).node } else {
-                try readNodeKey(key!)
+                try readNodeKey(key!, passphrase: passphrase.source)
             }
         return try secret.keyringOwner(at: try owner.map(parsePath))
     }
@@ -73,10 +77,12 @@ struct KeyringCreateCommand: AsyncParsableCommand {
     var cipher: String = "chacha20-poly1305"
 
     @OptionGroup var owner: KeyringOwnerOptions
+    @OptionGroup var encryption: KeyEncryptionOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let summary = try KeyringOperations(store: KeyringDirectory()).create(
+        let store = KeyringDirectory(newFiles: try encryption.protection(for: "keyring"))
+        let summary = try KeyringOperations(store: store).create(
             keyring, owner: try owner.load(), cipher: try MeshKeyring.Cipher(parsing: cipher))
         try output.emit(summary, human: "created " + summary.text)
     }
@@ -150,7 +156,7 @@ struct KeyringSealCommand: AsyncParsableCommand {
         let kind = try MeshToken.OriginSignature.Kind(parsing: signature)
         var plaintext = [UInt8](try readInput(nil))
         defer { plaintext.wipe() }
-        let signer = try signWith.map { try readNodeKey($0).keySet() }
+        let signer = try signWith.map { try readNodeKey($0, passphrase: location.keyPassphrase.source).keySet() }
         let sealed = try location.operations.seal(
             location.keyring, plaintext: plaintext, context: token.contextBytes, origin: try parsePath(origin), time: nowMilliseconds(),
             signer: signer, signature: kind)
@@ -261,7 +267,7 @@ struct KeyringRewrapCommand: AsyncParsableCommand {
         }
         let keyring = try location.operations.store.load(location.keyring)
         let policy = try signers.policy()
-        let attester = try attestWith.map { try readNodeKey($0).keySet() }
+        let attester = try attestWith.map { try readNodeKey($0, passphrase: location.keyPassphrase.source).keySet() }
         // One of the two is set (checked above); the unsigned form records this node.
         let rewrapOrigin: KeyringOperations<KeyringDirectory>.RewrapOrigin =
             if let attester { .attested(policy: policy, attester: attester) } else { .replacedBy(try parsePath(origin ?? "/")) }

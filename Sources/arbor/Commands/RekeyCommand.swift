@@ -51,6 +51,7 @@ struct RekeyCommand: AsyncParsableCommand {
 
     /// Self-rekey: --key and --chain are the node's own (replaced); parent-ordered: the issuer's.
     @OptionGroup(title: "The node (self-rekey) or the issuer (parent-ordered)") var issuer: IssuerOptions
+    @OptionGroup(title: "Parent-ordered: the new key file") var encryption: KeyEncryptionOptions
     @OptionGroup var output: OutputOptions
 
     /// Checked in `run` rather than `validate`, so a mistake is one line with exit status 2.
@@ -79,17 +80,19 @@ struct RekeyCommand: AsyncParsableCommand {
 
     private func runSelf() throws {
         let (node, chain) = (issuer.key!, issuer.chain!)
-        let secret = try readNodeKey(node)
+        // An encrypted key file stays encrypted under its passphrase (--passphrase-file or the terminal).
+        let (secret, protection) = try openNodeKey(node, passphrase: issuer.passphrase.source)
         let next = try SelfRekey.advance(secret, chain: try readChain(chain), validity: try validity(days: validityDays))
         // The chain first: a crash between the two writes leaves the old key with a chain that
         // already names the new epoch, which 'rekey' reports instead of silently forking.
         try SecureFile.write(next.chain.armored, to: chain, mode: .public, overwrite: true)
-        try writeNodeKey(next.secret, to: node, overwrite: true)
+        try writeNodeKey(next.secret, to: node, protection: protection, overwrite: true)
         try report(mode: "self", chain: next.chain, keyFile: node, chainFile: chain, revoked: nil)
     }
 
     private func runParentOrdered(_ current: String) async throws {
         let issuer = try self.issuer.load()
+        let protection = try encryption.protection(for: "node key \(out!)")
         let currentPath = try parsePath(current)
         let moved = try ParentOrderedRekey.move(
             try parsePath(current), by: issuer, usage: try KeyUsage(parsing: usage), validity: try validity(days: validityDays),
@@ -97,7 +100,7 @@ struct RekeyCommand: AsyncParsableCommand {
         if let revocations, let revocation = moved.revocation {
             _ = try readingFile(revocations) { try RevocationListFile(path: revocations).add(revocation) }
         }
-        try writeNodeKey(moved.secret, to: out!, overwrite: force)
+        try writeNodeKey(moved.secret, to: out!, protection: protection, overwrite: force)
         try SecureFile.write(moved.chain.armored, to: chainOut!, mode: .public, overwrite: force)
         try report(mode: "parent-ordered", chain: moved.chain, keyFile: out!, chainFile: chainOut!, revoked: moved.revocation)
     }

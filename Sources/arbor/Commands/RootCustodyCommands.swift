@@ -158,7 +158,7 @@ struct RootRecoverCommand: AsyncParsableCommand {
         var secret: [UInt8]
         if let sharesFile {
             // Shares are secrets: refused if others may read the file, as key files are.
-            var input = try SecureFile.readSecret(sharesFile).withUnsafeBytes { Array($0) }
+            var input = try SecureFile.readSecret(sharesFile, what: "the shares").withUnsafeBytes { Array($0) }
             defer { input.wipe() }
             let lines = ShareLine.parse(input)
             guard !lines.isEmpty else { throw ArborError(.invalidArgument, "'\(sharesFile)' holds no shares") }

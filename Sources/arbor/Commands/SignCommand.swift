@@ -30,10 +30,11 @@ struct SignCommand: AsyncParsableCommand {
     var input: String?
 
     /// --json: what was signed, with the signature itself when there is no -o.
+    @OptionGroup var keyPassphrase: KeyPassphraseOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let signer = try readNodeKey(key).keySet()
+        let signer = try readNodeKey(key, passphrase: keyPassphrase.source).keySet()
         var hasher = DetachedSignature.ContentHasher()
         try streamInput(input) { hasher.update($0) }
         let signature = try DetachedSignature(digest: hasher.finalize(), signer: signer, chain: try readChain(chain), time: now())

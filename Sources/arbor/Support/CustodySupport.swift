@@ -6,6 +6,7 @@ import Foundation
 
 /// Standard input, whole, as bytes (at most 16 MiB). The caller wipes them if they are secret.
 func readStandardInput() throws -> [UInt8] {
+    try StandardInput.claim(for: "the data")
     let data = FileHandle.standardInput.readDataToEndOfFile()
     guard data.count <= 16 << 20 else { throw ArborError(.malformedInput, "standard input is larger than 16 MiB") }
     return Array(data)

@@ -16,6 +16,7 @@ private func readWhole(_ path: String?, limit: Int) throws -> Data {
         }
         handle = file
     } else {
+        try StandardInput.claim(for: "the data")
         handle = FileHandle.standardInput
     }
     var data = Data()
@@ -39,6 +40,7 @@ func streamInput(_ path: String?, _ body: (Data) throws -> Void) throws {
         }
         handle = file
     } else {
+        try StandardInput.claim(for: "the data")
         handle = FileHandle.standardInput
     }
     while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty { try body(chunk) }
