@@ -7,9 +7,12 @@ Every ```sh block is typed, line by line, into one interactive bash in a pseudo-
 newcomer would), with the built `arbor` first on PATH and HOME in the fresh directory. The prompts a
 person answers are answered: passphrases (always the same one), SLIP-39 mnemonics or shares (read
 from the files the example wrote), and "Type 'yes'". Each command must exit 0, or the status its
-comment states (`# exit 3: revoked`). Two lines are not typed: `scripts/test` (this runner is part
-of it) and `arbor serve --dev`, which runs until Ctrl-C: it is started beside the shell, its root
-token goes into `$T` as the README says, and it is stopped at the end.
+comment states (`# exit 3: revoked`), and print a line that starts with what a `# → text` comment
+shows (a trailing … is left out); the shell has `pipefail` set, so a pipeline fails when any
+part of it does. Three kinds of line are not typed: `scripts/test` (this runner is part of it),
+`swift build …` (the runner is given the built `arbor`), and `arbor serve --dev`, which runs until
+Ctrl-C: it is started beside the shell, its root token goes into `$T` as the README says, and it is
+stopped at the end.
 """
 
 import glob
@@ -30,6 +33,7 @@ PASSPHRASE_PROMPT = re.compile(r"[Pp]assphrase[^\n]*: $")
 SHARE_PROMPT = re.compile(r"(Mnemonic|Share) \d+: $")
 CONFIRM_PROMPT = re.compile(r"Type 'yes'[^\n]*: $")
 EXPECTED_EXIT = re.compile(r"#.*\bexit (\d+)\b")
+EXPECTED_OUTPUT = re.compile(r"# → (.+?)\s*$")
 
 
 def without_comment(line):
@@ -64,7 +68,8 @@ def commands(readme):
             if not line.strip():
                 continue
             expected = EXPECTED_EXIT.search(line)
-            yield without_comment(line).strip(), int(expected.group(1)) if expected else 0
+            shown = EXPECTED_OUTPUT.search(line)
+            yield without_comment(line).strip(), int(expected.group(1)) if expected else 0, shown and shown.group(1).rstrip("…")
 
 
 class DevNode:
@@ -84,9 +89,9 @@ class DevNode:
 
 
 def share_lines(directory):
-    """The shares `root split -o shares/` wrote, one per file, in file name order."""
+    """The shares `root split -o shares/` wrote (the only directory of that name), one per file, in file name order."""
     lines = []
-    for path in sorted(glob.glob(os.path.join(directory, "shares", "*"))):
+    for path in sorted(glob.glob(os.path.join(directory, "**", "shares", "*"), recursive=True)):
         with open(path, encoding="utf-8") as file:
             lines += [line.strip() for line in file if line.strip() and not line.startswith("#")]
     return lines
@@ -134,12 +139,16 @@ def main():
     )
     if os.environ.get("README_TRACE"):
         shell.logfile_read = sys.stderr
+    shell.sendline("set -o pipefail")
     node = None
     count = 0
     try:
-        for command, expected in commands(readme):
+        for command, expected, shown in commands(readme):
             if command.startswith("scripts/test"):
                 print(f"README: not typed (this runner is part of it): {command}")
+                continue
+            if command.startswith("swift build"):
+                print(f"README: not typed (the runner was given {arbor}): {command}")
                 continue
             command = command.replace("swift run arbor", "arbor")
             if re.match(r"arbor serve --dev\b", command):
@@ -153,6 +162,9 @@ def main():
             if status != expected:
                 tail = "\n".join(output.splitlines()[-15:])
                 raise SystemExit(f"README: `{command}` exited {status}, expected {expected}; its output ended:\n{tail}")
+            # The first line is the command, echoed by the terminal.
+            if shown and not any(line.strip().startswith(shown) for line in output.splitlines()[1:]):
+                raise SystemExit(f"README: `{command}` did not print a line starting with {shown!r}; it printed:\n{output}")
             print(f"README: ok ({status}, {time.monotonic() - started:.1f} s): {command[:110]}")
     finally:
         shell.close(force=True)
