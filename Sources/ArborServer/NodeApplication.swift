@@ -1,3 +1,5 @@
+import ArborCore
+import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
@@ -42,7 +44,13 @@ public enum NodeApplication {
         services.append(application)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            // The usual first-run mistake: say what to do rather than show NIO's bind error.
+            throw ArborError(
+                .ioFailure, "the address to listen on is already in use (another node or server?): stop it, or choose another with --listen")
+        }
     }
 
     /// HTTP/1.1 with an idle timeout (a connection silent that long is closed, also mid-upload)

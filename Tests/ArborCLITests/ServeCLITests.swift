@@ -100,6 +100,18 @@ struct ServeCLITests {
         #expect(!ended.stderr.contains(token))
     }
 
+    @Test("a second node on an address in use: one line saying so, exit 6")
+    func addressInUse() throws {
+        defer { arbor.remove() }
+        let first = try RunningNode(arbor, ["serve", "--dev", "--listen", "127.0.0.1:0"], expectToken: true)
+        let address = try #require(first.url.split(separator: "/").last.map(String.init), "\(first.banner)")
+        let second = try arbor.run(["serve", "--dev", "--listen", address])
+        #expect(second.status == 6, "\(second.stderr)")
+        #expect(second.stderr.hasPrefix("arbor: error: the address to listen on is already in use"), "\(second.stderr)")
+        #expect(second.stderr.split(separator: "\n").count == 1, "\(second.stderr)")
+        #expect(first.terminate().status == 0)
+    }
+
     @Test("--dev-root-token fixes the root token")
     func fixedDevToken() async throws {
         defer { arbor.remove() }
