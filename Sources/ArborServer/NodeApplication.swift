@@ -49,7 +49,8 @@ public enum NodeApplication {
         } catch let error as IOError where error.errnoCode == EADDRINUSE {
             // The usual first-run mistake: say what to do rather than show NIO's bind error.
             throw ArborError(
-                .ioFailure, "the address to listen on is already in use (another node or server?): stop it, or choose another with --listen")
+                .ioFailure, "the address to listen on is already in use (another node or server?): stop it, or choose another with --listen"
+            )
         }
     }
 
