@@ -1,7 +1,8 @@
 import ArborCore
 
 /// An LMS private key: parameter sets, identifier I and SEED (RFC 8554
-/// Appendix A), with its Merkle tree computed once at creation.
+/// Appendix A), with what signing needs of its Merkle tree: computed at creation, or restored
+/// from a tree cache (``encodedTreeCache()``) that checks against the key.
 ///
 /// The key holds no signing state: every signature takes its leaf q from an
 /// ``LMSLeafState`` reservation that was persisted first. The SEED is zeroed when the key is released.

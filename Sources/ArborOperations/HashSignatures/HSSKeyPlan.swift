@@ -50,7 +50,7 @@ public struct HSSKeyPlan: Sendable {
         let seconds = estimatedSeconds
         guard seconds >= 5 else { return nil }
         let duration = seconds < 90 ? "\(seconds) seconds" : "\((seconds + 30) / 60) minutes"
-        return "a \(parameters) / \(otsParameters) key computes \(parameters.leafCount) one-time keys "
+        return "an \(parameters) / \(otsParameters) key computes \(parameters.leafCount) one-time keys "
             + "(about \(treeHashCount / 1_000_000) million hashes): roughly \(duration) on two cores, longer on a busy machine"
     }
 
