@@ -67,6 +67,35 @@ struct HSSTreeCacheCLITests {
         CustodyTest.expectSuccess(try arbor.run(["hss", "verify", "--public-key", "k.pub", "m.txt", "--signature", "foreign.sig"]))
     }
 
+    @Test("an enrollment and a revocation that move into the next bottom subtree rewrite the cache")
+    func enrollmentAndRevocationKeepTheCacheCurrent() throws {
+        defer { arbor.remove() }
+        CustodyTest.expectSuccess(
+            try arbor.run(["hss", "keygen", "--levels", "2", "--height", "5", "--winternitz", "4", "-o", "cluster.hss"]))
+        CustodyTest.expectSuccess(try arbor.makeHSSNode("node-1", path: "eu/node-1"))
+        // H5: bottom subtrees of 4 leaves; leaf 4 is the first of the second one, leaf 8 of the third.
+        CustodyTest.expectSuccess(try arbor.run(["hss", "burn", "--key", "cluster.hss", "--to", "4"]))
+        let first = try bytes("cluster.hss.tree")
+        CustodyTest.expectSuccess(
+            try arbor.run([
+                "hss", "enroll", "--key", "cluster.hss", "--request", "node-1.request", "-o", "node-1.delegation", "--anchor", "root.cert",
+            ]))
+        let second = try bytes("cluster.hss.tree")
+        #expect(second != first)
+        CustodyTest.expectSuccess(try arbor.run(["hss", "install", "--key", "node-1.hss", "--delegation", "node-1.delegation"]))
+        try arbor.write("from node-1", to: "m.txt")
+        CustodyTest.expectSuccess(try arbor.run(["hss", "sign", "--key", "node-1.hss", "m.txt"]))
+        CustodyTest.expectSuccess(try arbor.run(["hss", "verify", "--public-key", "cluster.pub", "m.txt", "--signature", "m.txt.sig"]))
+        CustodyTest.expectSuccess(try arbor.run(["hss", "burn", "--key", "cluster.hss", "--to", "8"]))
+        CustodyTest.expectSuccess(
+            try arbor.run(["hss", "revoke", "--key", "cluster.hss", "--delegation", "node-1.delegation", "-o", "node-1.revocation"]))
+        #expect(try bytes("cluster.hss.tree") != second)
+        CustodyTest.expectError(
+            try arbor.run([
+                "hss", "verify", "--public-key", "cluster.pub", "m.txt", "--signature", "m.txt.sig", "--revocations", "node-1.revocation",
+            ]), status: 3, mentioning: "revoked")
+    }
+
     static let terminalDriver = """
         import sys, os, pexpect
         arbor, directory = sys.argv[1:3]

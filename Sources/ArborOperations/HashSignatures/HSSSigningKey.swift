@@ -35,7 +35,8 @@ public struct HSSSigningKey<Store: LeafStateStore> {
         return file
     }
 
-    /// Writes the key's tree cache; a failure costs only time, so it is told, not thrown.
+    /// Writes the key's tree cache (after a load that computed the tree, or a signature that moved
+    /// into the next bottom subtree); a failure costs only time, so it is told, not thrown.
     public func saveTreeCache(of key: LMSPrivateKey) {
         do {
             try store.replaceTreeCache(key.encodedTreeCache())
@@ -137,7 +138,9 @@ public struct HSSSigningKey<Store: LeafStateStore> {
         }
         let (reservation, state) = try reserve(1, for: file.key)
         let leaf = reservation.leaves.lowerBound
+        let held = file.key.treeCacheRevision
         let delegation = try custody { try file.enroll(request.publicKey, using: reservation) }
+        if file.key.treeCacheRevision != held { saveTreeCache(of: file.key) }
         return HSSEnrollmentResult(delegation: delegation, leaf: leaf, remainingLeaves: state.remainingLeaves, verified: verified)
     }
 
@@ -158,7 +161,9 @@ public struct HSSSigningKey<Store: LeafStateStore> {
         }
         let (reservation, state) = try reserve(1, for: file.key)
         let leaf = reservation.leaves.lowerBound
+        let held = file.key.treeCacheRevision
         let revocation = try custody { try file.revoke(delegation, using: reservation) }
+        if file.key.treeCacheRevision != held { saveTreeCache(of: file.key) }
         return HSSRevocationResult(revocation: revocation, leaf: leaf, remainingLeaves: state.remainingLeaves)
     }
 }
