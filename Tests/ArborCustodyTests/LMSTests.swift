@@ -8,12 +8,13 @@ import Testing
 @Suite("LMS (RFC 8554)")
 struct LMSTests {
     static func key(
-        _ ots: LMOTSParameters, seed: UInt64, parameters: LMSParameters = .sha256M32H5, cacheLimit: Int = 15
+        _ ots: LMOTSParameters, seed: UInt64, parameters: LMSParameters = .sha256M32H5, bottomHeight: Int? = nil
     ) throws -> LMSPrivateKey {
         var generator = SplitMix64(seed: seed)
         return try LMSPrivateKey(
             parameters: parameters, otsParameters: ots,
-            identifier: generator.randomBytes(count: 16), seed: generator.randomBytes(count: 32), cacheLimit: cacheLimit
+            identifier: generator.randomBytes(count: 16), seed: generator.randomBytes(count: 32), treeCache: nil,
+            expectedPublicKey: nil, bottomHeight: bottomHeight, progress: nil
         )
     }
 
@@ -47,10 +48,12 @@ struct LMSTests {
         #expect(!second.publicKey.isValidSignature(signature, for: [1, 2, 3]))
     }
 
-    @Test(arguments: [0, 1, 2, 4])
-    func recomputedSubtreesGiveTheSamePathsAsTheCache(cacheLimit: Int) throws {
+    /// Every split of the tree into upper levels and bottom subtrees gives the same paths, including
+    /// the extremes (b = 0: all leaves in the upper levels; b = h: one subtree is the whole tree).
+    @Test(arguments: [0, 1, 3, 4, 5])
+    func recomputedSubtreesGiveTheSamePathsAsTheCache(bottomHeight: Int) throws {
         let cached = try Self.key(.sha256N32W2, seed: 77)
-        let partial = try Self.key(.sha256N32W2, seed: 77, cacheLimit: cacheLimit)
+        let partial = try Self.key(.sha256N32W2, seed: 77, bottomHeight: bottomHeight)
         #expect(partial.publicKey == cached.publicKey)
         for leaf: UInt32 in [0, 5, 16, 31] {
             let signature = try partial.sign([9], leaf: leaf)

@@ -91,6 +91,10 @@ final class InMemoryLeafStateStore: LeafStateStore {
     }
 
     func replaceState(_ bytes: [UInt8]) throws { state = bytes }
+
+    var treeCache: [UInt8]?
+    func readTreeCache() -> [UInt8]? { treeCache }
+    func replaceTreeCache(_ bytes: [UInt8]) throws { treeCache = bytes }
 }
 
 /// A revocation list in memory.

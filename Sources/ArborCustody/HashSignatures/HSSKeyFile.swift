@@ -122,11 +122,15 @@ public struct HSSKeyFile: Sendable {
     /// The armored text written to disk (mode 0600: it holds the SEED).
     public var armored: String { Armor.encode(encoded, label: Self.armorLabel) }
 
-    public init(armored text: String) throws {
-        try self.init(encoded: try CustodyArmor.decode(text, label: Self.armorLabel, what: "HSS key file"))
+    /// Reads a key file; the LMS key's tree comes from `treeCache` when that checks against the key
+    /// (see ``LMSPrivateKey/treeOrigin``), else it is computed, with `progress`.
+    public init(armored text: String, treeCache: [UInt8]? = nil, progress: LMSTreeProgress? = nil) throws {
+        try self.init(
+            encoded: try CustodyArmor.decode(text, label: Self.armorLabel, what: "HSS key file"), treeCache: treeCache,
+            progress: progress)
     }
 
-    public init(encoded bytes: [UInt8]) throws {
+    public init(encoded bytes: [UInt8], treeCache: [UInt8]? = nil, progress: LMSTreeProgress? = nil) throws {
         guard bytes.count >= 4 + 1 + 56 + 4 + 32, Array(bytes[0..<4]) == Self.magic else {
             throw CustodyError(.malformedKeyFile, "this is not an Arbor HSS key file")
         }
@@ -142,20 +146,28 @@ public struct HSSKeyFile: Sendable {
             throw CustodyError(.malformedKeyFile, "the HSS key file is truncated")
         }
         defer { privateBytes.wipe() }
-        let key = try LMSPrivateKey(privateKeyBytes: privateBytes)
-        if levels == 0 {
-            guard reader.isAtEnd else { throw CustodyError(.malformedKeyFile, "the HSS key file has bytes after its end") }
+        // The public parts first: they name the LMS public key a tree cache must reproduce.
+        var top: LMSPublicKey?
+        var chain = [HSSSignedPublicKey]()
+        if levels != 0 {
+            do {
+                top = try LMSPublicKey(reading: &reader)
+                guard let count = try? reader.readUInt32(), count < 8 else {
+                    throw CustodyError(.malformedKeyFile, "the HSS key file's link count is missing or above 7")
+                }
+                for _ in 0..<count { chain.append(try HSSSignedPublicKey(reading: &reader)) }
+            } catch let error as CustodyError where error.code != .malformedKeyFile {
+                throw CustodyError(.malformedKeyFile, "the HSS key file is inconsistent: \(error.message)")
+            }
+        }
+        guard reader.isAtEnd else { throw CustodyError(.malformedKeyFile, "the HSS key file has bytes after its end") }
+        let key = try LMSPrivateKey(
+            privateKeyBytes: privateBytes, treeCache: treeCache, expectedPublicKey: chain.last?.publicKey ?? top, progress: progress)
+        guard let top else {
             self.init(unenrolled: key)
             return
         }
         do {
-            let top = try LMSPublicKey(reading: &reader)
-            guard let count = try? reader.readUInt32(), count < 8 else {
-                throw CustodyError(.malformedKeyFile, "the HSS key file's link count is missing or above 7")
-            }
-            var chain = [HSSSignedPublicKey]()
-            for _ in 0..<count { chain.append(try HSSSignedPublicKey(reading: &reader)) }
-            guard reader.isAtEnd else { throw CustodyError(.malformedKeyFile, "the HSS key file has bytes after its end") }
             try self.init(key: key, publicKey: try HSSPublicKey(levels: Int(levels), topKey: top), chain: chain)
         } catch let error as CustodyError where error.code != .malformedKeyFile {
             throw CustodyError(.malformedKeyFile, "the HSS key file is inconsistent: \(error.message)")

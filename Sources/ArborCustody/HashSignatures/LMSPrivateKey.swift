@@ -1,7 +1,8 @@
 import ArborCore
 
 /// An LMS private key: parameter sets, identifier I and SEED (RFC 8554
-/// Appendix A), with its Merkle tree computed once at creation.
+/// Appendix A), with what signing needs of its Merkle tree: computed at creation, or restored
+/// from a tree cache (``encodedTreeCache()``) that checks against the key.
 ///
 /// The key holds no signing state: every signature takes its leaf q from an
 /// ``LMSLeafState`` reservation that was persisted first. The SEED is zeroed when the key is released.
@@ -12,7 +13,9 @@ public final class LMSPrivateKey: Sendable, CustomStringConvertible {
     public let identifier: [UInt8]
     public let publicKey: LMSPublicKey
     private let seed: SecretBytes
-    private let tree: LMSTree
+    let tree: LMSTree
+    /// Where the Merkle tree came from: computed, or restored from a cache that checked.
+    public let treeOrigin: TreeOrigin
 
     static let seedLength = 32
 
@@ -26,23 +29,33 @@ public final class LMSPrivateKey: Sendable, CustomStringConvertible {
     }
 
     /// Builds the key from its secret SEED and identifier I (for example the
-    /// values of RFC 8554 Appendix F). Key generation hashes about
-    /// 2^h × p × 2^w times and is spread over the available cores.
-    public convenience init(parameters: LMSParameters, otsParameters: LMOTSParameters, identifier: [UInt8], seed: [UInt8]) throws {
+    /// values of RFC 8554 Appendix F). Computing the tree hashes about
+    /// 2^h × p × 2^w times and is spread over the available cores; `progress` hears of it.
+    public convenience init(
+        parameters: LMSParameters, otsParameters: LMOTSParameters, identifier: [UInt8], seed: [UInt8],
+        progress: LMSTreeProgress? = nil
+    ) throws {
         try self.init(
-            parameters: parameters, otsParameters: otsParameters, identifier: identifier, seed: seed,
-            cacheLimit: LMSTree.maximumCachedDepth)
+            parameters: parameters, otsParameters: otsParameters, identifier: identifier, seed: seed, treeCache: nil,
+            expectedPublicKey: nil, bottomHeight: nil, progress: progress)
     }
 
-    init(parameters: LMSParameters, otsParameters: LMOTSParameters, identifier: [UInt8], seed: [UInt8], cacheLimit: Int) throws {
+    /// - Parameters:
+    ///   - treeCache: a tree cache written by ``encodedTreeCache()``; used only if it checks (``treeOrigin`` says).
+    ///   - expectedPublicKey: the key's public key when the caller knows it; a cache with another root is not used.
+    ///   - bottomHeight: for tests; the default is ⌊h/2⌋.
+    init(
+        parameters: LMSParameters, otsParameters: LMOTSParameters, identifier: [UInt8], seed: [UInt8], treeCache: [UInt8]?,
+        expectedPublicKey: LMSPublicKey?, bottomHeight: Int? = nil, progress: LMSTreeProgress?
+    ) throws {
         guard identifier.count == LMSParameters.identifierLength else {
             throw CustodyError.invalidParameters("an LMS identifier I is \(LMSParameters.identifierLength) bytes, not \(identifier.count)")
         }
         guard seed.count == Self.seedLength else {
             throw CustodyError.invalidParameters("an LMS SEED is \(Self.seedLength) bytes, not \(seed.count)")
         }
-        // The whole tree is computed here, at every load: a key file's type codes must not be able
-        // to demand hours of hashing.
+        // The whole tree is computed whenever no valid cache is at hand: a key file's type codes must
+        // not be able to demand hours of hashing.
         guard Self.treeHashCount(parameters, otsParameters) <= Self.maximumTreeHashCount else {
             throw CustodyError(
                 .limitExceeded,
@@ -53,24 +66,68 @@ public final class LMSPrivateKey: Sendable, CustomStringConvertible {
         self.otsParameters = otsParameters
         self.identifier = identifier
         self.seed = SecretBytes(copying: seed)
-        tree = LMSTree(parameters: parameters, otsParameters: otsParameters, identifier: identifier, seed: seed, cacheLimit: cacheLimit)
+        var origin = TreeOrigin.computed
+        var restored: LMSTree?
+        if let treeCache {
+            switch LMSTreeCache.restore(
+                treeCache, parameters: parameters, otsParameters: otsParameters, identifier: identifier, seed: seed,
+                expectedRoot: expectedPublicKey?.root)
+            {
+            case .success(let tree):
+                restored = tree
+                origin = .cache
+            case .failure(let rejection): origin = .computedRejectingCache(rejection.reason)
+            }
+        }
+        tree =
+            restored
+            ?? LMSTree(
+                parameters: parameters, otsParameters: otsParameters, identifier: identifier, seed: seed, bottomHeight: bottomHeight,
+                progress: progress)
+        treeOrigin = origin
         publicKey = LMSPublicKey(parameters: parameters, otsParameters: otsParameters, identifier: identifier, root: tree.root)
     }
 
+    /// Where the Merkle tree came from when the key was made.
+    public enum TreeOrigin: Sendable, Equatable {
+        /// Computed from the SEED (no cache was given).
+        case computed
+        /// Restored from a cache that checked.
+        case cache
+        /// Computed because the cache given did not check, for this reason.
+        case computedRejectingCache(String)
+    }
+
+    /// The tree cache to store beside the key (`docs/custody-formats.md` §3.9): the upper levels and the
+    /// bottom subtree held now, under a MAC keyed from the SEED. Holds nothing secret.
+    public func encodedTreeCache() -> [UInt8] {
+        var seed = self.seed.withUnsafeBytes { Array($0) }
+        defer { seed.wipe() }
+        return LMSTreeCache.encode(tree, seed: seed)
+    }
+
+    /// Which bottom subtree the tree holds now: when it changes (signing crossed into the next one),
+    /// the stored cache is out of date.
+    public var treeCacheRevision: UInt32 { tree.currentSubtree.index }
+
     /// A new key with random I and SEED from `generator`.
     public static func generate(
-        parameters: LMSParameters, otsParameters: LMOTSParameters, using generator: inout some RandomNumberGenerator
+        parameters: LMSParameters, otsParameters: LMOTSParameters, using generator: inout some RandomNumberGenerator,
+        progress: LMSTreeProgress? = nil
     ) throws -> LMSPrivateKey {
         let identifier = generator.randomBytes(count: LMSParameters.identifierLength)
         var seed = generator.randomBytes(count: seedLength)
         defer { seed.wipe() }
-        return try LMSPrivateKey(parameters: parameters, otsParameters: otsParameters, identifier: identifier, seed: seed)
+        return try LMSPrivateKey(
+            parameters: parameters, otsParameters: otsParameters, identifier: identifier, seed: seed, progress: progress)
     }
 
     /// A new key with random I and SEED from the system's secure generator.
-    public static func generate(parameters: LMSParameters, otsParameters: LMOTSParameters) throws -> LMSPrivateKey {
+    public static func generate(
+        parameters: LMSParameters, otsParameters: LMOTSParameters, progress: LMSTreeProgress? = nil
+    ) throws -> LMSPrivateKey {
         var generator = SystemRandomNumberGenerator()
-        return try generate(parameters: parameters, otsParameters: otsParameters, using: &generator)
+        return try generate(parameters: parameters, otsParameters: otsParameters, using: &generator, progress: progress)
     }
 
     /// Arbor's private key encoding (see `docs/custody-formats.md`):
@@ -82,8 +139,12 @@ public final class LMSPrivateKey: Sendable, CustomStringConvertible {
         return bytes + identifier + seed.withUnsafeBytes { Array($0) }
     }
 
-    /// Parses ``privateKeyBytes`` and rebuilds the tree.
-    public convenience init(privateKeyBytes bytes: [UInt8]) throws {
+    /// Parses ``privateKeyBytes``; the tree comes from `treeCache` if it checks (see ``treeOrigin``),
+    /// else it is computed, with `progress`.
+    public convenience init(
+        privateKeyBytes bytes: [UInt8], treeCache: [UInt8]? = nil, expectedPublicKey: LMSPublicKey? = nil,
+        progress: LMSTreeProgress? = nil
+    ) throws {
         var reader = ByteReader(bytes, context: "the LMS private key")
         guard bytes.count == 8 + LMSParameters.identifierLength + Self.seedLength,
             let lmsType = try? reader.readUInt32(), let otsType = try? reader.readUInt32(),
@@ -95,7 +156,7 @@ public final class LMSPrivateKey: Sendable, CustomStringConvertible {
         defer { seed.wipe() }
         try self.init(
             parameters: LMSParameters(typecode: lmsType), otsParameters: LMOTSParameters(typecode: otsType),
-            identifier: identifier, seed: seed
+            identifier: identifier, seed: seed, treeCache: treeCache, expectedPublicKey: expectedPublicKey, progress: progress
         )
     }
 

@@ -80,7 +80,8 @@ public struct SLIP39Share: Hashable, Sendable, CustomStringConvertible {
     init(words: [UInt16]) throws {
         guard words.count >= Self.minimumWordCount else {
             throw CustodyError.malformedShare(
-                "a SLIP-39 mnemonic has at least \(Self.minimumWordCount) words, this one has \(words.count)"
+                "this mnemonic has \(words.count) word\(words.count == 1 ? "" : "s"); a SLIP-39 mnemonic has \(Self.minimumWordCount) "
+                    + "or 33 (for a 128- or 256-bit secret): is a word missing?"
             )
         }
         // Share values are whole 16-bit units left-padded to a multiple of 10 bits,
@@ -88,7 +89,10 @@ public struct SLIP39Share: Hashable, Sendable, CustomStringConvertible {
         let valueWordCount = words.count - Self.metadataWordCount - RS1024.checksumWordCount
         let paddingBits = (valueWordCount * 10) % 16
         guard paddingBits <= 8 else {
-            throw CustodyError(.invalidPadding, "a \(words.count)-word mnemonic cannot hold a whole number of 16-bit secret units")
+            throw CustodyError(
+                .invalidPadding,
+                "this mnemonic has \(words.count) words, a length no SLIP-39 mnemonic has (\(Self.minimumWordCount) or 33 for a 128- or "
+                    + "256-bit secret): is a word missing or doubled?")
         }
         let extendable = (words[1] >> 4) & 1 == 1
         guard RS1024.verify(words, extendable: extendable) else {

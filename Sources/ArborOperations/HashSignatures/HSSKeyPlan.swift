@@ -35,11 +35,33 @@ public struct HSSKeyPlan: Sendable {
         isNodeKey = node
     }
 
+    /// Hashes the new key's tree takes: 2^h leaves of p chains of 2^w − 1 steps.
+    public var treeHashCount: Int {
+        Int(parameters.leafCount) * otsParameters.chainCount * ((1 << otsParameters.winternitz) - 1)
+    }
+
+    /// A rough estimate of the key generation time on two cores, at the 5 million hashes a second
+    /// measured for a release build (docs/performance.md; a debug build is slower): H15/W4 about
+    /// 7 s, H15/W8 about a minute, H20/W4 about 3.5 minutes.
+    public var estimatedSeconds: Int { treeHashCount / 5_000_000 }
+
+    /// The warning shown before a keygen long enough to look stuck, or nil.
+    public var durationWarning: String? {
+        let seconds = estimatedSeconds
+        guard seconds >= 5 else { return nil }
+        let duration = seconds < 90 ? "\(seconds) seconds" : "\((seconds + 30) / 60) minutes"
+        return "an \(parameters) / \(otsParameters) key computes \(parameters.leafCount) one-time keys "
+            + "(about \(treeHashCount / 1_000_000) million hashes): roughly \(duration) on two cores, longer on a busy machine"
+    }
+
     /// The new key, its key file and, for a node key, its request signed by the node's keys.
+    /// `progress` hears of the leaves of the tree computed so far.
     public func generate(
-        nodeSigner: NodeKeySet? = nil, nodeChain: CertificateChain? = nil, time: Int64
+        nodeSigner: NodeKeySet? = nil, nodeChain: CertificateChain? = nil, time: Int64, progress: LMSTreeProgress? = nil
     ) throws -> (key: LMSPrivateKey, file: HSSKeyFile, request: HSSEnrollmentRequest?) {
-        let key = try custody { try LMSPrivateKey.generate(parameters: parameters, otsParameters: otsParameters) }
+        let key = try custody {
+            try LMSPrivateKey.generate(parameters: parameters, otsParameters: otsParameters, progress: progress)
+        }
         let file = isNodeKey ? HSSKeyFile(unenrolled: key) : try custody { try HSSKeyFile(top: key, levels: levels) }
         var request: HSSEnrollmentRequest?
         if isNodeKey, let nodeSigner, let nodeChain {

@@ -8,12 +8,41 @@ import ArborCustody
 /// can leave: a crash loses unused leaves, never reuses one.
 public struct HSSSigningKey<Store: LeafStateStore> {
     public let store: Store
+    /// Hears of the leaves computed when the key's tree must be computed (no usable tree cache).
+    public let progress: LMSTreeProgress?
+    /// Hears why a tree cache was not used, or could not be written (the tree is then computed, or
+    /// computed again next time); never anything secret.
+    public let notice: (@Sendable (String) -> Void)?
 
-    public init(store: Store) { self.store = store }
+    public init(store: Store, progress: LMSTreeProgress? = nil, notice: (@Sendable (String) -> Void)? = nil) {
+        self.store = store
+        self.progress = progress
+        self.notice = notice
+    }
 
-    /// The key file (holding the LMS seeds).
+    /// The key file (holding the LMS seeds). Its tree comes from the tree cache beside it when that
+    /// checks; otherwise it is computed, and the cache written anew so the next load is quick.
     public func load() throws -> HSSKeyFile {
-        try custody(store.keyName) { try HSSKeyFile(armored: try store.readKey()) }
+        let cache = store.readTreeCache()
+        let file = try custody(store.keyName) { try HSSKeyFile(armored: try store.readKey(), treeCache: cache, progress: progress) }
+        switch file.key.treeOrigin {
+        case .cache: break
+        case .computed: saveTreeCache(of: file.key)
+        case .computedRejectingCache(let reason):
+            notice?("the tree cache of '\(store.keyName)' was not used (\(reason)); the tree was computed again and the cache rewritten")
+            saveTreeCache(of: file.key)
+        }
+        return file
+    }
+
+    /// Writes the key's tree cache (after a load that computed the tree, or a signature that moved
+    /// into the next bottom subtree); a failure costs only time, so it is told, not thrown.
+    public func saveTreeCache(of key: LMSPrivateKey) {
+        do {
+            try store.replaceTreeCache(key.encodedTreeCache())
+        } catch {
+            notice?("could not write the tree cache of '\(store.keyName)' (\(error)); the next use computes the tree again")
+        }
     }
 
     /// The current leaf state, refused if it belongs to another key.
@@ -109,7 +138,9 @@ public struct HSSSigningKey<Store: LeafStateStore> {
         }
         let (reservation, state) = try reserve(1, for: file.key)
         let leaf = reservation.leaves.lowerBound
+        let held = file.key.treeCacheRevision
         let delegation = try custody { try file.enroll(request.publicKey, using: reservation) }
+        if file.key.treeCacheRevision != held { saveTreeCache(of: file.key) }
         return HSSEnrollmentResult(delegation: delegation, leaf: leaf, remainingLeaves: state.remainingLeaves, verified: verified)
     }
 
@@ -130,7 +161,9 @@ public struct HSSSigningKey<Store: LeafStateStore> {
         }
         let (reservation, state) = try reserve(1, for: file.key)
         let leaf = reservation.leaves.lowerBound
+        let held = file.key.treeCacheRevision
         let revocation = try custody { try file.revoke(delegation, using: reservation) }
+        if file.key.treeCacheRevision != held { saveTreeCache(of: file.key) }
         return HSSRevocationResult(revocation: revocation, leaf: leaf, remainingLeaves: state.remainingLeaves)
     }
 }

@@ -9,6 +9,8 @@ public struct HSSSigningSession<Store: LeafStateStore> {
     public let batch: Int
     private let signer: HSSSigner
     private var reservation: LMSLeafReservation?
+    /// The bottom subtree the stored tree cache holds: when signing moves past it, the cache is rewritten.
+    private var cachedSubtree: UInt32
     /// The state after the last reservation (nil before the first signature).
     public private(set) var state: LMSLeafState?
 
@@ -18,6 +20,7 @@ public struct HSSSigningSession<Store: LeafStateStore> {
         self.key = key
         self.batch = batch
         signer = try custody(key.store.keyName) { try key.load().signer() }
+        cachedSubtree = signer.key.treeCacheRevision
     }
 
     public mutating func sign(_ message: [UInt8]) throws -> HSSSignature {
@@ -25,6 +28,11 @@ public struct HSSSigningSession<Store: LeafStateStore> {
             (reservation, state) = try key.reserve(batch, for: signer.key)
         }
         let reserved = reservation!
-        return try custody { try signer.sign(message, using: reserved) }
+        let signature = try custody { try signer.sign(message, using: reserved) }
+        if signer.key.treeCacheRevision != cachedSubtree {
+            key.saveTreeCache(of: signer.key)
+            cachedSubtree = signer.key.treeCacheRevision
+        }
+        return signature
     }
 }

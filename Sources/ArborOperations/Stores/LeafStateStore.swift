@@ -25,4 +25,10 @@ public protocol LeafStateStore {
     func createState(_ bytes: [UInt8]) throws
     /// Atomically replaces the leaf state. Durable when it returns.
     func replaceState(_ bytes: [UInt8]) throws
+
+    /// The key's tree cache (`docs/custody-formats.md` §3.9), or nil when there is none or it cannot be read:
+    /// it is a cache, so its absence only costs time.
+    func readTreeCache() -> [UInt8]?
+    /// Replaces the tree cache. Not part of the leaf-state rules: it holds no state and nothing secret.
+    func replaceTreeCache(_ bytes: [UInt8]) throws
 }

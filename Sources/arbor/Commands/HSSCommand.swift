@@ -26,19 +26,26 @@ struct HSSCommand: AsyncParsableCommand {
     )
 }
 
-/// A signing key with its leaf state and lock in files (KEY, KEY.state, KEY.lock); the rules are
-/// ArborOperations' `HSSSigningKey`.
-func hssKey(_ path: String) -> HSSSigningKey<HSSKeyFiles> { HSSSigningKey(store: HSSKeyFiles(key: path)) }
+/// A signing key with its leaf state, lock and tree cache in files (KEY, KEY.state, KEY.lock, KEY.tree);
+/// the rules are ArborOperations' `HSSSigningKey`. When the tree must be computed (no usable cache),
+/// a terminal sees its progress unless the output is JSON.
+func hssKey(_ path: String, json: Bool) -> HSSSigningKey<HSSKeyFiles> {
+    HSSSigningKey(
+        store: HSSKeyFiles(key: path),
+        progress: TreeProgress.onTerminal("computing the tree of '\(path)' (kept in '\(path).tree' from now on)", json: json)?.callback,
+        notice: hssNotice)
+}
 
 struct HSSKeygenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen",
         abstract: "Make an LMS key: a whole HSS key (levels 1), a federation's top tree (levels 2…8), or a node's tree (--node).",
         discussion: """
-            Writes KEY (0600), its leaf state KEY.state (0600) and the public part: the HSS public key (--public-key-out, \
-            default KEY with .pub) or, with --node, the enrollment request (--request-out, default KEY with .request): \
-            the node's LMS public key and node path, signed with the node's Arbor keys (--key, --chain). \
-            A key of height h has 2^h one-time leaves.
+            Writes KEY (0600), its leaf state KEY.state (0600), its tree cache KEY.tree and the public part: the HSS \
+            public key (--public-key-out, default KEY with .pub) or, with --node, the enrollment request (--request-out, \
+            default KEY with .request): the node's LMS public key and node path, signed with the node's Arbor keys \
+            (--key, --chain). A key of height h has 2^h one-time leaves; computing them takes seconds at height 15 and \
+            minutes at height 20 (a terminal sees the progress). The tree cache lets every later use skip that work.
             Example: arbor hss keygen --levels 2 --height 10 -o cluster.hss      (cluster.pub is the identity)
                      arbor hss keygen --node --height 10 -o node-7.hss --key node-7.key --chain node-7.chain
             """
@@ -97,10 +104,14 @@ struct HSSKeygenCommand: AsyncParsableCommand {
         for path in [out, paths.state, publicPath] where !force && FileManagerProbe.exists(path) {
             throw ArborError(.fileExists, "'\(path)' already exists; arbor will not overwrite it: move it away or choose another path")
         }
-        let (key, file, signedRequest) = try plan.generate(nodeSigner: signer, nodeChain: nodeChain, time: now())
+        if let warning = plan.durationWarning, !output.json { hssNotice(warning) }
+        let progress = TreeProgress.onTerminal("computing the tree of '\(out)'", json: output.json)
+        let (key, file, signedRequest) = try plan.generate(
+            nodeSigner: signer, nodeChain: nodeChain, time: now(), progress: progress?.callback)
         try SecureFile.write(file.armored, to: out, mode: .secret, overwrite: force)
         let state = LMSLeafState(for: key).encoded
         try force ? HSSStateFile.replace(paths.state, bytes: state) : HSSStateFile.create(paths.state, bytes: state)
+        HSSSigningKey(store: paths, notice: hssNotice).saveTreeCache(of: key)
         if let signedRequest {
             try SecureFile.write(signedRequest.armored, to: publicPath, mode: .public, overwrite: force)
         } else {
@@ -165,7 +176,7 @@ struct HSSEnrollCommand: AsyncParsableCommand {
                     + "have the node make one with arbor hss keygen --node --key KEY --chain CHAIN")
         }
         let signed = try custody(request) { try HSSEnrollmentRequest(armored: text) }
-        let enrolled = try hssKey(key).enroll(
+        let enrolled = try hssKey(key, json: output.json).enroll(
             signed, requestName: request, verifier: try trust.verifier(), at: now(), node: try node.map { try TreePath(parsing: $0) })
         try writePublicBytes(enrolled.delegation.bytes, to: out, hex: hex, overwrite: force)
         let result = HSSEnrollmentSummary(enrolled, request: signed, delegationFile: out)
@@ -203,7 +214,7 @@ struct HSSInstallCommand: AsyncParsableCommand {
 
     func run() async throws {
         let received = try readingFile(delegation) { try custody { try HSSDelegation(bytes: try readPublicBytes(delegation)) } }
-        let installed = try hssKey(key).install(received)
+        let installed = try hssKey(key, json: output.json).install(received)
         if let publicKey { try writePublicBytes(received.publicKey.bytes, to: publicKey, hex: hex, overwrite: force) }
         let result = HSSInstallSummary(installed: installed, delegation: received, keyFile: key)
         try output.emit(
@@ -257,7 +268,7 @@ struct HSSSignCommand: AsyncParsableCommand {
 
     func run() async throws {
         try checkArguments()
-        var session = try HSSSigningSession(key: hssKey(key), batch: reserve)
+        var session = try HSSSigningSession(key: hssKey(key, json: output.json), batch: reserve)
 
         func sign(_ message: [UInt8]) throws -> (HSSSignature, UInt32) {
             let signature = try session.sign(message)
@@ -376,7 +387,8 @@ struct HSSInfoCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let info = try HSSFileDescription(describing: try SecureFile.readBytes(file), named: file, signingKey: hssKey(file))
+        let info = try HSSFileDescription(
+            describing: try SecureFile.readBytes(file), named: file, signingKey: hssKey(file, json: output.json))
         var lines = [info.kind]
         if let levels = info.levels { lines.append("levels: \(levels)" + (info.level.map { ", this key is level \($0)" } ?? "")) }
         if !info.lms.isEmpty { lines.append("parameters: " + zip(info.lms, info.lmots).map { "\($0)/\($1)" }.joined(separator: ", ")) }
@@ -423,7 +435,7 @@ struct HSSBurnCommand: AsyncParsableCommand {
     func run() async throws {
         try checkArguments()
         let paths = HSSKeyFiles(key: key)
-        let state = try HSSSigningKey(store: paths).burn(to.map { .to($0) } ?? .skipping(leaves!), recreateMissingState: recreateState)
+        let state = try hssKey(key, json: output.json).burn(to.map { .to($0) } ?? .skipping(leaves!), recreateMissingState: recreateState)
         try output.emit(
             HSSBurnSummary(state, stateFile: paths.state),
             human: "\(paths.state): next leaf \(state.nextLeaf), \(state.remainingLeaves) remaining")
@@ -461,7 +473,7 @@ struct HSSRevokeCommand: AsyncParsableCommand {
             throw ArborError(.fileExists, "'\(out)' already exists; arbor will not overwrite it: move it away or choose another path")
         }
         let withdrawn = try readingFile(delegation) { try custody { try HSSDelegation(bytes: try readPublicBytes(delegation)) } }
-        let revoked = try hssKey(key).revoke(withdrawn, delegationName: delegation)
+        let revoked = try hssKey(key, json: output.json).revoke(withdrawn, delegationName: delegation)
         try SecureFile.write(revoked.revocation.armored, to: out, mode: .public, overwrite: force)
         let result = HSSRevocationSummary(revoked, revocationFile: out)
         try output.emit(

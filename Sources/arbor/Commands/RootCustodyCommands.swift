@@ -44,15 +44,13 @@ struct RootSplitCommand: AsyncParsableCommand {
     func run() async throws {
         let plan = try split.plan()
         try RootShareFiles.checkThreshold(plan, unsafeThresholdOne: unsafeThresholdOne)
-        try prepareDirectory(out)
+        try checkDirectory(out)
         let rootKey = try openRoot(root, passphrase: passphrase.source)
         let (shareFiles, rootKeyID) = try RootShareFiles.split(
             rootKey, plan: plan, unsafeThresholdOne: unsafeThresholdOne,
             slip39Passphrase: try split.slip39Passphrase(plan: plan, file: slip39PassphraseFile),
             iterationExponent: split.iterationExponent, extendable: split.extendable)
-        for file in shareFiles.files {
-            try SecureFile.write(file.contents, to: (out as NSString).appendingPathComponent(file.name), mode: .secret, overwrite: force)
-        }
+        try writeShareFiles(shareFiles.files)
         let result = RootSplitSummary(shareFiles, rootKeyID: rootKeyID)
         try output.emit(
             result,
@@ -63,16 +61,38 @@ struct RootSplitCommand: AsyncParsableCommand {
                 """)
     }
 
-    private func prepareDirectory(_ path: String) throws {
+    /// Checked before the root is opened; the directory itself is made only once the shares are.
+    private func checkDirectory(_ path: String) throws {
         var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw ArborError(.fileExists, "'\(path)' exists and is not a directory") }
-            return
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ArborError(.fileExists, "'\(path)' exists and is not a directory")
         }
+    }
+
+    /// Writes one file per holder into `out` (created 0700 if missing). If any write fails, the files
+    /// written so far and a directory made here are removed: a failed split leaves nothing behind,
+    /// least of all part of a share set.
+    private func writeShareFiles(_ files: [RootShareFiles.File]) throws {
+        let created = !FileManager.default.fileExists(atPath: out)
+        if created {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: out, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw ArborError(.ioFailure, "cannot create the directory '\(out)'; check the parent's permissions")
+            }
+        }
+        var written = [String]()
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            for file in files {
+                let path = (out as NSString).appendingPathComponent(file.name)
+                try SecureFile.write(file.contents, to: path, mode: .secret, overwrite: force)
+                written.append(path)
+            }
         } catch {
-            throw ArborError(.ioFailure, "cannot create the directory '\(path)'; check the parent's permissions")
+            for path in written { try? FileManager.default.removeItem(atPath: path) }
+            if created { _ = rmdir(out) }
+            throw error
         }
     }
 }
@@ -179,7 +199,7 @@ struct RootRecoverCommand: AsyncParsableCommand {
         if let out {
             var parameters = EncryptedRootKeyFile.Parameters.default
             if let unsafeScryptLogN { parameters = .unsafe(logN: unsafeScryptLogN) }
-            let newPassphrase = try passphrase.source.read(prompt: "New passphrase for the recovered root key: ", confirm: true)
+            let newPassphrase = try readNewPassphrase()
             try SecureFile.write(
                 try EncryptedRootKeyFile.seal(recovered, passphrase: newPassphrase, parameters: parameters), to: out, mode: .secret,
                 overwrite: force)
@@ -191,6 +211,19 @@ struct RootRecoverCommand: AsyncParsableCommand {
             RootRecoverySummary(keyFile: out, rootKeyID: keyID, checkedAgainstCertificate: expectedKeyID != nil),
             human: (out.map { "wrote recovered root key \($0) (mode 0600), encrypted under the new passphrase\n" } ?? "")
                 + "root key id \(keyID.hex): \(check)")
+    }
+}
+
+extension RootRecoverCommand {
+    /// The recovered root's new passphrase. On the terminal, a mismatch, an empty or a short
+    /// passphrase asks again: the shares typed before it are not thrown away.
+    func readNewPassphrase() throws -> SecretBytes {
+        let prompt = "New passphrase for the recovered root key: "
+        guard case .terminal = passphrase.source else { return try passphrase.source.read(prompt: prompt, confirm: true) }
+        let terminal = try TerminalPrompt(alternative: "pass --passphrase-file FILE")
+        guard let typed = terminal.readNewPassphrase(prompt: prompt, minimumLength: EncryptedRootKeyFile.minimumPassphraseLength)
+        else { throw ArborError(.invalidArgument, "the input ended before a new passphrase was given; nothing was written") }
+        return typed
     }
 }
 
