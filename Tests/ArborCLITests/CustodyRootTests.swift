@@ -113,6 +113,17 @@ struct CustodyRootTests {
         CustodyTest.expectSuccess(split)
         let files = try shareFiles("words")
         #expect(files.count == 4)
+        // Counts read as English: "2 groups needed", "1 needed" (a group of 1of1).
+        let header = try arbor.read(try #require(files.first { $0.contains("group2-member1") }))
+        #expect(header.contains("group 2 of 2 (2 groups needed), member 1 of 1 (1 needed)"), "\(header)")
+        try arbor.initRoot("single.key")
+        CustodyTest.expectSuccess(
+            try arbor.run([
+                "root", "split", "--root", "single.key", "--passphrase-file", "pass", "--slip39", "--threshold", "2", "--shares", "3",
+                "--iteration-exponent", "0", "-o", "single",
+            ]))
+        let single = try arbor.read(try #require(try shareFiles("single").first))
+        #expect(single.contains("group 1 of 1 (1 group needed)"), "\(single)")
         let chosen = files.filter { $0.contains("group1-member1") || $0.contains("group1-member3") || $0.contains("group2-member1") }
         try arbor.write(try chosen.map { try arbor.read($0) }.joined(), to: "quorum.txt")
         let recovered = try arbor.run([

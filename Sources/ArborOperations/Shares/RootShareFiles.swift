@@ -36,7 +36,7 @@ public struct RootShareFiles: Sendable {
             for (groupIndex, (definition, mnemonics)) in zip(definitions, groups).enumerated() {
                 for (memberIndex, mnemonic) in mnemonics.enumerated() {
                     let contents = """
-                        # Arbor root, SLIP-39 mnemonic: group \(groupIndex + 1) of \(definitions.count) (\(groupThreshold) groups needed), \
+                        # Arbor root, SLIP-39 mnemonic: group \(groupIndex + 1) of \(definitions.count) (\(groupThreshold) \(groupThreshold == 1 ? "group" : "groups") needed), \
                         member \(memberIndex + 1) of \(definition.memberCount) (\(definition.memberThreshold) needed).
                         # Root key id \(rootKeyID). Secret: keep it offline. Recover with 'arbor root recover --slip39'.
                         \(mnemonic)

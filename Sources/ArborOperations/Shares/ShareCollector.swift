@@ -104,7 +104,7 @@ public struct ShareCollector {
         let needed = shares[0].groupThreshold
         let complete = completeGroups(shares)
         if complete.count >= needed { return (true, "that is enough") }
-        var parts = ["\(complete.count) of \(needed) groups complete"]
+        var parts = ["\(complete.count) of \(needed) \(needed == 1 ? "group" : "groups") complete"]
         for index in Set(shares.map(\.groupIndex)).sorted() where !complete.contains(index) {
             let group = shares.filter { $0.groupIndex == index }
             parts.append("group \(index + 1) needs \(group[0].memberThreshold - group.count) more")
