@@ -111,8 +111,14 @@ public enum SecureFile {
     public static func readSecret(_ path: String, what: String = "a secret") throws -> SecretBytes {
         if StandardInput.isNamed(by: path) {
             try StandardInput.claim(for: what)
+            var status = stat()
+            guard fstat(0, &status) == 0 else { throw ArborError(.ioFailure, "cannot read '\(path)': \(errnoText())") }
+            try claimPipe(status, path: path)
             return try readSecret(descriptor: 0, path: path)
         }
+        // Before opening: opening a FIFO whose writer is gone would block for ever.
+        var status = stat()
+        if stat(path, &status) == 0 { try claimPipe(status, path: path) }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             if errno == ENOENT { throw ArborError(.fileNotFound, "'\(path)' does not exist; check the path") }
@@ -122,19 +128,22 @@ public enum SecureFile {
         return try readSecret(descriptor: descriptor, path: path)
     }
 
-    /// Pipes and FIFOs already read to their end: a second read would find them empty.
-    private static let drainedPipes = Mutex<Set<String>>([])
+    /// Pipes and FIFOs already read to their end, by device and inode (so `/dev/fd/63` and
+    /// `/proc/self/fd/63` are one): a second read would find them empty, or block.
+    private static let drainedPipes = Mutex<Set<[UInt64]>>([])
+
+    private static func claimPipe(_ status: stat, path: String) throws {
+        guard status.st_mode & S_IFMT == S_IFIFO else { return }
+        let first = drainedPipes.withLock { $0.insert([UInt64(status.st_dev), UInt64(status.st_ino)]).inserted }
+        guard first else {
+            throw ArborError(
+                .invalidArgument, "'\(path)' is a pipe and was read already for another secret; give each secret its own file or pipe")
+        }
+    }
 
     private static func readSecret(descriptor: Int32, path: String) throws -> SecretBytes {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw ArborError(.ioFailure, "cannot read '\(path)': \(errnoText())") }
-        if status.st_mode & S_IFMT == S_IFIFO {
-            let first = drainedPipes.withLock { $0.insert(path).inserted }
-            guard first else {
-                throw ArborError(
-                    .invalidArgument, "'\(path)' is a pipe and was read already for another secret; give each secret its own file or pipe")
-            }
-        }
         if status.st_mode & S_IFMT == S_IFREG, status.st_mode & 0o077 != 0 {
             throw ArborError(
                 .insecurePermissions,

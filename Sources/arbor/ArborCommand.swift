@@ -58,8 +58,13 @@ struct ArborCommand: AsyncParsableCommand {
             // A command group run without a subcommand (bare 'arbor', 'arbor cert'): its help, and usage status.
             FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
             Foundation.exit(usageStatus)
-        } catch {
+        } catch let error where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            // Help, version and ArgumentParser's own exits (some of its error types are internal).
             exit(withError: error)
+        } catch {
+            // Anything else comes from the system (a file that cannot be read, a socket): still one
+            // line, a status from the table and, with --json, the error object.
+            fail(ArborError(.ioFailure, "\(error.localizedDescription)"))
         }
     }
 

@@ -200,6 +200,9 @@ struct ErrorReportingCLITests {
             (["cert", "show", "missing.chain", "--json"], 6, "file_not_found", nil),
             (["trust", "import", "b.bundle", "--safety-number", "12345", "--json"], 2, "invalid_argument", nil),
             (["cert", "verify", "--json"], 2, "usage", nil),
+            // A directory where a file should be: the system's error, still in the table and the envelope.
+            (["inspect", arbor.directory.path, "--json"], 6, "io_failure", nil),
+            (["sign", "--key", "node.key", "--chain", "node.chain", "-o", "d.sig", arbor.directory.path, "--json"], 6, "io_failure", nil),
         ]
         for (arguments, status, code, reason) in cases {
             let outcome = try arbor.run(arguments)

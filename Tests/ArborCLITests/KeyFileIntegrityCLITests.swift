@@ -144,6 +144,29 @@ struct KeyFileIntegrityCLITests {
         ])
         #expect(afterRekey.status == 0, "\(afterRekey.stderr)")
         #expect(try arbor.run(["rekey", "--node", "eu.key", "--chain", "eu.chain", "--passphrase-file", "wrong-pass"]).status == 4)
+        // A self-rekey keeps the file's protection: asking it for another is refused, not ignored.
+        let reprotect = try arbor.run([
+            "rekey", "--key", "plain.key", "--chain", "eu.chain", "--new-passphrase-file", "node-pass", "--unsafe-new-scrypt-log-n", "10",
+        ])
+        #expect(reprotect.status == 2 && reprotect.stderr.contains("a self-rekey keeps the file's"), "\(reprotect.stderr)")
+        #expect(try rawBytes("plain.key").bytes[5] == 0)
+
+        // A problem with the passphrase file names that file, not the key it was meant for.
+        let missing = try arbor.run(["derive", "eu/y", "--key", "eu.key", "--passphrase-file", "nope.txt", "-o", "y.key"])
+        #expect(missing.status == 6 && missing.stderr.hasPrefix("arbor: error: --passphrase-file nope.txt: "), "\(missing.stderr)")
+        try arbor.write("node key passphrase\n", to: "open-pass")
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: arbor.path("open-pass"))
+        let readable = try arbor.run(["derive", "eu/y", "--key", "eu.key", "--passphrase-file", "open-pass", "-o", "y.key"])
+        #expect(readable.status == 6 && readable.stderr.hasPrefix("arbor: error: --passphrase-file open-pass: "), "\(readable.stderr)")
+
+        // serve init opens an encrypted key with --key-passphrase-file, with no terminal.
+        let initialized = try arbor.runTool(
+            "/usr/bin/setsid",
+            [
+                "-w", arbor.url.path, "serve", "init", "--data", arbor.path("data"), "--key", "eu.key", "--chain", "eu.chain",
+                "--key-passphrase-file", arbor.path("node-pass"), "--json",
+            ])
+        #expect(initialized.status == 0, "\(initialized.stderr)")
     }
 
     @Test("an encrypted keyring: created under a passphrase, sealed and opened with it, refused with another")

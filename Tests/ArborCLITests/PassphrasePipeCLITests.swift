@@ -79,5 +79,29 @@ struct PassphrasePipeCLITests {
         #expect(noTerminal.status == 2, "\(noTerminal.stderr)")
         #expect(noTerminal.stderr.contains("--passphrase-file -"), "\(noTerminal.stderr)")
         #expect(!FileManager.default.fileExists(atPath: arbor.path("eu.key")))
+        // The data named /dev/stdin is standard input too: it cannot also carry the passphrase.
+        let encrypted = try arbor.run([
+            "derive", "eu", "--root", "root.key", "--passphrase-file", "pass", "-o", "eu.key", "--new-passphrase-file", "pass",
+            "--unsafe-new-scrypt-log-n", "10",
+        ])
+        #expect(encrypted.status == 0, "\(encrypted.stderr)")
+        #expect(try arbor.run(["cert", "issue", "eu", "--root", "root.key", "--passphrase-file", "pass", "-o", "eu.chain"]).status == 0)
+        let named = try bash(
+            "printf 'test passphrase\\nimportant data\\n' | \"$ARBOR\" sign --key eu.key --chain eu.chain --key-passphrase-file - -o s.sig /dev/stdin"
+        )
+        #expect(named.status == 2, "\(named.stderr)")
+        #expect(named.stderr.contains("standard input already carries"), "\(named.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: arbor.path("s.sig")))
+    }
+
+    @Test("a named FIFO given for two secrets is refused before the second open, which would block")
+    func fifoTwice() throws {
+        defer { arbor.remove() }
+        try arbor.initRoot()
+        let twice = try bash(
+            "mkfifo pw.fifo && { printf 'test passphrase\\n' > pw.fifo & } && timeout 60 \"$ARBOR\" derive eu --root root.key --passphrase-file pw.fifo --new-passphrase-file pw.fifo --unsafe-new-scrypt-log-n 10 -o eu.key"
+        )
+        #expect(twice.status == 2, "\(twice.stderr)")
+        #expect(twice.stderr.contains("is a pipe and was read already"), "\(twice.stderr)")
     }
 }

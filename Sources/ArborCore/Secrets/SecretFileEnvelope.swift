@@ -86,9 +86,15 @@ package struct SecretFileEnvelope: Sendable {
 
     /// `SHA-256("arbor/v1/file-checksum" 0x00 ‖ bytes)`.
     package static func checksum(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+        bytes.withUnsafeBytes { checksum($0) }
+    }
+
+    /// The same over memory read in place: a file in the clear holds a secret, which must not be
+    /// copied into an array nobody wipes.
+    package static func checksum(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         var hash = SHA256()
         hash.update(data: Array(checksumDomain.utf8) + [0])
-        hash.update(data: bytes)
+        hash.update(bufferPointer: bytes)
         return Array(hash.finalize())
     }
 
@@ -105,7 +111,7 @@ package struct SecretFileEnvelope: Sendable {
                 throw ArborError(.corruptFile, "the \(kind) is truncated (\(raw.count) bytes); \(remedy)")
             }
             let end = raw.count - Self.checksumSize
-            let expected = Self.checksum(ArraySlice(raw[0..<end]))
+            let expected = Self.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<end]))
             guard constantTimeEqual(expected, Array(raw[end...])) else {
                 throw ArborError(.corruptFile, "the \(kind) is damaged (checksum mismatch); \(remedy)")
             }

@@ -158,7 +158,7 @@ enum AgeStreamIO {
     /// An identity or recipients file; "-" reads it from standard input, as in age, when the data
     /// does not come from there too.
     static func readKeyFile(_ path: String, input: String?) throws -> String {
-        guard path == "-" else { return try SecureFile.read(path) }
+        guard StandardInput.isNamed(by: path) else { return try SecureFile.read(path) }
         try checkStandardInputFree(input)
         try StandardInput.claim(for: "a recipients file")
         return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
@@ -166,13 +166,13 @@ enum AgeStreamIO {
 
     /// An identity file, a secret: read into wiped-on-release memory, refused if others may read it.
     static func readIdentityFile(_ path: String, input: String?) throws -> SecretBytes {
-        guard path == "-" else { return try SecureFile.readSecret(path) }
+        guard StandardInput.isNamed(by: path) else { return try SecureFile.readSecret(path) }
         try checkStandardInputFree(input)
         return try SecureFile.readSecret("-", what: "an identity file")
     }
 
     private static func checkStandardInputFree(_ input: String?) throws {
-        guard let input, input != "-" else {
+        guard let input, !StandardInput.isNamed(by: input) else {
             throw ArborError(.invalidArgument, "standard input cannot hold both a key file ('-') and the data: give the data as a file")
         }
     }
@@ -193,7 +193,7 @@ enum AgeStreamIO {
         private let owned: Bool
 
         init(path: String?) throws {
-            guard let path, path != "-" else {
+            guard let path, !StandardInput.isNamed(by: path) else {
                 try StandardInput.claim(for: "the data")
                 descriptor = STDIN_FILENO
                 name = "standard input"

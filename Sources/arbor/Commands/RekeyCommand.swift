@@ -62,6 +62,12 @@ struct RekeyCommand: AsyncParsableCommand {
                     .invalidArgument,
                     "self-rekey needs --key NODE.key --chain NODE.chain; a parent-ordered rekey needs --parent-ordered PATH")
             }
+            // A self-rekey keeps the file's protection; silently ignoring a request to change it would mislead.
+            guard !encryption.encrypt, encryption.newPassphraseFile == nil else {
+                throw ArborError(
+                    .invalidArgument,
+                    "--encrypt and --new-passphrase-file choose the protection of a new key file (derive, rekey --parent-ordered); a self-rekey keeps the file's")
+            }
         } else {
             guard out != nil, chainOut != nil else {
                 throw ArborError(.invalidArgument, "--parent-ordered needs -o NEW.key and --chain-out NEW.chain")

@@ -179,7 +179,7 @@ struct ServeInitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Set up a node's data directory and print its root token (once).",
-        usage: "arbor serve init --data <dir> --key <file> --chain <file> [--json]",
+        usage: "arbor serve init --data <dir> --key <file> --chain <file> [--key-passphrase-file <file>] [--json]",
         discussion: """
             Copies the node key (0600) and its certificate chain into the directory given by --data (created 0700; \
             it must not exist or be empty), creates the database, and prints the initial root token. Only its hash \
@@ -196,6 +196,7 @@ struct ServeInitCommand: AsyncParsableCommand {
     @Option(name: .chain, help: ArgumentHelp("The certificate chain of the node key.", valueName: "file"))
     var chain: String
 
+    @OptionGroup var keyPassphrase: KeyPassphraseOptions
     @OptionGroup var output: OutputOptions
 
     /// What `serve init --json` prints.
@@ -210,7 +211,7 @@ struct ServeInitCommand: AsyncParsableCommand {
         guard let data = serve.data, !serve.dev else {
             throw ArborError(.invalidArgument, "arbor serve init needs --data DIR, the new data directory (and no --dev)")
         }
-        let secret = try readNodeKey(nodeKey)
+        let secret = try readNodeKey(nodeKey, passphrase: keyPassphrase.source)
         let chain = try readChain(chain)
         let directory = try NodeDataDirectory.initialize(at: data, secret: secret, chain: chain)
         let node = Node(database: try NodeDatabase(path: directory.databasePath, node: directory.keys), owner: directory.secret)

@@ -54,8 +54,15 @@ func openRoot(_ path: String, passphrase: PassphraseSource) throws -> RootKey {
     // Encrypted, so a String is fine; still refused if others may read it, as ssh refuses such keys.
     try readingFile(path) {
         let text = try SecureFile.readSecret(path, what: "the root key").withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
-        return try EncryptedRootKeyFile.open(text, passphrase: try passphrase.read(prompt: "Passphrase for \(path): "))
+        return try EncryptedRootKeyFile.open(text, passphrase: try readPassphrase(passphrase, prompt: "Passphrase for \(path): "))
     }
+}
+
+/// A passphrase read while a key file is being opened: a problem with the passphrase file is named
+/// after that file (`--passphrase-file pw.txt: …`), not after the key it was meant for.
+func readPassphrase(_ source: PassphraseSource, prompt: String, confirm: Bool = false) throws -> SecretBytes {
+    guard case .file(let path) = source else { return try source.read(prompt: prompt, confirm: confirm) }
+    return try readingFile(path) { try source.read(prompt: prompt, confirm: confirm) }
 }
 
 /// `root.key` → `root.cert`; any other name gets `.cert` appended.
@@ -65,7 +72,7 @@ func rootCertificatePath(for keyPath: String) -> String {
 
 /// A node key file, read as a secret (never a `String`) and refused if others may read it; an
 /// encrypted one asks `passphrase` (the terminal unless the command has a passphrase file).
-func readNodeKey(_ path: String, passphrase: PassphraseSource = .terminal) throws -> NodeSecret {
+func readNodeKey(_ path: String, passphrase: PassphraseSource) throws -> NodeSecret {
     try openNodeKey(path, passphrase: passphrase).secret
 }
 
@@ -75,7 +82,7 @@ func openNodeKey(_ path: String, passphrase: PassphraseSource) throws -> (secret
     try readingFile(path) {
         let armored = try SecureFile.readSecret(path, what: "the node key")
         guard let parameters = try NodeKeyFile.parameters(of: armored) else { return (try NodeKeyFile.decode(armored), .none) }
-        let secret = try passphrase.read(prompt: "Passphrase for \(path): ")
+        let secret = try readPassphrase(passphrase, prompt: "Passphrase for \(path): ")
         return (try NodeKeyFile.decode(armored, passphrase: secret), .passphrase(secret, parameters))
     }
 }

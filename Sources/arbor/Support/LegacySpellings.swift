@@ -71,7 +71,9 @@ enum LegacySpellings {
     /// the company it keeps (`--key-chain`, or no `--key` at all) and becomes the argument.
     private static func revokeTarget(_ arguments: [String]) -> [String] {
         let names = arguments.prefix { $0 != "--" }.map { $0.split(separator: "=", maxSplits: 1).first.map(String.init) ?? $0 }
-        guard names.contains("--key-chain") || !names.contains("--key") else { return arguments }
+        // `--key` in any spelling (`--node-key eu.key --chain eu.chain` is today's form with an old name).
+        let namesKey = names.contains { (everywhere[$0] ?? $0) == "--key" }
+        guard names.contains("--key-chain") || !namesKey else { return arguments }
         var rewritten: [String] = []
         var index = arguments.startIndex
         while index < arguments.endIndex {
