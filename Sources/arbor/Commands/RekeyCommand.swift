@@ -66,7 +66,8 @@ struct RekeyCommand: AsyncParsableCommand {
             guard !encryption.encrypt, encryption.newPassphraseFile == nil else {
                 throw ArborError(
                     .invalidArgument,
-                    "--encrypt and --new-passphrase-file choose the protection of a new key file (derive, rekey --parent-ordered); a self-rekey keeps the file's")
+                    "--encrypt and --new-passphrase-file choose the protection of a new key file (derive, rekey --parent-ordered); a self-rekey keeps the file's"
+                )
             }
         } else {
             guard out != nil, chainOut != nil else {
