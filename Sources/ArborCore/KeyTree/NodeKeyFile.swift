@@ -13,7 +13,7 @@ public enum NodeKeyFile {
     static let version: UInt8 = SecretFileEnvelope.version
     static let remedy = "restore it from a backup or derive it again from its parent with 'arbor derive'"
     static let envelope = SecretFileEnvelope(
-        magic: magic, kind: "node key file", passphraseDomain: "arbor/v1/node-key-file", remedy: remedy)
+        magic: magic, kind: "node key file", armorLabel: armorLabel, passphraseDomain: "arbor/v1/node-key-file", remedy: remedy)
 
     public static func encode(_ secret: NodeSecret) -> SecretBytes {
         // In the clear nothing can fail: no passphrase rule, no scrypt.
@@ -35,17 +35,17 @@ public enum NodeKeyFile {
     /// Whether the file is encrypted (so a passphrase must be asked for), after checking its
     /// armor, version and checksum: a damaged file is refused here, before any prompt.
     public static func isEncrypted(_ armored: SecretBytes) throws -> Bool {
-        try layout(armored).parameters != nil
+        try envelope.parameters(ofArmored: armored) != nil
     }
 
     /// The scrypt parameters of an encrypted file (kept when the file is rewritten); nil in the clear.
     public static func parameters(of armored: SecretBytes) throws -> EncryptedRootKeyFile.Parameters? {
-        try layout(armored).parameters
+        try envelope.parameters(ofArmored: armored)
     }
 
     /// Reads a node key file of either version; `passphrase` opens an encrypted one.
     public static func decode(_ armored: SecretBytes, passphrase: SecretBytes? = nil) throws -> NodeSecret {
-        let body = try envelope.body(of: try raw(armored), passphrase: passphrase)
+        let body = try envelope.body(of: try envelope.unarmored(armored), passphrase: passphrase)
         do {
             return try body.withUnsafeBytes { raw in
                 var reader = ByteReader(raw, context: "the node key file")
@@ -58,18 +58,6 @@ public enum NodeKeyFile {
             }
         } catch let error as ArborError where error.code == .malformedInput || error.code == .invalidPath {
             throw ArborError(.corruptFile, "the node key file is damaged (\(error.message)); \(remedy)")
-        }
-    }
-
-    private static func layout(_ armored: SecretBytes) throws -> SecretFileEnvelope.Layout {
-        try envelope.layout(of: try raw(armored))
-    }
-
-    private static func raw(_ armored: SecretBytes) throws -> SecretBytes {
-        do {
-            return try Armor.decode(secret: armored, label: armorLabel)
-        } catch let error as ArborError {
-            throw ArborError(.corruptFile, "not a readable node key file (\(error.message)); \(remedy)")
         }
     }
 }

@@ -11,7 +11,7 @@ public enum MeshKeyringFile {
     static let version: UInt8 = SecretFileEnvelope.version
     static let remedy = "restore it from a backup or fetch it again from its owner"
     static let envelope = SecretFileEnvelope(
-        magic: magic, kind: "keyring file", passphraseDomain: "arbor/v1/keyring-file", remedy: remedy)
+        magic: magic, kind: "keyring file", armorLabel: armorLabel, passphraseDomain: "arbor/v1/keyring-file", remedy: remedy)
 
     public static func encode(_ keyring: MeshKeyring) -> SecretBytes {
         // In the clear nothing can fail: no passphrase rule, no scrypt.
@@ -41,17 +41,17 @@ public enum MeshKeyringFile {
     /// Whether the file is encrypted (so a passphrase must be asked for), after checking its
     /// armor, version and checksum: a damaged file is refused here, before any prompt.
     public static func isEncrypted(_ armored: SecretBytes) throws -> Bool {
-        try layout(armored).parameters != nil
+        try envelope.parameters(ofArmored: armored) != nil
     }
 
     /// The scrypt parameters of an encrypted file (kept when the file is rewritten); nil in the clear.
     public static func parameters(of armored: SecretBytes) throws -> EncryptedRootKeyFile.Parameters? {
-        try layout(armored).parameters
+        try envelope.parameters(ofArmored: armored)
     }
 
     /// Reads a keyring file of either version; `passphrase` opens an encrypted one.
     public static func decode(_ armored: SecretBytes, passphrase: SecretBytes? = nil) throws -> MeshKeyring {
-        let bytes = try envelope.body(of: try raw(armored), passphrase: passphrase)
+        let bytes = try envelope.body(of: try envelope.unarmored(armored), passphrase: passphrase)
         var reader = bytes.withUnsafeBytes { ByteReader($0, context: "the keyring file") }
         defer { reader.wipe() }
         do {
@@ -82,18 +82,6 @@ public enum MeshKeyringFile {
             return MeshKeyring(name: name, owner: owner, cipher: cipher, activeEpoch: active, minimumEpoch: minimum, seeds: seeds)
         } catch let error as ArborError where error.code == .malformedInput || error.code == .invalidPath {
             throw ArborError(.corruptFile, "the keyring file is damaged (\(error.message)); \(remedy)")
-        }
-    }
-
-    private static func layout(_ armored: SecretBytes) throws -> SecretFileEnvelope.Layout {
-        try envelope.layout(of: try raw(armored))
-    }
-
-    private static func raw(_ armored: SecretBytes) throws -> SecretBytes {
-        do {
-            return try Armor.decode(secret: armored, label: armorLabel)
-        } catch let error as ArborError {
-            throw ArborError(.corruptFile, "not a readable keyring file (\(error.message)); \(remedy)")
         }
     }
 }

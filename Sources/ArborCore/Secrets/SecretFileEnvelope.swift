@@ -20,6 +20,8 @@ package struct SecretFileEnvelope: Sendable {
     package let magic: [UInt8]
     /// Names the file in messages: "node key file".
     package let kind: String
+    /// The label of its PEM-style armor: "ARBOR NODE KEY".
+    package let armorLabel: String
     /// The scrypt salt's domain string (docs/keys.md §6).
     package let passphraseDomain: String
     /// What to do about a damaged file.
@@ -96,6 +98,21 @@ package struct SecretFileEnvelope: Sendable {
         hash.update(data: Array(checksumDomain.utf8) + [0])
         hash.update(bufferPointer: bytes)
         return Array(hash.finalize())
+    }
+
+    /// The raw file inside its armor; armor that does not decode is a damaged file.
+    package func unarmored(_ armored: SecretBytes) throws -> SecretBytes {
+        do {
+            return try Armor.decode(secret: armored, label: armorLabel)
+        } catch let error as ArborError {
+            throw ArborError(.corruptFile, "not a readable \(kind) (\(error.message)); \(remedy)")
+        }
+    }
+
+    /// The scrypt parameters of an encrypted armored file (kept when it is rewritten); nil in the
+    /// clear. Armor, version and checksum are checked first: a damaged file fails before any prompt.
+    package func parameters(ofArmored armored: SecretBytes) throws -> EncryptedRootKeyFile.Parameters? {
+        try layout(of: try unarmored(armored)).parameters
     }
 
     /// Checks magic, version, checksum and the passphrase header, in an order that names the problem.
