@@ -30,28 +30,11 @@ struct TerminalKeyPassphraseTests {
     func encryptedKeyOnTerminal() throws {
         let arbor = try ArborExecutable()
         defer { arbor.remove() }
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["python3", "-c", "import pexpect"]
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil,
-            ({
-                probe.waitUntilExit(); return probe.terminationStatus == 0
-            })()
-        else {
-            Peers.missing("terminal key passphrase test: python3 with pexpect is not installed (pip install pexpect)")
-            return
-        }
+        guard CustodyTest.python(has: "pexpect", for: "terminal key passphrase test") else { return }
         try arbor.initRoot()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.driver, arbor.url.path, arbor.directory.path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let transcript = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "transcript: \(transcript)")
+        let (status, transcript, _) = try arbor.runTool(
+            "/usr/bin/env", ["python3", "-c", Self.driver, arbor.url.path, arbor.directory.path])
+        #expect(status == 0, "transcript: \(transcript)")
         #expect(!transcript.contains("typed node secret"))
         try arbor.writeSecret("typed node secret\n", to: "typed")
         let opened = try arbor.run(["decrypt", "--tree-key", "eu.key", "--key-passphrase-file", "typed", "x.age"])
