@@ -186,6 +186,21 @@ struct CLIVocabularyTests {
         #expect(node["node"] as? String == "eu" && (node["rootToken"] as? String)?.hasPrefix("arb_") == true, "\(node)")
     }
 
+    @Test("help paragraphs are not hard-wrapped: ArgumentParser wraps them to the terminal")
+    func helpIsNotHardWrapped() throws {
+        defer { arbor.remove() }
+        for command in try commands() {
+            let lines = command.discussion.split(separator: "\n", omittingEmptySubsequences: false)
+            for (line, next) in zip(lines, lines.dropFirst()) {
+                // A long prose line that stops mid-sentence, followed by more prose, is a hard wrap;
+                // indented lines are examples and lists, kept as written.
+                let prose = { (text: Substring) in !text.isEmpty && !text.hasPrefix(" ") && !text.hasPrefix("Example") }
+                let midSentence = line.count > 60 && !line.hasSuffix(".") && !line.hasSuffix(":") && !line.hasSuffix(")")
+                #expect(!(prose(line) && prose(next) && midSentence), "\(command.path): '\(line)' / '\(next)'")
+            }
+        }
+    }
+
     // MARK: - The command tree
 
     struct Command {
@@ -193,6 +208,7 @@ struct CLIVocabularyTests {
         let runs: Bool
         let visibleLongNames: Set<String>
         let shortNames: Set<String>
+        let discussion: String
     }
 
     /// Every command and its visible options, from `--experimental-dump-help`.
@@ -212,7 +228,7 @@ struct CLIVocabularyTests {
                 Command(
                     path: path, runs: subcommands.isEmpty || hasOwnArguments,
                     visibleLongNames: Set(names.filter { $0.kind == "long" }.map(\.name)),
-                    shortNames: Set(names.filter { $0.kind == "short" }.map(\.name))))
+                    shortNames: Set(names.filter { $0.kind == "short" }.map(\.name)), discussion: info.discussion ?? ""))
             for subcommand in subcommands { walk(subcommand, path: path + " " + subcommand.commandName) }
         }
         walk(tool.command, path: tool.command.commandName)
@@ -223,6 +239,7 @@ struct CLIVocabularyTests {
 
     struct CommandInfo: Decodable {
         let commandName: String
+        let discussion: String?
         let subcommands: [CommandInfo]?
         let arguments: [ArgumentInfo]?
     }
