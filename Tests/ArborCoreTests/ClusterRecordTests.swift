@@ -106,4 +106,43 @@ struct ClusterRecordTests {
         version[4] = 2
         #expect(throws: ArborError(.unsupportedVersion, "")) { try ClusterRecord(encoded: version) }
     }
+
+    @Test("a restored reader holds what it applied, and still refuses the replay")
+    func snapshot() throws {
+        let scenario = Self.scenario
+        let eu = try scenario.node("eu")
+        let node7 = try scenario.node("eu/node-7")
+        let node8 = try scenario.node("eu/node-8")
+        var ledger = scenario.ledger()
+        let key7 = scenario.memberKey("eu/node-7")
+        let key8 = scenario.memberKey("eu/node-8")
+        let old7 = try scenario.sign(key7, 1, try scenario.memberValue(node7, address: "a:1"), by: eu)
+        try ledger.apply(old7, storedAt: key7.text, at: Fixtures.now)
+        try ledger.apply(
+            try scenario.sign(key7, 2, try scenario.memberValue(node7, address: "b:2"), by: node7), storedAt: key7.text, at: Fixtures.now)
+        let old8 = try scenario.sign(key8, 1, try scenario.memberValue(node8, address: "c:3"), by: eu)
+        try ledger.apply(old8, storedAt: key8.text, at: Fixtures.now)
+        try ledger.applyDeletion(of: key8.text)
+        let keyring = try ClusterRecordKey.keyring(owner: Fixtures.path("eu"), name: "payments", cluster: scenario.cluster)
+        let keyringRecord = try scenario.sign(keyring, 7, try scenario.keyringValue(active: 3, minimum: 2), by: eu)
+        try ledger.apply(keyringRecord, storedAt: keyring.text, at: Fixtures.now)
+        let revocation = try Revocation(
+            revoking: try scenario.node("eu/node-9").chain.leaf, by: try eu.secret.keySet(), reason: .superseded, time: Fixtures.now)
+        let revocationKey = ClusterRecordKey.revocation(revocation, cluster: scenario.cluster)
+        try ledger.apply(try scenario.sign(revocationKey, 1, revocation.encoded, by: eu), storedAt: revocationKey.text, at: Fixtures.now)
+
+        var restored = try ClusterLedger(root: scenario.anchor, snapshot: ledger.snapshot)
+        #expect(restored.sequences == ledger.sequences)
+        #expect(restored.members == ledger.members && restored.members.keys.map(\.description) == ["eu/node-7"])
+        #expect(restored.keyrings == ledger.keyrings)
+        #expect(restored.revocations == ledger.revocations)
+        #expect(restored.departed == [key8])
+        #expect(restored.snapshot == ledger.snapshot)
+        #expect(throws: ArborError(.replayed, "")) { try restored.apply(old7, storedAt: key7.text, at: Fixtures.now) }
+        #expect(throws: ArborError(.replayed, "")) { try restored.apply(old8, storedAt: key8.text, at: Fixtures.now) }
+        #expect(throws: ArborError(.rollback, "")) { try restored.applyDeletion(of: revocationKey.text) }
+        // A snapshot of another cluster's records is refused.
+        let other = try ClusterScenario(root: .generate())
+        #expect(throws: ArborError(.malformedInput, "")) { try ClusterLedger(root: other.anchor, snapshot: ledger.snapshot) }
+    }
 }

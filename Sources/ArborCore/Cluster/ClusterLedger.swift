@@ -9,11 +9,17 @@
 public struct ClusterLedger: Sendable {
     public let root: TrustAnchor
     /// The highest sequence applied per key.
-    public private(set) var sequences: [ClusterRecordKey: UInt64] = [:]
-    /// Members whose record is present; a deleted key (a lapsed lease) removes one here.
+    public var sequences: [ClusterRecordKey: UInt64] { applied.mapValues(\.sequence) }
+    /// The last record applied per key: what a reader persists (`snapshot`).
+    public private(set) var applied: [ClusterRecordKey: ClusterRecord] = [:]
+    /// Member keys deleted since their last record (a lapsed lease).
+    public private(set) var departed: Set<ClusterRecordKey> = []
+    /// Members whose record is present and not deleted.
     public private(set) var members: [TreePath: ClusterMember] = [:]
     public private(set) var revocations: RevocationList
     public private(set) var keyrings: [ClusterRecordKey: KeyringMetadata] = [:]
+    /// The latest root-signed bundle per name. Importing one merges its revocations into the trust
+    /// store as `arbor trust import` does (docs/keys.md §17).
     public private(set) var trustBundles: [String: TrustBundle] = [:]
     public private(set) var assignments: [UInt8]?
 
@@ -34,41 +40,38 @@ public struct ClusterLedger: Sendable {
             throw ArborError(.wrongCluster, "the record at \(storedAt) belongs to cluster \(record.key.cluster.shortHex), not to this one")
         }
         let verified = try record.verify(storedAt: storedAt, root: root, revocations: revocations, at: time)
-        if let held = sequences[record.key], record.sequence <= held {
+        if let held = applied[record.key]?.sequence, record.sequence <= held {
             throw ArborError(
                 .replayed,
                 "the record at \(storedAt) has sequence \(record.sequence), but \(held) was applied already: an old value written back")
         }
-        switch verified.content {
+        if case .keyring(let metadata) = verified.content, let held = keyrings[record.key] {
+            guard held.cipher == metadata.cipher else {
+                throw ArborError(.conflict, "keyring \(storedAt) seals with \(held.cipher); a record cannot change its cipher")
+            }
+            guard !held.isLowered(by: metadata) else {
+                throw ArborError(
+                    .rollback,
+                    "keyring \(storedAt) is at epoch \(held.activeEpoch), minimum \(held.minimumEpoch); a record cannot lower them to \(metadata.activeEpoch), \(metadata.minimumEpoch)"
+                )
+            }
+        }
+        install(record, verified.content)
+        return verified
+    }
+
+    private mutating func install(_ record: ClusterRecord, _ content: ClusterRecordContent) {
+        switch content {
         case .member(let member): members[member.path] = member
         case .memberRemoved:
             if case .member(let path) = record.key.subject { members[path] = nil }
         case .revocation(let revocation): revocations.merge([revocation])
-        case .keyring(let metadata):
-            if let held = keyrings[record.key] {
-                guard held.cipher == metadata.cipher else {
-                    throw ArborError(.conflict, "keyring \(storedAt) seals with \(held.cipher); a record cannot change its cipher")
-                }
-                guard !held.isLowered(by: metadata) else {
-                    throw ArborError(
-                        .rollback,
-                        "keyring \(storedAt) is at epoch \(held.activeEpoch), minimum \(held.minimumEpoch); a record cannot lower them to \(metadata.activeEpoch), \(metadata.minimumEpoch)"
-                    )
-                }
-            }
-            keyrings[record.key] = metadata
-        case .trust(let bundle):
-            if let held = trustBundles[bundle.clusterName], held.anchor.keyID == bundle.anchor.keyID {
-                // The same cluster's bundle again: its revocations only add up (docs/keys.md §17).
-                trustBundles[bundle.clusterName] = try TrustBundle(
-                    clusterName: bundle.clusterName, chain: bundle.chain, revocations: held.revocations.merging(bundle.revocations))
-            } else {
-                trustBundles[bundle.clusterName] = bundle
-            }
+        case .keyring(let metadata): keyrings[record.key] = metadata
+        case .trust(let bundle): trustBundles[bundle.clusterName] = bundle
         case .assignments(let value): assignments = value
         }
-        sequences[record.key] = record.sequence
-        return verified
+        applied[record.key] = record
+        departed.remove(record.key)
     }
 
     /// Applies the deletion of a key, which carries no signature: a member's key goes when its
@@ -76,11 +79,62 @@ public struct ClusterLedger: Sendable {
     /// cannot bring it back); every other key is kept, and its deletion is refused (`rollback`):
     /// deleting the key cannot lift a revocation, reset a keyring or drop a trust bundle.
     public mutating func applyDeletion(of storedAt: String) throws {
-        guard let key = sequences.keys.first(where: { $0.text == storedAt }) else { return }
+        guard let key = applied.keys.first(where: { $0.text == storedAt }) else { return }
         guard case .member(let path) = key.subject else {
             throw ArborError(
                 .rollback, "\(storedAt) was deleted from the cluster state; a deletion cannot undo a signed \(key.kind) record")
         }
         members[path] = nil
+        departed.insert(key)
+    }
+}
+
+extension ClusterLedger {
+    static let snapshotMagic = Array("ARCL".utf8)
+    static let snapshotVersion: UInt8 = 1
+
+    /// What the reader keeps across restarts, so that a restart does not reopen the replay window:
+    /// magic "ARCL", version, u32 count, then per key (sorted by key text) u8 departed (0 or 1)
+    /// and the last applied record as a long field.
+    public var snapshot: [UInt8] {
+        var writer = ByteWriter()
+        writer.append(raw: Self.snapshotMagic)
+        writer.append(Self.snapshotVersion)
+        writer.append(UInt32(applied.count))
+        for (key, record) in applied.sorted(by: { Array($0.key.text.utf8).lexicographicallyPrecedes(Array($1.key.text.utf8)) }) {
+            writer.append(UInt8(departed.contains(key) ? 1 : 0))
+            writer.append(long: record.encoded)
+        }
+        return writer.bytes
+    }
+
+    /// Restores a reader from its own snapshot. The records were verified when they were applied
+    /// and the snapshot is the node's own store, so they are installed without checking their
+    /// chains again (a certificate may have expired since): only their cluster and values.
+    public init(root: TrustAnchor, revocations: RevocationList = RevocationList(), snapshot bytes: [UInt8]) throws {
+        self.init(root: root, revocations: revocations)
+        var reader = ByteReader(bytes, context: "a cluster ledger snapshot")
+        guard try reader.read(count: 4) == Self.snapshotMagic else {
+            throw ArborError.malformed("this is not an Arbor cluster ledger snapshot")
+        }
+        let version = try reader.readUInt8()
+        guard version == Self.snapshotVersion else {
+            throw ArborError(.unsupportedVersion, "cluster ledger snapshot version \(version) is not supported; upgrade arbor")
+        }
+        let count = Int(try reader.readUInt32())
+        for _ in 0..<count {
+            let departed = try reader.readUInt8()
+            let record = try ClusterRecord(encoded: try reader.readLongField(maximum: 1 << 26))
+            guard departed == 0 || (departed == 1 && record.key.kind == .member), record.key.cluster == cluster, applied[record.key] == nil
+            else {
+                throw ArborError.malformed("a cluster ledger snapshot holds a bad entry")
+            }
+            install(record, try ClusterRecordContent(parsing: record))
+            if departed == 1 {
+                if case .member(let path) = record.key.subject { members[path] = nil }
+                self.departed.insert(record.key)
+            }
+        }
+        try reader.expectEnd()
     }
 }

@@ -117,3 +117,16 @@ public enum ClusterRecordContent: Sendable, Equatable {
     /// The value of the assignment, whose format belongs to the step that agrees it.
     case assignments([UInt8])
 }
+
+extension ClusterRecordContent {
+    /// Parses the value as its kind says (docs/cluster.md, "Values"); checks no authorisation.
+    init(parsing record: ClusterRecord) throws {
+        switch record.key.kind {
+        case .member: self = record.value.isEmpty ? .memberRemoved : .member(try ClusterMember(encoded: record.value))
+        case .revocation: self = .revocation(try Revocation(encoded: record.value))
+        case .keyring: self = .keyring(try KeyringMetadata(encoded: record.value))
+        case .trust: self = .trust(try TrustBundle(encoded: record.value))
+        case .assignments: self = .assignments(record.value)
+        }
+    }
+}

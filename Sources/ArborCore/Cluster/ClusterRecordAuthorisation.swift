@@ -16,42 +16,38 @@ enum ClusterRecordAuthorisation {
         guard signer.usage.contains(.sign) else {
             throw ArborError(.usageNotAllowed, "\(signer.path) may not sign cluster records: its certificate lacks the sign usage")
         }
-        switch record.key.subject {
-        case .member(let path):
-            return try member(path, record: record, signer: signer, verifier: verifier, at: time)
-        case .revocation(let id):
-            let revocation = try Revocation(encoded: record.value)
+        let content = try ClusterRecordContent(parsing: record)
+        switch (record.key.subject, content) {
+        case (.member(let path), _):
+            try member(path, content: content, record: record, signer: signer, verifier: verifier, at: time)
+        case (.revocation(let id), .revocation(let revocation)):
             guard ClusterRecordKey.revocationID(revocation) == id else {
                 throw ArborError(.conflict, "the revocation stored at \(record.key.text) is not the one its key names")
             }
             try requireAncestor(
                 signer, of: revocation.revokedPath, record: record, allowed: "only an ancestor of \(revocation.revokedPath)")
-            return .revocation(revocation)
-        case .keyring(let owner, _):
-            let metadata = try KeyringMetadata(encoded: record.value)
+        case (.keyring(let owner, _), _):
             guard signer.path == owner || signer.path.isStrictAncestor(of: owner) else {
                 throw notAuthorised(signer, record, "only the keyring's owner \(owner) or an ancestor of it")
             }
-            return .keyring(metadata)
-        case .trust(let name):
-            let bundle = try TrustBundle(encoded: record.value)
+        case (.trust(let name), .trust(let bundle)):
             guard signer.path.isRoot else { throw notAuthorised(signer, record, "only the cluster root") }
             guard bundle.clusterName == name else {
                 throw ArborError(.conflict, "the trust bundle stored at \(record.key.text) is named '\(bundle.clusterName)'")
             }
-            return .trust(bundle)
-        case .assignments:
-            return .assignments(record.value)
+        default:
+            break
         }
+        return content
     }
 
     private static func member(
-        _ path: TreePath, record: ClusterRecord, signer: KeyCertificate, verifier: ChainVerifier, at time: Int64
-    ) throws -> ClusterRecordContent {
+        _ path: TreePath, content: ClusterRecordContent, record: ClusterRecord, signer: KeyCertificate, verifier: ChainVerifier,
+        at time: Int64
+    ) throws {
         let isSelf = signer.path == path
         if !isSelf { try requireAncestor(signer, of: path, record: record, allowed: "only \(path) itself or an ancestor of it") }
-        if record.value.isEmpty { return .memberRemoved }
-        let member = try ClusterMember(encoded: record.value)
+        guard case .member(let member) = content else { return }
         guard member.path == path else {
             throw notAuthorised(signer, record, "a certificate for \(path) (it carries one for \(member.path))")
         }
@@ -60,7 +56,6 @@ enum ClusterRecordAuthorisation {
             throw notAuthorised(signer, record, "its own current key (\(signer.keyID.shortHex)) as \(path)'s")
         }
         _ = try verifier.verify(member.chain, at: time)
-        return .member(member)
     }
 
     private static func requireAncestor(
