@@ -21,6 +21,7 @@ struct ClusterRecordTests {
         #expect(
             refusals.isSuperset(of: [
                 "malformed input", "invalid signature", "untrusted root", "not authorised", "replayed", "rollback", "conflict",
+                "wrong cluster",
                 "revoked", "usage not allowed",
             ]))
     }

@@ -140,6 +140,16 @@ struct ClusterScenario {
                         "not authorised")
                 ]),
             Case(
+                description: "a record made for another cluster, stored under that cluster's prefix",
+                steps: [
+                    Self.step(
+                        .member(Fixtures.path("eu/node-7"), cluster: stranger.cluster),
+                        try sign(
+                            .member(Fixtures.path("eu/node-7"), cluster: stranger.cluster), 1,
+                            try memberValue(node7, address: "6.6.6.6:7443"), by: eu),
+                        "wrong cluster")
+                ]),
+            Case(
                 description: "a record copied to another node's key",
                 steps: [ClusterScenario.Step(storedAt: memberKey("eu/node-8").text, record: enroll7, expected: "conflict")]),
             Case(
