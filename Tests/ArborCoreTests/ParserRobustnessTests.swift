@@ -15,6 +15,9 @@ struct ParserRobustnessTests {
         ("revocation list", { _ = try RevocationList(encoded: $0) }),
         ("trust bundle", { _ = try TrustBundle(encoded: $0) }),
         ("public key set", { _ = try PublicKeySet(encoded: $0) }),
+        ("cluster record", { _ = try ClusterRecord(encoded: $0) }),
+        ("cluster member", { _ = try ClusterMember(encoded: $0) }),
+        ("keyring metadata", { _ = try KeyringMetadata(encoded: $0) }),
         (
             "node key file",
             { _ = try NodeKeyFile.decode(SecretBytes(copying: Array(Armor.encode($0, label: NodeKeyFile.armorLabel).utf8))) }
@@ -37,6 +40,11 @@ struct ParserRobustnessTests {
         let seeds: [[UInt8]] = [
             chain.leaf.encoded, chain.encoded, revocation.encoded, RevocationList([revocation]).encoded, bundle.encoded,
             try Armor.decode(secret: NodeKeyFile.encode(secret), label: NodeKeyFile.armorLabel).withUnsafeBytes { Array($0) },
+            try ClusterRecord(
+                key: .member(chain.leaf.path, cluster: chain.root.keyID), sequence: 1,
+                value: try ClusterMember(addresses: ["a:1"], chain: chain).encoded, signer: try secret.keySet(), chain: chain
+            ).encoded,
+            try KeyringMetadata(cipher: .aes256GCM, activeEpoch: 2, minimumEpoch: 1).encoded,
         ]
         var generator = SplitMix64.seeded(for: "parser fuzz")
         var inputs: [[UInt8]] = (0..<40).map { _ in

@@ -37,6 +37,8 @@ public struct ArborError: Error, Hashable, Sendable, CustomStringConvertible {
             case wrongCluster = "wrong cluster"
             case conflict = "conflict"
             case originNotVerified = "origin not verified"
+            case notAuthorised = "not authorised"
+            case rollback = "rollback"
         }
 
         fileprivate let backing: Backing
@@ -85,6 +87,11 @@ public struct ArborError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let conflict = Code(.conflict)
         /// A token's origin signature is missing or does not verify where one is required.
         public static let originNotVerified = Code(.originNotVerified)
+        /// A valid signer that the tree does not authorise for what it signed (a sibling writing
+        /// another node's cluster record, a non-root signing a trust bundle).
+        public static let notAuthorised = Code(.notAuthorised)
+        /// A change that would move held state backwards: a lowered keyring epoch, a lifted revocation.
+        public static let rollback = Code(.rollback)
     }
 
     public let code: Code

@@ -34,12 +34,12 @@ public enum ErrorCategory: String, Sendable, Codable, CaseIterable {
         case .malformedInput, .unsupportedVersion, .invalidPath, .invalidArgument: self = .badInput
         case .invalidSignature, .wrongIssuer, .certificateExpired, .certificateNotYetValid, .usageNotAllowed, .revoked,
             .untrustedRoot, .invalidRekey, .fingerprintMismatch, .authenticationFailed, .truncated, .unknownEpoch, .retiredEpoch,
-            .replayed, .wrongCluster, .originNotVerified:
+            .replayed, .wrongCluster, .originNotVerified, .notAuthorised:
             self = .verificationFailed
         case .wrongPassphrase, .noMatchingKey, .wrongKeyring: self = .authentication
         case .fileNotFound: self = .notFound
         case .fileExists: self = .alreadyExists
-        case .conflict: self = .conflict
+        case .conflict, .rollback: self = .conflict
         case .corruptFile: self = .corrupt
         case .ioFailure, .insecurePermissions: self = .io
         case .limitExceeded: self = .limit

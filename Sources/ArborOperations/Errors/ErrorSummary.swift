@@ -40,7 +40,8 @@ extension ArborError {
     /// For a failure of the verification category, why it failed in a word a script can test:
     /// `revoked`, `expired`, `not_yet_valid`, `untrusted`, `wrong_issuer`, `wrong_cluster`,
     /// `usage_not_allowed`, `bad_signature`, `fingerprint_mismatch`, `tampered`, `truncated`,
-    /// `replayed`, `unknown_epoch`, `retired_epoch`, `invalid_rekey`, `origin_not_verified`; nil otherwise.
+    /// `replayed`, `unknown_epoch`, `retired_epoch`, `invalid_rekey`, `origin_not_verified`, `not_authorised`;
+    /// nil otherwise.
     public var verificationReason: String? {
         guard category == .verificationFailed else { return nil }
         return switch code {

@@ -1,0 +1,162 @@
+import Crypto
+
+/// What a cluster record is about, and so the etcd key it is stored under and who may sign it.
+///
+/// The key is part of the signed bytes: a record copied to another key, or another cluster, no
+/// longer verifies there. Text and byte forms in docs/cluster.md, "Record keys".
+public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: UInt8, Sendable, CaseIterable {
+        /// A member node: its addresses and certificate chain.
+        case member = 1
+        /// A revocation (docs/keys.md §16.1), named by its content.
+        case revocation = 2
+        /// A keyring's public state: cipher, active and minimum epoch (never a seed).
+        case keyring = 3
+        /// Another cluster's trust bundle (docs/keys.md §17).
+        case trust = 4
+        /// The branch assignment of the seed tree.
+        case assignments = 5
+
+        var segment: String {
+            switch self {
+            case .member: "members"
+            case .revocation: "revocations"
+            case .keyring: "keyrings"
+            case .trust: "trust"
+            case .assignments: "assignments"
+            }
+        }
+    }
+
+    public enum Subject: Hashable, Sendable {
+        case member(TreePath)
+        /// The first 16 bytes of the revocation's content hash (`ClusterRecordKey.revocationID`).
+        case revocation([UInt8])
+        case keyring(owner: TreePath, name: String)
+        case trust(clusterName: String)
+        case assignments
+    }
+
+    public static let revocationIDSize = 16
+    static let revocationIDDomain = "arbor/v1/cluster-revocation-id"
+
+    /// The cluster's root key identifier: records of one cluster never verify in another.
+    public let cluster: KeyID
+    public let subject: Subject
+
+    public init(cluster: KeyID, subject: Subject) throws {
+        switch subject {
+        case .revocation(let id):
+            guard id.count == Self.revocationIDSize else {
+                throw ArborError(.invalidArgument, "a revocation record is named by \(Self.revocationIDSize) bytes")
+            }
+        case .keyring(_, let name):
+            try TreePath.validate(label: name)
+        case .trust(let name):
+            guard (1...64).contains(name.utf8.count), !name.contains("/") else {
+                throw ArborError(.invalidArgument, "a trusted cluster's name has 1 to 64 bytes and no '/'")
+            }
+        case .member, .assignments:
+            break
+        }
+        self.cluster = cluster
+        self.subject = subject
+    }
+
+    public static func member(_ path: TreePath, cluster: KeyID) -> ClusterRecordKey {
+        ClusterRecordKey(validated: cluster, .member(path))
+    }
+
+    public static func revocation(_ revocation: Revocation, cluster: KeyID) -> ClusterRecordKey {
+        ClusterRecordKey(validated: cluster, .revocation(revocationID(revocation)))
+    }
+
+    public static func keyring(owner: TreePath, name: String, cluster: KeyID) throws -> ClusterRecordKey {
+        try ClusterRecordKey(cluster: cluster, subject: .keyring(owner: owner, name: name))
+    }
+
+    public static func trust(clusterName: String, cluster: KeyID) throws -> ClusterRecordKey {
+        try ClusterRecordKey(cluster: cluster, subject: .trust(clusterName: clusterName))
+    }
+
+    public static func assignments(cluster: KeyID) -> ClusterRecordKey { ClusterRecordKey(validated: cluster, .assignments) }
+
+    private init(validated cluster: KeyID, _ subject: Subject) {
+        self.cluster = cluster
+        self.subject = subject
+    }
+
+    /// SHA-256("arbor/v1/cluster-revocation-id" 0x00 ‖ revocation encoding), first 16 bytes: the
+    /// name fixes the content, so a revocation record cannot be overwritten with another revocation.
+    public static func revocationID(_ revocation: Revocation) -> [UInt8] {
+        Array(SHA256.hash(data: Array(revocationIDDomain.utf8) + [0] + revocation.encoded).prefix(revocationIDSize))
+    }
+
+    public var kind: Kind {
+        switch subject {
+        case .member: .member
+        case .revocation: .revocation
+        case .keyring: .keyring
+        case .trust: .trust
+        case .assignments: .assignments
+        }
+    }
+
+    /// The etcd key: `arbor/<root key id>/members/<path>`, `…/revocations/<id>`,
+    /// `…/keyrings/<name>/<owner path>`, `…/trust/<cluster name>`, `…/assignments`.
+    /// The root path is written `.` (a label never starts with one).
+    public var text: String {
+        let prefix = "arbor/\(cluster.hex)/\(kind.segment)"
+        switch subject {
+        case .member(let path): return "\(prefix)/\(Self.text(of: path))"
+        case .revocation(let id): return "\(prefix)/\(Hex.encode(id))"
+        case .keyring(let owner, let name): return "\(prefix)/\(name)/\(Self.text(of: owner))"
+        case .trust(let name): return "\(prefix)/\(name)"
+        case .assignments: return prefix
+        }
+    }
+
+    /// The etcd prefix under which every record of a cluster lives (for a range or a watch).
+    public static func prefix(cluster: KeyID) -> String { "arbor/\(cluster.hex)/" }
+
+    static func text(of path: TreePath) -> String { path.isRoot ? "." : path.description }
+
+    public var description: String { text }
+
+    /// root key id (32) ‖ kind (u8) ‖ subject (docs/cluster.md).
+    func encode(into writer: inout ByteWriter) {
+        writer.append(raw: cluster.bytes)
+        writer.append(kind.rawValue)
+        switch subject {
+        case .member(let path): path.encode(into: &writer)
+        case .revocation(let id): writer.append(raw: id)
+        case .keyring(let owner, let name):
+            owner.encode(into: &writer)
+            writer.append(short: Array(name.utf8))
+        case .trust(let name): writer.append(short: Array(name.utf8))
+        case .assignments: break
+        }
+    }
+
+    static func decode(from reader: inout ByteReader) throws -> ClusterRecordKey {
+        let cluster = try KeyID(bytes: try reader.read(count: KeyID.size))
+        guard let kind = Kind(rawValue: try reader.readUInt8()) else {
+            throw ArborError.malformed("a cluster record has an unknown kind")
+        }
+        let subject: Subject
+        switch kind {
+        case .member: subject = .member(try TreePath.decode(from: &reader))
+        case .revocation: subject = .revocation(try reader.read(count: revocationIDSize))
+        case .keyring:
+            let owner = try TreePath.decode(from: &reader)
+            subject = .keyring(owner: owner, name: String(decoding: try reader.readShortField(), as: UTF8.self))
+        case .trust: subject = .trust(clusterName: String(decoding: try reader.readShortField(), as: UTF8.self))
+        case .assignments: subject = .assignments
+        }
+        do {
+            return try ClusterRecordKey(cluster: cluster, subject: subject)
+        } catch {
+            throw ArborError.malformed("a cluster record names an invalid key")
+        }
+    }
+}
