@@ -98,9 +98,14 @@ struct RekeyCommand: AsyncParsableCommand {
     }
 
     private func runParentOrdered(_ current: String) async throws {
+        // Both outputs are checked before anything is written: the revocation must not be
+        // appended by a run that then fails on an existing file.
+        for file in [out!, chainOut!] where !force && FileManagerProbe.exists(file) {
+            throw ArborError(
+                .fileExists, "'\(file)' already exists; arbor will not overwrite it: move it away, choose another path or pass --force")
+        }
         let issuer = try self.issuer.load()
         let protection = try encryption.protection(for: "node key \(out!)")
-        let currentPath = try parsePath(current)
         let moved = try ParentOrderedRekey.move(
             try parsePath(current), by: issuer, usage: try KeyUsage(parsing: usage), validity: try validity(days: validityDays),
             revoking: try oldChain.map { try readChain($0).leaf }, reason: try Revocation.Reason(parsing: reason), time: now())
