@@ -132,6 +132,13 @@ struct EtcdClientTests {
             #expect(try await etcd.range(prefix: "/nodes/").keyValues.map(\.key) == ["/nodes/b"])
             // A revoked lease cannot be kept alive: its TTL comes back as 0.
             #expect(try await etcd.keepAlive(lease: lease.id).ttlSeconds == 0)
+            // Revoking it again is etcd's error, passed on with its message.
+            do {
+                try await etcd.revokeLease(lease.id)
+                Issue.record("revoking a revoked lease succeeded")
+            } catch let error as ArborError {
+                #expect(error.message.contains("requested lease not found"), "\(error)")
+            }
         }
     }
 
@@ -209,6 +216,23 @@ struct EtcdClientTests {
         }
     }
 
+    @Test func aWatchWhoseServerStopsThrows() async throws {
+        try await EtcdServer.with { server in
+            let etcd = try server.client()
+            try await etcd.put(key: "/s/a", value: [1])
+            do {
+                for try await _ in etcd.watch(prefix: "/s/", fromRevision: 1) {
+                    // The watch is open (it replayed the put): take its server away.
+                    server.stop()
+                }
+                Issue.record("a watch whose server stopped ended without an error")
+            } catch let error as ArborError {
+                #expect(error.code == .ioFailure)
+                #expect(error.message.hasPrefix("etcd at \(server.clientURL)"), "\(error)")
+            }
+        }
+    }
+
     @Test func aCompactedRevisionIsReportedAsSuch() async throws {
         try await EtcdServer.with { server in
             let etcd = try server.client()
@@ -235,6 +259,12 @@ struct EtcdClientTests {
                 Issue.record("a get from an endpoint no one listens on succeeded")
             } catch let error as ArborError {
                 #expect(error.code == .ioFailure)
+                #expect(error.message == "etcd at \(dead) refused the connection")
+            }
+            do {
+                for try await _ in alone.watch(prefix: "/x") {}
+                Issue.record("a watch on an endpoint no one listens on ended without an error")
+            } catch let error as ArborError {
                 #expect(error.message == "etcd at \(dead) refused the connection")
             }
 

@@ -7,11 +7,11 @@ import Testing
     import Glibc
 #endif
 
-/// A real etcd (`/usr/bin/etcd`, Debian's etcd-server) for one test: a fresh data directory in a
-/// temporary directory, client and peer listeners on free loopback ports, stopped with SIGTERM
-/// and waited for at the end.
+/// A real etcd (`/usr/bin/etcd`, Debian's etcd-server, or the binary `ARBOR_ETCD` names) for one
+/// test: a fresh data directory in a temporary directory, client and peer listeners on free
+/// loopback ports, stopped with SIGTERM and waited for at the end.
 final class EtcdServer {
-    static let executable = "/usr/bin/etcd"
+    static let executable = ProcessInfo.processInfo.environment["ARBOR_ETCD"] ?? "/usr/bin/etcd"
 
     let clientURL: String
     private let process: Process
@@ -21,7 +21,10 @@ final class EtcdServer {
     /// test is skipped with a printed reason, or fails under ARBOR_REQUIRE_PEERS=1.
     static func with(_ body: (EtcdServer) async throws -> Void) async throws {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
-            return Peers.missing("etcd tests: \(executable) is not installed (scripts/test installs it: apt-get install -y etcd-server)")
+            return Peers.missing(
+                "etcd tests: \(executable) is not installed (scripts/test installs it: apt-get install -y etcd-server; "
+                    + "or set ARBOR_ETCD to an etcd binary)"
+            )
         }
         let server = try await start()
         do {
