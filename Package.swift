@@ -172,7 +172,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ArborClusterTests",
-            dependencies: ["ArborCluster", "ArborCore", "ArborTestSupport"],
+            dependencies: [
+                "ArborCluster", "ArborCore", "ArborTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -210,9 +210,18 @@ struct EtcdClientTests {
             }
             for await _ in started { break }
             writer.cancel()
+            #expect(try await server.openWatches() == 1)
             watcher.cancel()
             let count = try await watcher.value
             #expect(count >= 1)
+            // Cancelling closed the HTTP stream, so etcd dropped the watch (it notices the closed
+            // connection on its own schedule: poll).
+            var open = try await server.openWatches()
+            for _ in 0..<100 where open != 0 {
+                try await Task.sleep(for: .milliseconds(100))
+                open = try await server.openWatches()
+            }
+            #expect(open == 0, "etcd still serves the cancelled watch")
         }
     }
 

@@ -1,6 +1,8 @@
 import ArborCluster
 import ArborTestSupport
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import Testing
 
 #if canImport(Glibc)
@@ -87,6 +89,18 @@ final class EtcdServer {
     }
 
     func client() throws -> EtcdClient { try EtcdClient(endpoints: [clientURL]) }
+
+    /// How many watches etcd is serving now, from its Prometheus metrics.
+    func openWatches() async throws -> Int {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: clientURL + "/metrics"), timeout: .seconds(10))
+        let text = String(buffer: try await response.body.collect(upTo: 16 << 20))
+        let prefix = "etcd_debugging_mvcc_watcher_total "
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }), let count = Int(line.dropFirst(prefix.count))
+        else {
+            throw EtcdServerError("etcd's /metrics has no \(prefix)gauge")
+        }
+        return count
+    }
 
     func stop() {
         if process.isRunning {
