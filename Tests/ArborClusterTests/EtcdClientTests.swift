@@ -225,6 +225,53 @@ struct EtcdClientTests {
         }
     }
 
+    @Test func manyOpenWatchesLeaveRoomForCalls() async throws {
+        try await EtcdServer.with { server in
+            let etcd = try server.client()
+            // More watches than AsyncHTTPClient's default of 8 connections per host, each holding one.
+            let watchers = 12
+            let (opened, openedContinuation) = AsyncStream.makeStream(of: Void.self)
+            try await withThrowingTaskGroup(of: EtcdWatchEvent?.self) { group in
+                for _ in 0..<watchers {
+                    group.addTask {
+                        var announced = false
+                        for try await event in etcd.watch(prefix: "/many/") {
+                            guard event.key == "/many/ready" else { return event }
+                            if !announced {
+                                announced = true
+                                openedContinuation.yield()
+                            }
+                        }
+                        return nil
+                    }
+                }
+                // A watch is open once it has seen a write: write until every one has said so
+                // (or give up after a while, and fail below).
+                let writer = Task {
+                    defer { openedContinuation.finish() }
+                    for _ in 0..<200 {
+                        try await etcd.put(key: "/many/ready", value: [])
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+                }
+                var ready = 0
+                for await _ in opened {
+                    ready += 1
+                    if ready == watchers { break }
+                }
+                writer.cancel()
+                try #require(ready == watchers, "only \(ready) of \(watchers) watches opened")
+                let revision = try await etcd.put(key: "/many/last", value: bytes("seen by all"))
+                var seen = 0
+                for try await event in group {
+                    #expect(event?.key == "/many/last" && event?.modRevision == revision)
+                    seen += 1
+                }
+                #expect(seen == watchers)
+            }
+        }
+    }
+
     @Test func aWatchWhoseServerStopsThrows() async throws {
         try await EtcdServer.with { server in
             let etcd = try server.client()

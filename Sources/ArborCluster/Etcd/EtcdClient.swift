@@ -36,11 +36,14 @@ public final class EtcdClient: Sendable {
 
     /// The process-wide HTTP client etcd clients share by default. A connection that cannot be made
     /// fails at once (within 2 seconds) rather than being retried until the request's deadline,
-    /// so the next endpoint is tried quickly.
+    /// so the next endpoint is tried quickly. Every open watch holds one HTTP/1.1 connection for
+    /// as long as it runs, so the pool may open many per endpoint (AsyncHTTPClient's default of 8
+    /// would leave calls waiting behind 8 watches).
     public static let sharedHTTPClient: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.timeout.connect = .seconds(2)
         configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
         return HTTPClient(configuration: configuration)
     }()
 
