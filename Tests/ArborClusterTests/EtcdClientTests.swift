@@ -29,6 +29,8 @@ struct EtcdClientTests {
             #expect(range.keyValues[1].value == [0, 0xff, 0x80])
             #expect(range.keyValues[1].version == 1)
             #expect(range.revision > third)
+            // The empty prefix is the whole keyspace.
+            #expect(try await etcd.range(prefix: "").keyValues.map(\.key) == ["/arbor/a", "/arbor/b", "/arbor0"])
 
             // A value written empty reads back empty (the gateway leaves the field out).
             try await etcd.put(key: "/arbor/empty", value: [])
@@ -46,6 +48,9 @@ struct EtcdClientTests {
             #expect(try await etcd.delete(prefix: "/p/") == 2)
             #expect(try await etcd.range(prefix: "/p/").keyValues.isEmpty)
             #expect(try await etcd.get("/q/1")?.value == bytes("/q/1"))
+            // The empty prefix deletes everything left.
+            #expect(try await etcd.delete(prefix: "") == 1)
+            #expect(try await etcd.range(prefix: "").keyValues.isEmpty)
         }
     }
 

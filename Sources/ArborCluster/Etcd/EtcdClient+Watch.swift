@@ -13,7 +13,7 @@ extension EtcdClient {
     public func watch(prefix: String, fromRevision: Int64? = nil) -> AsyncThrowingStream<EtcdWatchEvent, any Error> {
         let request = EtcdGateway.WatchRequest(
             create_request: EtcdGateway.WatchCreateRequest(
-                key: EtcdKeyRange.key(prefix),
+                key: EtcdKeyRange.start(ofPrefix: prefix),
                 range_end: EtcdKeyRange.end(ofPrefix: prefix),
                 start_revision: fromRevision.map(EtcdInt64.init)
             )

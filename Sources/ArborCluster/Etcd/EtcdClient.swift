@@ -63,7 +63,7 @@ public final class EtcdClient: Sendable {
     public func range(prefix: String) async throws -> EtcdRange {
         let response = try await transport.call(
             "/v3/kv/range",
-            EtcdGateway.RangeRequest(key: EtcdKeyRange.key(prefix), range_end: EtcdKeyRange.end(ofPrefix: prefix)),
+            EtcdGateway.RangeRequest(key: EtcdKeyRange.start(ofPrefix: prefix), range_end: EtcdKeyRange.end(ofPrefix: prefix)),
             as: EtcdGateway.RangeResponse.self
         )
         return EtcdRange(revision: response.header?.revision.orZero ?? 0, keyValues: (response.kvs ?? []).map(\.keyValue))
@@ -90,7 +90,7 @@ public final class EtcdClient: Sendable {
     @discardableResult
     public func delete(prefix: String) async throws -> Int64 {
         try await deleteRange(
-            EtcdGateway.DeleteRangeRequest(key: EtcdKeyRange.key(prefix), range_end: EtcdKeyRange.end(ofPrefix: prefix))
+            EtcdGateway.DeleteRangeRequest(key: EtcdKeyRange.start(ofPrefix: prefix), range_end: EtcdKeyRange.end(ofPrefix: prefix))
         )
     }
 
@@ -206,7 +206,7 @@ extension EtcdOperation {
         case .deletePrefix(let prefix):
             EtcdGateway.RequestOp(
                 request_delete_range: EtcdGateway.DeleteRangeRequest(
-                    key: EtcdKeyRange.key(prefix),
+                    key: EtcdKeyRange.start(ofPrefix: prefix),
                     range_end: EtcdKeyRange.end(ofPrefix: prefix)
                 )
             )
@@ -214,7 +214,8 @@ extension EtcdOperation {
             EtcdGateway.RequestOp(request_range: EtcdGateway.RangeRequest(key: EtcdKeyRange.key(key)))
         case .range(let prefix):
             EtcdGateway.RequestOp(
-                request_range: EtcdGateway.RangeRequest(key: EtcdKeyRange.key(prefix), range_end: EtcdKeyRange.end(ofPrefix: prefix))
+                request_range: EtcdGateway.RangeRequest(
+                    key: EtcdKeyRange.start(ofPrefix: prefix), range_end: EtcdKeyRange.end(ofPrefix: prefix))
             )
         }
     }

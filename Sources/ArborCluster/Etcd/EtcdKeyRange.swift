@@ -18,4 +18,8 @@ enum EtcdKeyRange {
     }
 
     static func key(_ key: String) -> Data { Data(key.utf8) }
+
+    /// The first key of the range under `prefix`: the prefix itself, except that etcd refuses an
+    /// empty key, and spells "from the first key" as "\0".
+    static func start(ofPrefix prefix: String) -> Data { prefix.isEmpty ? Data([0]) : key(prefix) }
 }
