@@ -329,6 +329,9 @@ struct EtcdClientTests {
                 #expect(error.message == "etcd at \(dead) refused the connection")
             }
 
+            #expect(throws: ArborError(.invalidArgument, "")) { try EtcdClient(endpoints: []) }
+            #expect(throws: ArborError(.invalidArgument, "")) { try EtcdClient(endpoints: ["127.0.0.1:2379"]) }
+
             let failingOver = try EtcdClient(endpoints: [dead, server.clientURL])
             let revision = try await failingOver.put(key: "/x", value: bytes("through the second endpoint"))
             #expect(try await failingOver.get("/x")?.modRevision == revision)

@@ -20,6 +20,9 @@ final class EtcdTransport: Sendable {
 
     init(endpoints: [String], httpClient: HTTPClient, requestTimeout: TimeAmount) throws {
         guard !endpoints.isEmpty else { throw ArborError(.invalidArgument, "an etcd client needs at least one endpoint") }
+        for endpoint in endpoints where !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://")) {
+            throw ArborError(.invalidArgument, "etcd endpoint \(endpoint) is not an http:// or https:// URL")
+        }
         self.endpoints = endpoints.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.httpClient = httpClient
         self.requestTimeout = requestTimeout
