@@ -9,6 +9,7 @@ import PackageDescription
 //                    results, error categories; no file, network or clock access of its own
 //   ArborKeyStore    file stores conforming to ArborOperations' protocols: 0600 key files, atomic
 //                    writes, locks, trust store, passphrase input
+//   ArborCluster     the cluster's coordination: a small etcd v3 client over its JSON gateway
 //   ArborServer      the node (arbor serve): Hummingbird routes, SQLite stores (GRDB), tokens and
 //                    policies; HTTP statuses from error categories
 //   arbor            the command-line tool (CArborSystem: allocator settings from C)
@@ -39,6 +40,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // arbor serve's settings: flags over environment over a JSON config file.
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        // The cluster's etcd client (ArborCluster).
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
     ],
     targets: [
         .target(
@@ -75,6 +79,17 @@ let package = Package(
         .target(
             name: "ArborKeyStore",
             dependencies: ["ArborCore", "ArborOperations"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ArborCluster",
+            dependencies: [
+                "ArborCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -152,6 +167,15 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ArborClusterTests",
+            dependencies: [
+                "ArborCluster", "ArborCore", "ArborTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
