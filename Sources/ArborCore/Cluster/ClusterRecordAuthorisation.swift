@@ -35,8 +35,12 @@ enum ClusterRecordAuthorisation {
             guard bundle.clusterName == name else {
                 throw ArborError(.conflict, "the trust bundle stored at \(record.key.text) is named '\(bundle.clusterName)'")
             }
+        case (.assignments, .assignments):
+            break  // Any node of the cluster (its chain verified already); docs/cluster.md §4 leaves the value open.
         default:
-            break
+            // The content is parsed by the key's kind, so this is unreachable; a new kind must be
+            // given its rule above rather than pass unchecked.
+            throw ArborError(.malformedInput, "the record at \(record.key.text) holds a value of another kind")
         }
         return content
     }
