@@ -39,11 +39,7 @@ public struct CertificateChain: Sendable, Equatable {
 
     public init(encoded bytes: [UInt8]) throws {
         var reader = ByteReader(bytes, context: "a certificate chain")
-        guard try reader.read(count: 4) == Self.magic else { throw ArborError.malformed("this is not an Arbor certificate chain") }
-        let version = try reader.readUInt8()
-        guard version == Self.version else {
-            throw ArborError(.unsupportedVersion, "certificate chain version \(version) is not supported; upgrade arbor")
-        }
+        try reader.readHeader(magic: Self.magic, version: Self.version, what: "certificate chain")
         let count = Int(try reader.readUInt16())
         var certificates: [KeyCertificate] = []
         for _ in 0..<min(count, Self.maximumLength + 1) {

@@ -99,11 +99,7 @@ public struct KeyCertificate: Sendable, Equatable, CustomStringConvertible {
 
     public init(encoded bytes: [UInt8]) throws {
         var reader = ByteReader(bytes, context: "a key certificate")
-        guard try reader.read(count: 4) == Self.magic else { throw ArborError.malformed("this is not an Arbor key certificate") }
-        let version = try reader.readUInt8()
-        guard version == Self.version else {
-            throw ArborError(.unsupportedVersion, "key certificate version \(version) is not supported; upgrade arbor")
-        }
+        try reader.readHeader(magic: Self.magic, version: Self.version, what: "key certificate")
         guard let kind = Kind(rawValue: try reader.readUInt8()) else {
             throw ArborError.malformed("a key certificate has an unknown kind")
         }

@@ -61,11 +61,7 @@ public struct ClusterRecord: Sendable, Equatable {
     /// Parses only; `verify` checks the signature, the chain and the authorisation.
     public init(encoded bytes: [UInt8]) throws {
         var reader = ByteReader(bytes, context: "a cluster record")
-        guard try reader.read(count: 4) == Self.magic else { throw ArborError.malformed("this is not an Arbor cluster record") }
-        let version = try reader.readUInt8()
-        guard version == Self.version else {
-            throw ArborError(.unsupportedVersion, "cluster record version \(version) is not supported; upgrade arbor")
-        }
+        try reader.readHeader(magic: Self.magic, version: Self.version, what: "cluster record")
         key = try ClusterRecordKey.decode(from: &reader)
         sequence = UInt64(bitPattern: try reader.readInt64())
         value = try reader.readLongField(maximum: Self.maximumValueSize)

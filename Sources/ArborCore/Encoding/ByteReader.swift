@@ -40,6 +40,16 @@ package struct ByteReader {
 
     package mutating func readUInt8() throws -> UInt8 { try read(count: 1)[0] }
 
+    /// The 4-byte magic and the version byte that start every Arbor binary format; `what` names
+    /// the format in the error ("revocation list").
+    package mutating func readHeader(magic: [UInt8], version expected: UInt8, what: String) throws {
+        guard try read(count: 4) == magic else { throw ArborError.malformed("this is not an Arbor \(what)") }
+        let version = try readUInt8()
+        guard version == expected else {
+            throw ArborError(.unsupportedVersion, "\(what) version \(version) is not supported; upgrade arbor")
+        }
+    }
+
     package mutating func readUInt16() throws -> UInt16 {
         let raw = try read(count: 2)
         return UInt16(raw[0]) << 8 | UInt16(raw[1])

@@ -110,11 +110,7 @@ public struct Revocation: Sendable, Equatable, CustomStringConvertible {
     /// Parses and checks the signature against the embedded revoker keys.
     public init(encoded bytes: [UInt8]) throws {
         var reader = ByteReader(bytes, context: "a revocation")
-        guard try reader.read(count: 4) == Self.magic else { throw ArborError.malformed("this is not an Arbor revocation") }
-        let version = try reader.readUInt8()
-        guard version == Self.version else {
-            throw ArborError(.unsupportedVersion, "revocation version \(version) is not supported; upgrade arbor")
-        }
+        try reader.readHeader(magic: Self.magic, version: Self.version, what: "revocation")
         revokedKeyID = try KeyID(bytes: try reader.read(count: KeyID.size))
         revokedPath = try TreePath.decode(from: &reader)
         guard let reason = Reason(rawValue: try reader.readUInt8()) else {

@@ -43,11 +43,7 @@ public struct RevocationList: Sendable, Equatable {
 
     public init(encoded bytes: [UInt8]) throws {
         var reader = ByteReader(bytes, context: "a revocation list")
-        guard try reader.read(count: 4) == Self.magic else { throw ArborError.malformed("this is not an Arbor revocation list") }
-        let version = try reader.readUInt8()
-        guard version == Self.version else {
-            throw ArborError(.unsupportedVersion, "revocation list version \(version) is not supported; upgrade arbor")
-        }
+        try reader.readHeader(magic: Self.magic, version: Self.version, what: "revocation list")
         let count = Int(try reader.readUInt32())
         var entries: [Revocation] = []
         for _ in 0..<count { entries.append(try Revocation(encoded: try reader.readLongField(maximum: 1 << 16))) }

@@ -76,11 +76,7 @@ public struct DetachedSignature: Sendable, Equatable {
 
     public init(encoded bytes: [UInt8]) throws {
         var reader = ByteReader(bytes, context: "a signature")
-        guard try reader.read(count: 4) == Self.magic else { throw ArborError.malformed("this is not an Arbor signature") }
-        let version = try reader.readUInt8()
-        guard version == Self.version else {
-            throw ArborError(.unsupportedVersion, "signature version \(version) is not supported; upgrade arbor")
-        }
+        try reader.readHeader(magic: Self.magic, version: Self.version, what: "signature")
         time = try reader.readInt64()
         signerChain = try CertificateChain(encoded: try reader.readLongField(maximum: 1 << 24))
         signature = try HybridSignature.decode(from: &reader)

@@ -40,11 +40,7 @@ public struct TrustBundle: Sendable, Equatable {
 
     public init(encoded bytes: [UInt8]) throws {
         var reader = ByteReader(bytes, context: "a trust bundle")
-        guard try reader.read(count: 4) == Self.magic else { throw ArborError.malformed("this is not an Arbor trust bundle") }
-        let version = try reader.readUInt8()
-        guard version == Self.version else {
-            throw ArborError(.unsupportedVersion, "trust bundle version \(version) is not supported; upgrade arbor")
-        }
+        try reader.readHeader(magic: Self.magic, version: Self.version, what: "trust bundle")
         let name = String(decoding: try reader.readShortField(), as: UTF8.self)
         let chain = try CertificateChain(encoded: try reader.readLongField(maximum: 1 << 24))
         let revocations = try RevocationList(encoded: try reader.readLongField(maximum: 1 << 30))
