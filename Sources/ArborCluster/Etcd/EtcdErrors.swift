@@ -21,9 +21,12 @@ enum EtcdErrors {
         ArborError(.ioFailure, "etcd at \(endpoint) failed during \(path): \(error)")
     }
 
+    /// A 5xx (no leader, a timeout, a member shutting down) is an I/O failure that may pass; a 4xx
+    /// is a request etcd will refuse again, so it is not retried (`EtcdClient.retrying`).
     static func status(_ endpoint: String, _ path: String, _ status: UInt, _ message: String?) -> ArborError {
         let detail = message.map { ": \($0)" } ?? ""
-        return ArborError(.ioFailure, "etcd at \(endpoint) answered \(path) with HTTP \(status)\(detail)")
+        return ArborError(
+            status >= 500 ? .ioFailure : .invalidArgument, "etcd at \(endpoint) answered \(path) with HTTP \(status)\(detail)")
     }
 
     static func malformed(_ endpoint: String, _ path: String, _ error: any Error) -> ArborError {
