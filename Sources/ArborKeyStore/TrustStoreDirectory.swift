@@ -39,5 +39,15 @@ public struct TrustStoreDirectory: WritableTrustStore, Sendable {
         try SecureFile.write(bundle.armored, to: entryPath(for: bundle.anchor.keyID), mode: .public, overwrite: true)
     }
 
+    public func remove(root: KeyID) throws {
+        let entry = entryPath(for: root)
+        guard FileManager.default.fileExists(atPath: entry) else { return }
+        do {
+            try FileManager.default.removeItem(atPath: entry)
+        } catch {
+            throw ArborError(.ioFailure, "cannot remove \(entry) from the trust store")
+        }
+    }
+
     private func entryPath(for root: KeyID) -> String { "\(path)/\(root.hex).bundle" }
 }

@@ -19,7 +19,7 @@ struct CLIVocabularyTests {
         // Encryption at rest of node key and keyring files.
         "encrypt", "new-passphrase-file", "key-passphrase-file",
         // Secondary outputs, named --<thing>-out.
-        "chain-out", "cert-out", "public-key-out", "request-out",
+        "chain-out", "cert-out", "public-key-out", "request-out", "transition-out",
         // Trust and verification.
         "cluster", "path-prefix", "at", "safety-number", "name", "rename", "signer-chain", "accept-ed25519", "old-chain",
         // Certificates, derivation, revocation.

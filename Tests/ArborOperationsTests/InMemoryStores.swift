@@ -45,6 +45,8 @@ final class InMemoryTrustStore: WritableTrustStore {
         stored.append(bundle)
         saves += 1
     }
+
+    func remove(root: KeyID) throws { stored.removeAll { $0.anchor.keyID == root } }
 }
 
 /// A state blob in memory.

@@ -8,4 +8,7 @@ public protocol WritableTrustStore: TrustStore {
 
     /// Keeps `bundle` as the entry of its root, replacing any earlier entry of that root.
     func save(_ bundle: TrustBundle) throws
+
+    /// Forgets the entry of `root`, if there is one.
+    func remove(root: KeyID) throws
 }

@@ -7,7 +7,7 @@ struct RootCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "root",
         abstract: "Create and keep the cluster's offline root key.",
-        subcommands: [RootInitCommand.self, RootSplitCommand.self, RootRecoverCommand.self]
+        subcommands: [RootInitCommand.self, RootRekeyCommand.self, RootSplitCommand.self, RootRecoverCommand.self]
     )
 }
 

@@ -8,7 +8,7 @@ struct TrustCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trust",
         abstract: "Exchange trust with other clusters: export your root, import theirs after an in-person check.",
-        subcommands: [TrustExportCommand.self, TrustImportCommand.self, TrustListCommand.self]
+        subcommands: [TrustExportCommand.self, TrustImportCommand.self, TrustFollowCommand.self, TrustListCommand.self]
     )
 }
 
@@ -94,20 +94,11 @@ struct TrustImportCommand: AsyncParsableCommand {
     }
 
     private func confirmInteractively(_ bundle: TrustBundle) throws {
-        guard let tty = FileHandle(forUpdatingAtPath: "/dev/tty") else {
-            throw ArborError(
-                .invalidArgument, "no terminal to confirm the safety number; pass --safety-number with the number you checked in person")
-        }
-        let summary = SafetyNumberSummary(bundle.safetyNumber)
-        tty.write(
-            Data(
-                "root \(bundle.anchor.keyID.shortHex), to be trusted as '\(name ?? bundle.clusterName)' (a name you can change with --name; the safety number covers the root keys only)\n\(summary.text)\nDoes this match what the other side shows? Type 'yes' to import: "
-                    .utf8))
-        var answer: [UInt8] = []
-        while let byte = try tty.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") { answer.append(byte) }
-        guard String(decoding: answer, as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
-            throw ArborError(.fingerprintMismatch, "import cancelled: the safety number was not confirmed")
-        }
+        try confirmSafetyNumber(
+            bundle.safetyNumber,
+            about:
+                "root \(bundle.anchor.keyID.shortHex), to be trusted as '\(name ?? bundle.clusterName)' (a name you can change with --name; the safety number covers the root keys only)",
+            action: "import")
     }
 }
 
