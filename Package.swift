@@ -73,7 +73,7 @@ let package = Package(
         ),
         .target(
             name: "ArborOperations",
-            dependencies: ["ArborCore", "ArborCustody", "ArborSeal"],
+            dependencies: ["ArborCore", "ArborCustody", "ArborSeal", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         .target(

@@ -165,7 +165,7 @@ public enum SecureFile {
     }
 
     /// fsync on the directory makes the new name itself durable.
-    private static func syncDirectory(_ directory: String) throws {
+    static func syncDirectory(_ directory: String) throws {
         let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ArborError(.ioFailure, "cannot open '\(directory)' to sync it: \(errnoText())") }
         defer { close(descriptor) }

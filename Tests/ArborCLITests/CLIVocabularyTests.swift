@@ -34,7 +34,7 @@ struct CLIVocabularyTests {
         "slip39-passphrase-file", "unsafe-threshold-one", "shares-file", "unsafe-no-anchor", "check-only",
         // HSS.
         "levels", "node", "height", "winternitz", "hex", "request", "delegation", "public-key", "reserve", "batch", "to",
-        "leaves", "recreate-state",
+        "leaves", "recreate-state", "pause-after",
         // Audit, demo, serve, bench.
         "head", "keep", "dev", "dev-root-token", "config", "data", "listen", "log-level", "tls-cert", "tls-key",
         "tls-min-version", "json-body-bytes", "random-bytes", "batch-items", "idle-timeout-seconds", "header-bytes",
@@ -50,7 +50,7 @@ struct CLIVocabularyTests {
 
     /// Commands that print a stream or a file format rather than a structured result: no --json.
     static let streams: Set<String> = [
-        "arbor encrypt", "arbor decrypt", "arbor keygen", "arbor keyring seal", "arbor keyring open", "arbor keyring rewrap",
+        "arbor encrypt", "arbor decrypt", "arbor keygen", "arbor keyring seal", "arbor keyring open",
         "arbor serve",
     ]
 

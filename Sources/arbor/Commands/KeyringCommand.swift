@@ -236,16 +236,27 @@ struct KeyringOpenCommand: AsyncParsableCommand {
 struct KeyringRewrapCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rewrap",
-        abstract: "Move tokens (one per line on standard input) to the active epoch without showing their plaintext.",
+        abstract: "Move tokens to the active epoch without showing their plaintext: a stream, or a token file in place.",
         discussion: """
-            Writes one new token per line, in order. A line that fails stops the batch with its line number. \
-            With --origin, the new tokens name the rewrapping node as origin and are not signed: their origin was \
-            not checked. With --attest-with and --signer-chain, each token's origin signature must verify, and the \
-            new token keeps that origin, with a hybrid rewrap attestation by the --attest-with node.
+            Without TOKEN-FILE, reads one token per line on standard input and writes one new token per line, in \
+            order; a line that fails stops the batch with its line number. With --origin, the new tokens name the \
+            rewrapping node as origin and are not signed: their origin was not checked. With --attest-with and \
+            --signer-chain, each token's origin signature must verify, and the new token keeps that origin, with a \
+            hybrid rewrap attestation by the --attest-with node.
+
+            With TOKEN-FILE (one token per line, optionally followed by a tab and data kept as it is), a resumable \
+            job moves the file in place, in batches of --batch lines: each new token is checked to open to the same \
+            plaintext before it is written, each batch is made durable with the job's progress in TOKEN-FILE.rewrap-state, \
+            and the file is replaced only when every line is done. Ctrl-C (or SIGTERM) pauses at the end of the \
+            batch, as does --pause-after; the same command resumes. Tokens already at the active epoch are copied, \
+            so a second run changes nothing. The job takes --origin.
             """
     )
 
     @OptionGroup var location: KeyringLocation
+
+    @Argument(help: ArgumentHelp("A token file to move in place, as a resumable job.", valueName: "token-file"))
+    var tokenFile: String?
 
     @Option(name: .long, help: "The rewrapping node's path, recorded in the new tokens (without --attest-with).")
     var origin: String?
@@ -255,8 +266,15 @@ struct KeyringRewrapCommand: AsyncParsableCommand {
         help: ArgumentHelp("Keep each token's verified origin, attested by this node key (needs --signer-chain).", valueName: "file"))
     var attestWith: String?
 
+    @Option(name: .long, help: ArgumentHelp("Lines per batch of a token-file job (default 1000).", valueName: "lines"))
+    var batch: Int = 1000
+
+    @Option(name: .long, help: ArgumentHelp("Pause a token-file job after this many batches.", valueName: "batches"))
+    var pauseAfter: Int?
+
     @OptionGroup var signers: SignerChainOptions
     @OptionGroup var token: TokenOptions
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
         guard (origin == nil) != (attestWith == nil) else {
@@ -266,6 +284,13 @@ struct KeyringRewrapCommand: AsyncParsableCommand {
             throw ArborError(.invalidArgument, "--signer-chain checks the origins that --attest-with keeps; --origin drops them")
         }
         let keyring = try location.operations.store.load(location.keyring)
+        if let tokenFile {
+            guard let origin else {
+                throw ArborError(
+                    .invalidArgument, "a token-file job records the rewrapping node with --origin; --attest-with is for a stream")
+            }
+            return try runJob(tokenFile, keyring: keyring, origin: try parsePath(origin))
+        }
         let policy = try signers.policy()
         let attester = try attestWith.map { try readNodeKey($0, passphrase: location.keyPassphrase.source).keySet() }
         // One of the two is set (checked above); the unsigned form records this node.
@@ -281,6 +306,37 @@ struct KeyringRewrapCommand: AsyncParsableCommand {
                 throw ArborError(error.code, "line \(index + 1): \(error.message)")
             }
         }
+    }
+
+    private func runJob(_ path: String, keyring: MeshKeyring, origin: TreePath) throws {
+        let job = try RewrapJob(
+            files: RewrapJobDirectory(tokenFile: path), keyring: keyring, context: token.contextBytes, origin: origin, batchSize: batch)
+        Interruption.catching()
+        let progress = JobProgress.onTerminal("rewrap", json: output.json)
+        var batches = 0
+        let report = try readingFile(path) {
+            try job.run(
+                time: nowMilliseconds,
+                shouldPause: {
+                    batches += 1
+                    return Interruption.requested || pauseAfter.map { batches >= $0 } ?? false
+                },
+                progress: { progress?.show(lines: $0.lines, doneBytes: $0.consumed, totalBytes: $0.inputSize) })
+        }
+        progress?.end()
+        try output.emit(report, human: report.text(path))
+        if report.paused, Interruption.requested { throw ExitCode(130) }
+    }
+}
+
+extension RewrapJobReport {
+    func text(_ path: String) -> String {
+        let counts = "\(counted(rewrapped, "token")) moved to epoch \(targetEpoch), \(alreadyCurrent) already there"
+        let resumed = resumedAfterLine > 0 ? " (resumed after line \(resumedAfterLine))" : ""
+        if paused {
+            return "paused after line \(lines) of \(path)\(resumed): \(counts); run the same command again to go on"
+        }
+        return "rewrapped \(path)\(resumed): \(counted(lines, "line")), \(counts)"
     }
 }
 
