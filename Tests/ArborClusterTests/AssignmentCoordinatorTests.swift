@@ -59,6 +59,16 @@ struct AssignmentCoordinatorTests {
             return []
         }
 
+        /// Whether the ownership keys reach the rendezvous owners of `members` (polled; gives up after a minute).
+        func converges(to members: Set<TreePath>) async throws -> Bool {
+            let owners = RendezvousAssignment.assign(branches: branches, members: members).mapValues(\.description)
+            for _ in 0..<600 {
+                if try await holders() == owners { return true }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return false
+        }
+
         /// Branch → holder, from the ownership keys in etcd.
         func holders() async throws -> [String: String] {
             let prefix = AssignmentCoordinator.ownershipPrefix(cluster: identities.cluster)
@@ -137,6 +147,28 @@ struct AssignmentCoordinatorTests {
                 #expect(Set(assignment.members) == fleet.members)
             }
             Self.expectRendezvous(try await fleet.holders(), members: fleet.members)
+        }
+    }
+
+    @Test("running coordinators follow the member sets they are given and the releases they watch")
+    func runningFollowsMemberSets() async throws {
+        try await EtcdServer.with { server in
+            let fleet = try Fleet(etcd: try server.client())
+            for index in 0..<4 { try await fleet.add("node-\(index)") }
+            let first = Set(try (0..<3).map { try TreePath(parsing: "node-\($0)") })
+            let all = fleet.members
+            let feeds = fleet.coordinators.values.map { ($0, AsyncStream.makeStream(of: Set<TreePath>.self)) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (coordinator, feed) in feeds { group.addTask { try await coordinator.run(memberSets: feed.0) } }
+                // node-3 runs but is not a member yet: it holds nothing until the member set names it.
+                for (_, feed) in feeds { feed.1.yield(first) }
+                #expect(try await fleet.converges(to: first), "the running coordinators did not settle on three members")
+                for (_, feed) in feeds { feed.1.yield(all) }
+                #expect(try await fleet.converges(to: all), "the running coordinators did not hand branches to node-3")
+                for (_, feed) in feeds { feed.1.finish() }
+                try await group.waitForAll()
+            }
+            #expect(try await fleet.coordinators[try TreePath(parsing: "node-3")]!.assignment?.generation == 2)
         }
     }
 
