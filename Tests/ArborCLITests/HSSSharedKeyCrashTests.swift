@@ -1,3 +1,4 @@
+import ArborCluster
 import ArborTestSupport
 import Foundation
 import Testing
@@ -130,6 +131,41 @@ struct HSSSharedKeyCrashTests {
             CustodyTest.expectSuccess(verified)
             #expect((try arbor.json(verified) as? [String: Any])?["verified"] as? Int == all.count)
             print("shared key: \(all.count) signatures by two nodes, \(kills) SIGKILLs, \(seen.count) distinct leaves")
+        }
+    }
+
+    @Test("a shared key signs files through etcd; an old counter written back is refused and nothing is signed")
+    func rollbackThroughTheCLI() async throws {
+        defer { arbor.remove() }
+        try makeSharedKey()
+        try await EtcdForCLI.with { server in
+            func sign(_ node: String, _ message: String) throws -> ArborExecutable.Outcome {
+                try arbor.write("message \(message)\n", to: message)
+                return try arbor.run([
+                    "hss", "sign", "--key", "\(node)/shared.hss", "--etcd", server.clientURL, "--sign-with", "node-\(node).key",
+                    "--chain", "node-\(node).chain", "--reserve", "3", "--json", message,
+                ])
+            }
+            let etcd = try EtcdClient(endpoints: [server.clientURL])
+            let first = try sign("a", "m1")
+            CustodyTest.expectSuccess(first)
+            let signed = try #require(try arbor.json(first) as? [String: Any])
+            #expect((signed["signatures"] as? [[String: Any]])?.first?["leaf"] as? Int == 0)
+            #expect(FileManager.default.fileExists(atPath: arbor.path("a/shared.hss.leaves")))
+            let key = try #require(try await etcd.range(prefix: "arbor/").keyValues.first { $0.key.contains("/leaves/") })
+            let second = try sign("b", "m2")
+            CustodyTest.expectSuccess(second)
+            // b's range starts after a's, which a's exit burned: 0..<3 was a's, so b begins at 3.
+            #expect(((try arbor.json(second) as? [String: Any])?["signatures"] as? [[String: Any]])?.first?["leaf"] as? Int == 3)
+            CustodyTest.expectSuccess(
+                try arbor.run(["hss", "verify", "--public-key", "cluster.pub", "m1", "--signature", "m1.sig"]))
+
+            // Someone with etcd access writes a's old record back: both nodes have seen a later one.
+            _ = try await etcd.put(key: key.key, value: key.value)
+            for (node, message) in [("a", "m3"), ("b", "m4")] {
+                CustodyTest.expectError(try sign(node, message), status: 3, mentioning: "an old value written back")
+                #expect(!FileManager.default.fileExists(atPath: arbor.path(message + ".sig")), "\(node) signed after a rollback")
+            }
         }
     }
 

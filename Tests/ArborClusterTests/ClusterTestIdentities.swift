@@ -18,7 +18,8 @@ struct ClusterTestIdentities {
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
 
     var cluster: KeyID { rootCertificate.keyID }
-    func ledger() throws -> ClusterLedger { ClusterLedger(root: try TrustAnchor(name: "test", rootCertificate: rootCertificate)) }
+    func anchor() throws -> TrustAnchor { try TrustAnchor(name: "test", rootCertificate: rootCertificate) }
+    func ledger() throws -> ClusterLedger { ClusterLedger(root: try anchor()) }
 
     func node(_ path: String) throws -> (secret: NodeSecret, chain: CertificateChain) {
         try issuer.certify(try TreePath(parsing: path), usage: .all, validity: validity)

@@ -11,8 +11,8 @@ struct EtcdLeafRangesTests {
 
     func source(_ etcd: EtcdClient, _ identities: ClusterTestIdentities, _ path: String) throws -> EtcdLeafRanges {
         let node = try identities.node(path)
-        return EtcdLeafRanges(
-            etcd: etcd, secret: node.secret, chain: node.chain, ledger: try identities.ledger(), clock: ClusterTestIdentities.now)
+        return try EtcdLeafRanges(
+            etcd: etcd, secret: node.secret, chain: node.chain, root: try identities.anchor(), clock: ClusterTestIdentities.now)
     }
 
     @Test("nodes reserving at once get disjoint ranges that together cover the counter")
@@ -44,6 +44,43 @@ struct EtcdLeafRangesTests {
             #expect(high == 500..<504)
             let next = try await sources[1].reserve(count: 4, atLeast: 0, lmsPublicKey: Self.lmsPublicKey, leafCount: 1024)
             #expect(next == 504..<508)
+        }
+    }
+
+    @Test("its own last record written back at a new revision is refused, also by the next run restored from the saved state")
+    func ownRecordWrittenBack() async throws {
+        try await EtcdServer.with { server in
+            let etcd = try server.client()
+            let identities = try ClusterTestIdentities()
+            let node = try identities.node("eu/node-1")
+            let saved = SavedBox()
+            func run(_ state: [UInt8]?) throws -> EtcdLeafRanges {
+                try EtcdLeafRanges(
+                    etcd: etcd, secret: node.secret, chain: node.chain, root: try identities.anchor(), savedState: state,
+                    clock: ClusterTestIdentities.now, persist: { saved.bytes = $0 })
+            }
+            let other = try source(etcd, identities, "eu/node-2")
+            let key = ClusterRecordKey.leaves(lmsPublicKey: Self.lmsPublicKey, cluster: identities.cluster).text
+            let first = try run(nil)
+            #expect(try await first.reserve(count: 4, atLeast: 0, lmsPublicKey: Self.lmsPublicKey, leafCount: 1024) == 0..<4)
+            let own = try #require(try await etcd.get(key)).value
+            // The next run, restored, continues after what another node reserved meanwhile.
+            #expect(try await other.reserve(count: 4, atLeast: 0, lmsPublicKey: Self.lmsPublicKey, leafCount: 1024) == 4..<8)
+            let second = try run(saved.bytes)
+            #expect(try await second.reserve(count: 4, atLeast: 0, lmsPublicKey: Self.lmsPublicKey, leafCount: 1024) == 8..<12)
+            let latest = try #require(try await etcd.get(key)).value
+            // Its latest record written again (same bytes, new revision): another node may have reserved since.
+            _ = try await etcd.put(key: key, value: latest)
+            let rewritten = await #expect(throws: ArborError.self) {
+                try await run(saved.bytes).reserve(count: 4, atLeast: 0, lmsPublicKey: Self.lmsPublicKey, leafCount: 1024)
+            }
+            #expect(rewritten?.code == .rollback)
+            // An older record of its own: refused as a replay by a run restored from the saved state.
+            _ = try await etcd.put(key: key, value: own)
+            let replayed = await #expect(throws: ArborError.self) {
+                try await run(saved.bytes).reserve(count: 4, atLeast: 0, lmsPublicKey: Self.lmsPublicKey, leafCount: 1024)
+            }
+            #expect(replayed?.code == .replayed)
         }
     }
 
@@ -101,4 +138,9 @@ struct EtcdLeafRangesTests {
             #expect(foreign?.code == .wrongCluster)
         }
     }
+}
+
+/// What `persist` was given last (the test's stand-in for the KEY.leaves file).
+private final class SavedBox: @unchecked Sendable {  // Written by one reservation at a time.
+    var bytes: [UInt8]?
 }

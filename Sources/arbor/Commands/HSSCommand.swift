@@ -344,15 +344,15 @@ extension HSSSignCommand {
         let secret = try readNodeKey(signWith, passphrase: keyPassphrase.source)
         let certificates = try readChain(chain)
         let anchor = try TrustAnchor(name: "cluster", rootCertificate: certificates.root)
-        let ledgerPath = key + ".leaves"
-        let ledger =
-            FileManagerProbe.exists(ledgerPath)
-            ? try readingFile(ledgerPath) { try ClusterLedger(root: anchor, snapshot: try SecureFile.readBytes(ledgerPath)) }
-            : ClusterLedger(root: anchor)
-        return EtcdLeafRanges(
-            etcd: try EtcdClient(endpoints: etcd), secret: secret, chain: certificates, ledger: ledger,
-            clock: { Int64(Date().timeIntervalSince1970) },
-            persist: { try SecureFile.write(bytes: $0, to: ledgerPath, mode: .public, overwrite: true) })
+        let statePath = key + ".leaves"
+        let saved = FileManagerProbe.exists(statePath) ? try SecureFile.readBytes(statePath) : nil
+        let client = try EtcdClient(endpoints: etcd)
+        return try readingFile(statePath) {
+            try EtcdLeafRanges(
+                etcd: client, secret: secret, chain: certificates, root: anchor, savedState: saved,
+                clock: { Int64(Date().timeIntervalSince1970) },
+                persist: { try SecureFile.write(bytes: $0, to: statePath, mode: .public, overwrite: true) })
+        }
     }
 }
 
