@@ -1,3 +1,4 @@
+import ArborTestSupport
 import Testing
 
 @testable import ArborCore
@@ -37,6 +38,26 @@ struct BranchAssignmentTests {
         #expect(!range.isFollowed(by: try LeafRange(holder: Fixtures.path("eu"), first: 8, next: 10)))
         #expect(throws: ArborError.self) { try LeafRange(holder: Fixtures.path("eu"), first: 3, next: 3) }
         #expect(ClusterRecordKey.leavesID(lmsPublicKey: [1, 2]).count == 16)
+    }
+
+    @Test("every truncation of a value is refused, and changed bytes are parsed or refused, never a crash")
+    func mutations() throws {
+        let values = [
+            try ClusterCoordinationScenario.assignment(3).encoded,
+            try LeafRange(holder: Fixtures.path("eu/node-7"), first: 1, next: 2).encoded,
+        ]
+        let parsers: [([UInt8]) throws -> Void] = [{ _ = try BranchAssignment(encoded: $0) }, { _ = try LeafRange(encoded: $0) }]
+        var generator = SplitMix64.seeded(for: "assignment and leaf range mutations")
+        for (value, parse) in zip(values, parsers) {
+            for count in 0..<value.count {
+                #expect(throws: ArborError.self) { try parse(Array(value.prefix(count))) }
+            }
+            for _ in 0..<2_000 {
+                var bytes = value
+                bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+                do { try parse(bytes) } catch is ArborError {}  // any other error fails the test
+            }
+        }
     }
 
     @Test("the ledger holds the assignment and leaf ranges applied, and its snapshot keeps them")
