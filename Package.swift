@@ -85,6 +85,7 @@ let package = Package(
             name: "ArborCluster",
             dependencies: [
                 "ArborCore",
+                "ArborOperations",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -118,6 +119,7 @@ let package = Package(
             name: "arbor",
             dependencies: [
                 "CArborSystem",
+                "ArborCluster",
                 "ArborCore",
                 "ArborCustody",
                 "ArborKeyStore",
@@ -173,7 +175,7 @@ let package = Package(
         .testTarget(
             name: "ArborClusterTests",
             dependencies: [
-                "ArborCluster", "ArborCore", "ArborTestSupport",
+                "ArborCluster", "ArborCore", "ArborOperations", "ArborTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -182,7 +184,7 @@ let package = Package(
         .testTarget(
             name: "ArborCLITests",
             dependencies: [
-                "arbor", "ArborCore", "ArborKeyStore", "ArborServer", "ArborTestSupport",
+                "arbor", "ArborCluster", "ArborCore", "ArborKeyStore", "ArborServer", "ArborTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings

@@ -56,6 +56,12 @@ struct ClusterScenario {
         try KeyringMetadata(cipher: .chaCha20Poly1305, activeEpoch: active, minimumEpoch: minimum).encoded
     }
 
+    /// A branch assignment of two members (docs/cluster.md, "Branch assignment through etcd").
+    func assignmentValue() throws -> [UInt8] {
+        try BranchAssignment(generation: 1, members: [Fixtures.path("eu/node-7"), Fixtures.path("us/node-1")], branches: ["a", "b"])
+            .encoded
+    }
+
     static func step(_ key: ClusterRecordKey, _ record: [UInt8]?, _ expected: String) -> Step {
         Step(storedAt: key.text, record: record, expected: expected)
     }
@@ -110,7 +116,9 @@ struct ClusterScenario {
             Case(
                 description: "any node writes the branch assignment",
                 steps: [
-                    Self.step(.assignments(cluster: cluster), try sign(.assignments(cluster: cluster), 1, [1, 2, 3], by: node7), "valid")
+                    Self.step(
+                        .assignments(cluster: cluster), try sign(.assignments(cluster: cluster), 1, try assignmentValue(), by: node7),
+                        "valid")
                 ]),
             // The attacks: each a direct write to etcd by someone without the authorised key.
             Case(

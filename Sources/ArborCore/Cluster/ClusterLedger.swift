@@ -21,7 +21,9 @@ public struct ClusterLedger: Sendable {
     /// The latest root-signed bundle per name. Importing one merges its revocations into the trust
     /// store as `arbor trust import` does (docs/keys.md §17).
     public private(set) var trustBundles: [String: TrustBundle] = [:]
-    public private(set) var assignments: [UInt8]?
+    public private(set) var assignments: BranchAssignment?
+    /// The last leaf range reserved per shared LMS key.
+    public private(set) var leafRanges: [ClusterRecordKey: LeafRange] = [:]
 
     /// - Parameter revocations: revocations the reader holds already (its own list, trust bundles).
     public init(root: TrustAnchor, revocations: RevocationList = RevocationList()) {
@@ -56,8 +58,28 @@ public struct ClusterLedger: Sendable {
                 )
             }
         }
+        try checkProgress(of: verified.content, at: record.key, storedAt: storedAt)
         install(record, verified.content)
         return verified
+    }
+
+    /// The assignment's generation and a shared key's leaf counter only grow (`rollback`).
+    private func checkProgress(of content: ClusterRecordContent, at key: ClusterRecordKey, storedAt: String) throws {
+        switch content {
+        case .assignments(let assignment):
+            if let held = assignments, assignment.generation <= held.generation {
+                throw ArborError(
+                    .rollback,
+                    "\(storedAt) is at generation \(held.generation); a record cannot bring it back to \(assignment.generation)")
+            }
+        case .leaves(let range):
+            if let held = leafRanges[key], !held.isFollowed(by: range) {
+                throw ArborError(
+                    .rollback,
+                    "\(storedAt) has leaves up to \(held.next) reserved; a record reserving from \(range.first) would hand one out twice")
+            }
+        default: break
+        }
     }
 
     private mutating func install(_ record: ClusterRecord, _ content: ClusterRecordContent) {
@@ -69,6 +91,7 @@ public struct ClusterLedger: Sendable {
         case .keyring(let metadata): keyrings[record.key] = metadata
         case .trust(let bundle): trustBundles[bundle.clusterName] = bundle
         case .assignments(let value): assignments = value
+        case .leaves(let range): leafRanges[record.key] = range
         }
         applied[record.key] = record
         departed.remove(record.key)

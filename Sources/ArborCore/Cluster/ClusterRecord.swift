@@ -110,8 +110,10 @@ public enum ClusterRecordContent: Sendable, Equatable {
     case revocation(Revocation)
     case keyring(KeyringMetadata)
     case trust(TrustBundle)
-    /// The value of the assignment, whose format belongs to the step that agrees it.
-    case assignments([UInt8])
+    /// The branch assignment agreed at one generation.
+    case assignments(BranchAssignment)
+    /// The leaves of a shared LMS key reserved so far.
+    case leaves(LeafRange)
 }
 
 extension ClusterRecordContent {
@@ -122,7 +124,8 @@ extension ClusterRecordContent {
         case .revocation: self = .revocation(try Revocation(encoded: record.value))
         case .keyring: self = .keyring(try KeyringMetadata(encoded: record.value))
         case .trust: self = .trust(try TrustBundle(encoded: record.value))
-        case .assignments: self = .assignments(record.value)
+        case .assignments: self = .assignments(try BranchAssignment(encoded: record.value))
+        case .leaves: self = .leaves(try LeafRange(encoded: record.value))
         }
     }
 }

@@ -7,7 +7,8 @@
 /// - a revocation: a strict ancestor of the revoked path holding `certify`;
 /// - keyring metadata: the keyring's owner or a strict ancestor of it;
 /// - a trust bundle: the root (no other usage names a cluster administrator);
-/// - the branch assignment: any node of the cluster.
+/// - the branch assignment: any node of the cluster;
+/// - a leaf range of a shared LMS key: any node of the cluster, reserving for itself.
 /// Every signer needs the `sign` usage.
 enum ClusterRecordAuthorisation {
     static func check(
@@ -36,7 +37,10 @@ enum ClusterRecordAuthorisation {
                 throw ArborError(.conflict, "the trust bundle stored at \(record.key.text) is named '\(bundle.clusterName)'")
             }
         case (.assignments, .assignments):
-            break  // Any node of the cluster (its chain verified already); docs/cluster.md §4 leaves the value open.
+            break  // Any node of the cluster (its chain verified already); the value's owners are checked as it parses.
+        case (.leaves, .leaves(let range)):
+            // Any node of the cluster reserves, but only for itself: the record says who holds the range.
+            guard range.holder == signer.path else { throw notAuthorised(signer, record, "only \(range.holder) itself") }
         default:
             // The content is parsed by the key's kind, so this is unreachable; a new kind must be
             // given its rule above rather than pass unchecked.

@@ -16,6 +16,8 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case trust = 4
         /// The branch assignment of the seed tree.
         case assignments = 5
+        /// The leaves of a shared LMS key reserved so far (docs/cluster.md, "Leaf ranges through etcd").
+        case leaves = 8
 
         var segment: String {
             switch self {
@@ -24,6 +26,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
             case .keyring: "keyrings"
             case .trust: "trust"
             case .assignments: "assignments"
+            case .leaves: "leaves"
             }
         }
     }
@@ -35,10 +38,14 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case keyring(owner: TreePath, name: String)
         case trust(clusterName: String)
         case assignments
+        /// ``ClusterRecordKey/leavesID(lmsPublicKey:)`` of the shared LMS key.
+        case leaves([UInt8])
     }
 
     public static let revocationIDSize = 16
     static let revocationIDDomain = "arbor/v1/cluster-revocation-id"
+    public static let leavesIDSize = 16
+    static let leavesIDDomain = "arbor/v1/cluster-leaves-id"
 
     /// The cluster's root key identifier: records of one cluster never verify in another.
     public let cluster: KeyID
@@ -55,6 +62,10 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case .trust(let name):
             guard (1...64).contains(name.utf8.count), !name.contains("/") else {
                 throw ArborError(.invalidArgument, "a trusted cluster's name has 1 to 64 bytes and no '/'")
+            }
+        case .leaves(let id):
+            guard id.count == Self.leavesIDSize else {
+                throw ArborError(.invalidArgument, "a leaves record is named by \(Self.leavesIDSize) bytes")
             }
         case .member, .assignments:
             break
@@ -81,6 +92,17 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
 
     public static func assignments(cluster: KeyID) -> ClusterRecordKey { ClusterRecordKey(validated: cluster, .assignments) }
 
+    /// The record counting the reserved leaves of the LMS key with this public key (RFC 8554 bytes).
+    public static func leaves(lmsPublicKey: [UInt8], cluster: KeyID) -> ClusterRecordKey {
+        ClusterRecordKey(validated: cluster, .leaves(leavesID(lmsPublicKey: lmsPublicKey)))
+    }
+
+    /// SHA-256("arbor/v1/cluster-leaves-id" 0x00 ‖ LMS public key)[0 … 15]: names one shared key's
+    /// leaf counter, whatever node holds a copy of the key.
+    public static func leavesID(lmsPublicKey: [UInt8]) -> [UInt8] {
+        Array(SHA256.hash(data: Array(leavesIDDomain.utf8) + [0] + lmsPublicKey).prefix(leavesIDSize))
+    }
+
     private init(validated cluster: KeyID, _ subject: Subject) {
         self.cluster = cluster
         self.subject = subject
@@ -99,11 +121,12 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case .keyring: .keyring
         case .trust: .trust
         case .assignments: .assignments
+        case .leaves: .leaves
         }
     }
 
     /// The etcd key: `arbor/<root key id>/members/<path>`, `…/revocations/<id>`,
-    /// `…/keyrings/<name>/<owner path>`, `…/trust/<cluster name>`, `…/assignments`.
+    /// `…/keyrings/<name>/<owner path>`, `…/trust/<cluster name>`, `…/assignments`, `…/leaves/<id>`.
     /// The root path is written `.` (a label never starts with one).
     public var text: String {
         let prefix = "arbor/\(cluster.hex)/\(kind.segment)"
@@ -113,6 +136,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case .keyring(let owner, let name): return "\(prefix)/\(name)/\(Self.text(of: owner))"
         case .trust(let name): return "\(prefix)/\(name)"
         case .assignments: return prefix
+        case .leaves(let id): return "\(prefix)/\(Hex.encode(id))"
         }
     }
 
@@ -135,6 +159,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
             writer.append(short: Array(name.utf8))
         case .trust(let name): writer.append(short: Array(name.utf8))
         case .assignments: break
+        case .leaves(let id): writer.append(raw: id)
         }
     }
 
@@ -152,6 +177,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
             subject = .keyring(owner: owner, name: String(decoding: try reader.readShortField(), as: UTF8.self))
         case .trust: subject = .trust(clusterName: String(decoding: try reader.readShortField(), as: UTF8.self))
         case .assignments: subject = .assignments
+        case .leaves: subject = .leaves(try reader.read(count: leavesIDSize))
         }
         do {
             return try ClusterRecordKey(cluster: cluster, subject: subject)

@@ -57,6 +57,22 @@ public enum ClusterWrites {
         return try write(key, bundle.encoded, keys: root.keys, chain: root.chain, ledger, time)
     }
 
+    /// A node writes the branch assignment agreed for a member set (any node of the cluster may).
+    public static func assign(
+        _ assignment: BranchAssignment, secret: NodeSecret, chain: CertificateChain, after ledger: ClusterLedger, at time: Int64
+    ) throws -> ClusterWrite {
+        try write(.assignments(cluster: ledger.cluster), assignment.encoded, keys: try secret.keySet(), chain: chain, ledger, time)
+    }
+
+    /// A node reserves a range of a shared LMS key's leaves for itself.
+    public static func reserve(
+        _ range: LeafRange, lmsPublicKey: [UInt8], secret: NodeSecret, chain: CertificateChain, after ledger: ClusterLedger,
+        at time: Int64
+    ) throws -> ClusterWrite {
+        let key = ClusterRecordKey.leaves(lmsPublicKey: lmsPublicKey, cluster: ledger.cluster)
+        return try write(key, range.encoded, keys: try secret.keySet(), chain: chain, ledger, time)
+    }
+
     private static func write(
         _ key: ClusterRecordKey, _ value: [UInt8], keys: NodeKeySet, chain: CertificateChain, _ ledger: ClusterLedger, _ time: Int64
     ) throws -> ClusterWrite {

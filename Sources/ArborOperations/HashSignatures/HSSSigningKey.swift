@@ -72,6 +72,30 @@ public struct HSSSigningKey<Store: LeafStateStore> {
         }
     }
 
+    /// Reserves the leaves of `range` this state has not passed yet, up to `count`, in one
+    /// durable state write: the state first moves up to the range's start (leaves below it belong to
+    /// other holders of a shared key), so the leaves returned lie inside `range` and were never
+    /// handed out here. `conflict` when the state is past the range already.
+    public func reserve(
+        _ count: Int, within range: Range<UInt32>, for key: LMSPrivateKey
+    ) throws -> (reservation: LMSLeafReservation, state: LMSLeafState) {
+        try store.withExclusiveAccess {
+            let current = try readState(for: key)
+            let start = max(current.nextLeaf, range.lowerBound)
+            guard start < range.upperBound, range.upperBound <= current.leafCount else {
+                throw ArborError(
+                    .conflict,
+                    "'\(store.stateName)' is at leaf \(current.nextLeaf), past the range \(range.lowerBound)..<\(range.upperBound) reserved for it"
+                )
+            }
+            var base = current
+            if start > current.nextLeaf { base = try custody(store.stateName) { try current.advanced(to: start) } }
+            let (reservation, next) = try custody { try base.reserve(count: Int(min(UInt32(max(count, 1)), range.upperBound - start))) }
+            try store.replaceState(next.encoded)
+            return (reservation, next)
+        }
+    }
+
     /// How far to burn leaves.
     public enum BurnTarget: Sendable {
         /// Make this the next leaf.

@@ -1,3 +1,4 @@
+import ArborCluster
 import ArborCore
 import ArborCustody
 import ArborKeyStore
@@ -232,6 +233,11 @@ struct HSSSignCommand: AsyncParsableCommand {
             Signs each MESSAGE file into MESSAGE.sig (or the one message into -o FILE); with no file, signs standard \
             input and prints the signature in hex. Leaves are reserved --reserve at a time: the state file is written \
             and fsynced before the first of them is used, and reserved leaves left unused when arbor exits are burned.
+            A key shared by several nodes (copies of one key file) signs with --etcd: each range of --reserve leaves is \
+            first reserved in the cluster's etcd by a compare-and-swap on a record signed with the node's key \
+            (--sign-with, --chain), so no two nodes ever use one leaf (docs/cluster.md); the last record seen is \
+            kept in KEY.leaves.
+            Example: arbor hss sign --key shared.hss --etcd http://127.0.0.1:2379 --sign-with node.key --chain node.chain m.txt
             """
     )
 
@@ -253,6 +259,17 @@ struct HSSSignCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Write signature files as hex text.")
     var hex = false
 
+    @Option(name: .etcd, help: ArgumentHelp("Reserve leaves through this etcd endpoint (repeatable).", valueName: "url"))
+    var etcd: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("With --etcd: the node key that signs the reservations.", valueName: "file"))
+    var signWith: String?
+
+    @Option(name: .chain, help: ArgumentHelp("With --etcd: the certificate chain of --sign-with.", valueName: "file"))
+    var chain: String?
+
+    @OptionGroup var keyPassphrase: KeyPassphraseOptions
+
     /// Signs `count` generated messages, printing "leaf message-hex signature-hex" lines: for tests and benchmarks.
     @Option(name: .long, help: .hidden)
     var count: Int?
@@ -264,21 +281,25 @@ struct HSSSignCommand: AsyncParsableCommand {
         guard out == nil || messages.count <= 1 else {
             throw ArborError(.invalidArgument, "-o names one signature file: sign one message with it")
         }
+        guard etcd.isEmpty == (signWith == nil), etcd.isEmpty == (chain == nil) else {
+            throw ArborError(
+                .invalidArgument, "--etcd, --sign-with and --chain go together: a shared key reserves its leaves in the cluster")
+        }
     }
 
     func run() async throws {
         try checkArguments()
-        var session = try HSSSigningSession(key: hssKey(key, json: output.json), batch: reserve)
+        var session = try HSSSession(key: hssKey(key, json: output.json), reserve: reserve, cluster: try clusterLeaves())
 
-        func sign(_ message: [UInt8]) throws -> (HSSSignature, UInt32) {
-            let signature = try session.sign(message)
+        func sign(_ message: [UInt8]) async throws -> (HSSSignature, UInt32) {
+            let signature = try await session.sign(message)
             return (signature, signature.messageSignature.leaf)
         }
 
         if let count {
             for index in 0..<max(count, 0) {
                 let message = Array("arbor hss sign --count \(ProcessInfo.processInfo.processIdentifier) \(index)".utf8)
-                let (signature, leaf) = try sign(message)
+                let (signature, leaf) = try await sign(message)
                 // One write per line, straight to the descriptor: a line is out before the next leaf is used.
                 FileHandle.standardOutput.write(Data("\(leaf) \(Hex.encode(message)) \(Hex.encode(signature.bytes))\n".utf8))
             }
@@ -287,7 +308,7 @@ struct HSSSignCommand: AsyncParsableCommand {
 
         var signed = [HSSSigningSummary.Signed]()
         if messages.isEmpty {
-            let (signature, leaf) = try sign(try readStandardInput())
+            let (signature, leaf) = try await sign(try readStandardInput())
             if let out {
                 try writePublicBytes(signature.bytes, to: out, hex: hex, overwrite: force)
                 signed.append(HSSSigningSummary.Signed(message: "-", signature: out, leaf: leaf))
@@ -303,7 +324,7 @@ struct HSSSignCommand: AsyncParsableCommand {
                 if !force, FileManagerProbe.exists(target) {
                     throw ArborError(.fileExists, "'\(target)' already exists; arbor will not overwrite it: move it away")
                 }
-                let (signature, leaf) = try sign(try SecureFile.readBytes(message))
+                let (signature, leaf) = try await sign(try SecureFile.readBytes(message))
                 try writePublicBytes(signature.bytes, to: target, hex: hex, overwrite: force)
                 signed.append(HSSSigningSummary.Signed(message: message, signature: target, leaf: leaf))
             }
@@ -313,6 +334,57 @@ struct HSSSignCommand: AsyncParsableCommand {
             HSSSigningSummary(signatures: signed, remainingLeaves: remaining),
             human: signed.map { "signed \($0.message) with leaf \($0.leaf): \($0.signature)" }.joined(separator: "\n")
                 + "\n\(counted(remaining, "leaf", "leaves")) left")
+    }
+}
+
+extension HSSSignCommand {
+    /// The cluster's leaf counter for a shared key, with the last record seen kept in KEY.leaves.
+    func clusterLeaves() throws -> EtcdLeafRanges? {
+        guard let signWith, let chain else { return nil }
+        let secret = try readNodeKey(signWith, passphrase: keyPassphrase.source)
+        let certificates = try readChain(chain)
+        let anchor = try TrustAnchor(name: "cluster", rootCertificate: certificates.root)
+        let statePath = key + ".leaves"
+        let saved = FileManagerProbe.exists(statePath) ? try SecureFile.readBytes(statePath) : nil
+        let client = try EtcdClient(endpoints: etcd)
+        return try readingFile(statePath) {
+            try EtcdLeafRanges(
+                etcd: client, secret: secret, chain: certificates, root: anchor, savedState: saved,
+                clock: { Int64(Date().timeIntervalSince1970) },
+                persist: { try SecureFile.write(bytes: $0, to: statePath, mode: .public, overwrite: true) })
+        }
+    }
+}
+
+/// Signs with a key alone (leaves from its state file) or shared (ranges from the cluster first).
+enum HSSSession {
+    case alone(HSSSigningSession<HSSKeyFiles>)
+    case shared(SharedHSSSigningSession<HSSKeyFiles, EtcdLeafRanges>)
+
+    init(key: HSSSigningKey<HSSKeyFiles>, reserve: Int, cluster: EtcdLeafRanges?) throws {
+        if let cluster {
+            self = .shared(try SharedHSSSigningSession(key: key, source: cluster, range: reserve))
+        } else {
+            self = .alone(try HSSSigningSession(key: key, batch: reserve))
+        }
+    }
+
+    var state: LMSLeafState? {
+        switch self {
+        case .alone(let session): session.state
+        case .shared(let session): session.state
+        }
+    }
+
+    mutating func sign(_ message: [UInt8]) async throws -> HSSSignature {
+        switch self {
+        case .alone(var session):
+            defer { self = .alone(session) }
+            return try session.sign(message)
+        case .shared(var session):
+            defer { self = .shared(session) }
+            return try await session.sign(message)
+        }
     }
 }
 

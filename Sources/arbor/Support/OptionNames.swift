@@ -25,4 +25,7 @@ extension NameSpecification {
 
     /// `--trust-store DIR`: the directory of trusted clusters.
     static var trustStore: NameSpecification { .customLong("trust-store") }
+
+    /// `--etcd URL`: an endpoint of the cluster's etcd (repeatable; tried in order).
+    static var etcd: NameSpecification { .customLong("etcd") }
 }
