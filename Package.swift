@@ -85,6 +85,7 @@ let package = Package(
             name: "ArborCluster",
             dependencies: [
                 "ArborCore",
+                "ArborOperations",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -118,6 +119,7 @@ let package = Package(
             name: "arbor",
             dependencies: [
                 "CArborSystem",
+                "ArborCluster",
                 "ArborCore",
                 "ArborCustody",
                 "ArborKeyStore",
@@ -136,7 +138,7 @@ let package = Package(
         .target(name: "ArborTestSupport", path: "Tests/ArborTestSupport", swiftSettings: strictSettings),
         .testTarget(
             name: "ArborCoreTests",
-            dependencies: ["ArborCore", "ArborTestSupport"],
+            dependencies: ["ArborCore", "ArborSeal", "ArborTestSupport"],
             resources: [.copy("Vectors")],
             swiftSettings: strictSettings
         ),
@@ -173,7 +175,7 @@ let package = Package(
         .testTarget(
             name: "ArborClusterTests",
             dependencies: [
-                "ArborCluster", "ArborCore", "ArborTestSupport",
+                "ArborCluster", "ArborCore", "ArborOperations", "ArborTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -22,6 +22,8 @@ public struct ClusterLedger: Sendable {
     /// store as `arbor trust import` does (docs/keys.md §17).
     public private(set) var trustBundles: [String: TrustBundle] = [:]
     public private(set) var assignments: [UInt8]?
+    /// The latest prekey bundle each node published (docs/cluster.md, "Messages between nodes").
+    public private(set) var prekeys: [TreePath: PrekeyBundle] = [:]
 
     /// - Parameter revocations: revocations the reader holds already (its own list, trust bundles).
     public init(root: TrustAnchor, revocations: RevocationList = RevocationList()) {
@@ -56,6 +58,10 @@ public struct ClusterLedger: Sendable {
                 )
             }
         }
+        // A node's prekeys are signed with the key its live member record names, not an older one.
+        if case .prekeys(let path) = record.key.subject, let member = members[path], member.chain.leaf.keyID != verified.signer.keyID {
+            throw ArborError(.notAuthorised, "the prekeys at \(storedAt) are signed with a key of \(path) that is not its current one")
+        }
         install(record, verified.content)
         return verified
     }
@@ -69,6 +75,8 @@ public struct ClusterLedger: Sendable {
         case .keyring(let metadata): keyrings[record.key] = metadata
         case .trust(let bundle): trustBundles[bundle.clusterName] = bundle
         case .assignments(let value): assignments = value
+        case .prekeys(let bundle):
+            if case .prekeys(let path) = record.key.subject { prekeys[path] = bundle }
         }
         applied[record.key] = record
         departed.remove(record.key)

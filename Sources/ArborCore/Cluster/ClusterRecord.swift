@@ -112,6 +112,8 @@ public enum ClusterRecordContent: Sendable, Equatable {
     case trust(TrustBundle)
     /// The value of the assignment, whose format belongs to the step that agrees it.
     case assignments([UInt8])
+    /// A node's one-time prekeys, signed by the node itself.
+    case prekeys(PrekeyBundle)
 }
 
 extension ClusterRecordContent {
@@ -123,6 +125,7 @@ extension ClusterRecordContent {
         case .keyring: self = .keyring(try KeyringMetadata(encoded: record.value))
         case .trust: self = .trust(try TrustBundle(encoded: record.value))
         case .assignments: self = .assignments(record.value)
+        case .prekeys: self = .prekeys(try PrekeyBundle(encoded: record.value))
         }
     }
 }

@@ -7,7 +7,8 @@
 /// - a revocation: a strict ancestor of the revoked path holding `certify`;
 /// - keyring metadata: the keyring's owner or a strict ancestor of it;
 /// - a trust bundle: the root (no other usage names a cluster administrator);
-/// - the branch assignment: any node of the cluster.
+/// - the branch assignment: any node of the cluster;
+/// - a node's prekeys: the node itself, with its current key (its chain verified, not revoked).
 /// Every signer needs the `sign` usage.
 enum ClusterRecordAuthorisation {
     static func check(
@@ -37,6 +38,12 @@ enum ClusterRecordAuthorisation {
             }
         case (.assignments, .assignments):
             break  // Any node of the cluster (its chain verified already); docs/cluster.md §4 leaves the value open.
+        case (.prekeys(let path), .prekeys):
+            // Only the node holds the secrets of its prekeys: no ancestor publishes them for it.
+            guard signer.path == path else { throw notAuthorised(signer, record, "only \(path) itself") }
+            guard signer.usage.contains(.keyAgreement) else {
+                throw ArborError(.usageNotAllowed, "\(path) may not receive messages: its certificate lacks the agree usage")
+            }
         default:
             // The content is parsed by the key's kind, so this is unreachable; a new kind must be
             // given its rule above rather than pass unchecked.

@@ -16,6 +16,8 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case trust = 4
         /// The branch assignment of the seed tree.
         case assignments = 5
+        /// A node's one-time prekeys for messages sealed to it (docs/cluster.md, "Messages between nodes").
+        case prekeys = 7
 
         var segment: String {
             switch self {
@@ -24,6 +26,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
             case .keyring: "keyrings"
             case .trust: "trust"
             case .assignments: "assignments"
+            case .prekeys: "prekeys"
             }
         }
     }
@@ -35,6 +38,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case keyring(owner: TreePath, name: String)
         case trust(clusterName: String)
         case assignments
+        case prekeys(TreePath)
     }
 
     public static let revocationIDSize = 16
@@ -56,7 +60,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
             guard (1...64).contains(name.utf8.count), !name.contains("/") else {
                 throw ArborError(.invalidArgument, "a trusted cluster's name has 1 to 64 bytes and no '/'")
             }
-        case .member, .assignments:
+        case .member, .assignments, .prekeys:
             break
         }
         self.cluster = cluster
@@ -81,6 +85,10 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
 
     public static func assignments(cluster: KeyID) -> ClusterRecordKey { ClusterRecordKey(validated: cluster, .assignments) }
 
+    public static func prekeys(_ path: TreePath, cluster: KeyID) -> ClusterRecordKey {
+        ClusterRecordKey(validated: cluster, .prekeys(path))
+    }
+
     private init(validated cluster: KeyID, _ subject: Subject) {
         self.cluster = cluster
         self.subject = subject
@@ -99,6 +107,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case .keyring: .keyring
         case .trust: .trust
         case .assignments: .assignments
+        case .prekeys: .prekeys
         }
     }
 
@@ -113,13 +122,14 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case .keyring(let owner, let name): return "\(prefix)/\(name)/\(Self.text(of: owner))"
         case .trust(let name): return "\(prefix)/\(name)"
         case .assignments: return prefix
+        case .prekeys(let path): return "\(prefix)/\(Self.text(of: path))"
         }
     }
 
     /// The etcd prefix under which every record of a cluster lives (for a range or a watch).
     public static func prefix(cluster: KeyID) -> String { "arbor/\(cluster.hex)/" }
 
-    static func text(of path: TreePath) -> String { path.isRoot ? "." : path.description }
+    public static func text(of path: TreePath) -> String { path.isRoot ? "." : path.description }
 
     public var description: String { text }
 
@@ -135,6 +145,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
             writer.append(short: Array(name.utf8))
         case .trust(let name): writer.append(short: Array(name.utf8))
         case .assignments: break
+        case .prekeys(let path): path.encode(into: &writer)
         }
     }
 
@@ -152,6 +163,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
             subject = .keyring(owner: owner, name: String(decoding: try reader.readShortField(), as: UTF8.self))
         case .trust: subject = .trust(clusterName: String(decoding: try reader.readShortField(), as: UTF8.self))
         case .assignments: subject = .assignments
+        case .prekeys: subject = .prekeys(try TreePath.decode(from: &reader))
         }
         do {
             return try ClusterRecordKey(cluster: cluster, subject: subject)
