@@ -185,10 +185,22 @@ struct NodeMessagingTests {
             try await etcd.put(key: Self.mailboxKey(forged, cluster: cluster), value: forged.encoded)
             #expect(refusals(try await receive(b, mailbox)) == ["untrusted root"])
 
-            // A revoked sender.
+            // A revoked sender: its revocation is a record in etcd, which the mailbox reads.
             _ = try await send("from a revoked node", from: a, to: b, mailbox)
             let revocation = try cluster.issuer.revoke(a.chain.leaf.keyID, at: a.path, reason: .keyCompromise, time: Self.now)
-            #expect(refusals(try await receive(b, mailbox, revocations: RevocationList([revocation]))) == ["revoked"])
+            let write = try ClusterWrites.revoke(revocation, by: cluster.issuer, after: ClusterLedger(root: cluster.anchor), at: Self.now)
+            try await etcd.put(key: write.key, value: write.value)
+            try await etcd.put(key: write.key.replacingOccurrences(of: "/revocations/", with: "/revocations/0"), value: [1, 2, 3])
+            let revocations = try await mailbox.revocations(adding: RevocationList(), at: Self.now)
+            #expect(revocations.revocations == [revocation])
+            #expect(refusals(try await receive(b, mailbox, revocations: revocations)) == ["revoked"])
+            // Nor does anyone seal to a revoked node.
+            let revokedB = try cluster.issuer.revoke(b.chain.leaf.keyID, at: b.path, reason: .keyCompromise, time: Self.now)
+            await #expect(throws: ArborError(.revoked, "")) {
+                try await mailbox.send(
+                    Array("to a revoked node".utf8), as: c.secret, chain: c.chain, to: b.path, revocations: RevocationList([revokedB]),
+                    at: Self.now)
+            }
         }
     }
 

@@ -18,6 +18,22 @@ public struct NodeMailbox: Sendable {
 
     var cluster: KeyID { root.keyID }
 
+    // MARK: Revocations
+
+    /// `held` with every revocation record of the cluster that verifies (through a
+    /// `ClusterLedger`), so that a sender does not seal to a revoked node and a recipient refuses
+    /// a revoked sender without waiting for the membership runtime. A record that does not verify
+    /// is left out.
+    /// - Parameter now: Unix seconds; the caller reads the clock.
+    public func revocations(adding held: RevocationList, at now: Int64) async throws -> RevocationList {
+        var ledger = ClusterLedger(root: root, revocations: held)
+        let prefix = "\(ClusterRecordKey.prefix(cluster: cluster))revocations/"
+        for entry in try await etcd.range(prefix: prefix).keyValues {
+            _ = try? ledger.apply(entry.value, storedAt: entry.key, at: now)
+        }
+        return ledger.revocations
+    }
+
     // MARK: Prekeys
 
     /// Publishes a fresh batch of prekeys when fewer than `minimum` of the published ones are

@@ -61,6 +61,9 @@ public struct DatabaseNodeMessageStore: NodeMessageStore {
                 prekey = try PrekeySecret(id: prekeyID, seed: try database.sealer.open(sealed, row: row(prekeyID)))
             }
             let result = try open(prekey)
+            // Overwritten before it is deleted, so the freed page holds zeros rather than the
+            // sealed secret (older copies remain in the WAL until its next checkpoint).
+            try db.execute(sql: "UPDATE prekeys SET sealed = zeroblob(length(sealed)) WHERE id = ?", arguments: [Int64(prekeyID)])
             try db.execute(sql: "DELETE FROM prekeys WHERE id = ?", arguments: [Int64(prekeyID)])
             try db.execute(
                 sql: "INSERT INTO opened_messages (id, keep_until) VALUES (?, ?)", arguments: [Data(messageID), keepUntil])

@@ -34,14 +34,18 @@ struct ClusterNodeOptions: ParsableArguments {
         guard !etcd.isEmpty else { throw ValidationError("name etcd with --etcd URL") }
     }
 
-    /// The node, its database's message store, and a mailbox for the cluster its chain leads to.
-    func open() throws -> (node: NodeDataDirectory, store: DatabaseNodeMessageStore, mailbox: NodeMailbox, revocations: RevocationList) {
+    /// The node, its database's message store, a mailbox for the cluster its chain leads to, and
+    /// the revocations to honour: those given, and the cluster's revocation records in etcd.
+    func open() async throws -> (
+        node: NodeDataDirectory, store: DatabaseNodeMessageStore, mailbox: NodeMailbox, revocations: RevocationList
+    ) {
         let node = try NodeDataDirectory.open(data)
         let database = try NodeDatabase(path: node.databasePath, node: node.keys)
         // The node's own chain starts at its cluster's root: the only anchor messages may lead to.
         let root = try TrustAnchor(name: "cluster", rootCertificate: node.chain.root)
         let mailbox = NodeMailbox(etcd: try EtcdClient(endpoints: etcd), root: root)
-        return (node, DatabaseNodeMessageStore(database: database), mailbox, try readRevocations(revocations))
+        let held = try readRevocations(revocations)
+        return (node, DatabaseNodeMessageStore(database: database), mailbox, try await mailbox.revocations(adding: held, at: now()))
     }
 }
 
@@ -68,7 +72,7 @@ struct ClusterSendCommand: AsyncParsableCommand {
     func run() async throws {
         let recipient = try parsePath(to)
         let payload = try readInput(file, limit: NodeMessage.maximumCiphertextSize - (64 << 10))
-        let (node, _, mailbox, revocations) = try cluster.open()
+        let (node, _, mailbox, revocations) = try await cluster.open()
         let sent = try await mailbox.send(
             Array(payload), as: node.secret, chain: node.chain, to: recipient, revocations: revocations, at: now())
         let summary = SentMessageSummary(recipient: sent.recipient, messageID: sent.messageID, prekeyID: sent.prekeyID)
@@ -98,7 +102,7 @@ struct ClusterReceiveCommand: AsyncParsableCommand {
     @OptionGroup var result: OutputOptions
 
     func run() async throws {
-        let (node, store, mailbox, revocations) = try cluster.open()
+        let (node, store, mailbox, revocations) = try await cluster.open()
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ArborError(.fileNotFound, "--output \(output) is not a directory; create it first")
