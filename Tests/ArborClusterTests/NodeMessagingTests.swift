@@ -221,7 +221,17 @@ struct NodeMessagingTests {
                 chain: a.chain)
             try await etcd.put(key: key, value: record.encoded)
             await #expect(throws: ArborError(.notAuthorised, "")) { try await send("to C", from: a, to: c, mailbox) }
-            #expect(try await etcd.range(prefix: "arbor/\(cluster.anchor.keyID.hex)/mailbox/").keyValues.isEmpty)
+
+            // Signed by C itself, but with a key older than the one its member record names now.
+            let own = try ClusterRecord(
+                key: .prekeys(c.path, cluster: cluster.anchor.keyID), sequence: 2, value: bundle.encoded, signer: try c.secret.keySet(),
+                chain: c.chain)
+            try await etcd.put(key: key, value: own.encoded)
+            #expect(try await send("to C", from: a, to: c, mailbox).prekeyID == 1)
+            let rekeyed = try cluster.issuer.certify(c.path, epoch: 1, usage: .all, validity: Self.validity)
+            try await enroll(TestNode(secret: rekeyed.secret, chain: rekeyed.chain), server)
+            await #expect(throws: ArborError(.notAuthorised, "")) { try await send("to C", from: a, to: c, mailbox) }
+            #expect(try await etcd.range(prefix: "arbor/\(cluster.anchor.keyID.hex)/mailbox/").keyValues.count == 1)
         }
     }
 

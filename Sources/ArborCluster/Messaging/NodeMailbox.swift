@@ -113,17 +113,26 @@ public struct NodeMailbox: Sendable {
         return SentNodeMessage(recipient: recipient, messageID: message.messageID, prekeyID: target.prekeyID, key: key)
     }
 
-    /// An unclaimed prekey of the recipient, claimed now, or its own key when none is left.
+    /// An unclaimed prekey of the recipient, claimed now, or its own key when none is left. The
+    /// records are read through a `ClusterLedger`, so its rules hold here too: the prekeys must be
+    /// signed by the node itself with the key its member record names.
     func recipientKey(
         of recipient: TreePath, claimedBy sender: TreePath, revocations: RevocationList, at now: Int64
     ) async throws -> NodeMessageRecipient {
+        var members = ClusterLedger(root: root, revocations: revocations)
+        let memberKey = ClusterRecordKey.member(recipient, cluster: cluster)
+        let memberStored = try await etcd.get(memberKey.text)
+        var memberError: (any Error)?
+        if let memberStored {
+            do { try members.apply(memberStored.value, storedAt: memberKey.text, at: now) } catch { memberError = error }
+        }
         let key = ClusterRecordKey.prekeys(recipient, cluster: cluster)
         // A claim holds only against the bundle it was read from: when the recipient republishes
         // between the read and the claim, read again.
         for _ in 0..<3 {
             guard let stored = try await etcd.get(key.text) else { break }
-            let verified = try ClusterRecord(encoded: stored.value).verify(
-                storedAt: key.text, root: root, revocations: revocations, at: now)
+            var reader = members
+            let verified = try reader.apply(stored.value, storedAt: key.text, at: now)
             guard case .prekeys(let bundle) = verified.content else { break }
             let claimed = try await claimedIDs(of: recipient)
             var bundleChanged = false
@@ -145,18 +154,14 @@ public struct NodeMailbox: Sendable {
                 return try NodeMessageRecipient.nodeKey(verified.record.signerChain, root: root, revocations: revocations, at: now)
             }
         }
-        return try await memberKey(of: recipient, revocations: revocations, at: now)
-    }
-
-    /// The recipient's own key from its member record, for a node that publishes no prekeys.
-    private func memberKey(of recipient: TreePath, revocations: RevocationList, at now: Int64) async throws -> NodeMessageRecipient {
-        let key = ClusterRecordKey.member(recipient, cluster: cluster)
-        guard let stored = try await etcd.get(key.text) else {
-            throw ArborError(.noMatchingKey, "\(recipient) publishes no prekeys and is not a member of the cluster: nothing to seal to")
-        }
-        let verified = try ClusterRecord(encoded: stored.value).verify(storedAt: key.text, root: root, revocations: revocations, at: now)
-        guard case .member(let member) = verified.content else {
-            throw ArborError(.noMatchingKey, "\(recipient) was removed from the cluster: nothing to seal to")
+        // No prekeys: the node's own key from its member record.
+        if let memberError { throw memberError }
+        guard let member = members.members[recipient] else {
+            throw ArborError(
+                .noMatchingKey,
+                memberStored == nil
+                    ? "\(recipient) publishes no prekeys and is not a member of the cluster: nothing to seal to"
+                    : "\(recipient) publishes no prekeys and was removed from the cluster: nothing to seal to")
         }
         return try NodeMessageRecipient.nodeKey(member.chain, root: root, revocations: revocations, at: now)
     }
