@@ -267,3 +267,31 @@ struct NodeMessagingTests {
         }
     }
 }
+
+extension NodeMessagingTests {
+    @Test func replenishingDropsMoreClaimsThanOneTransactionHolds() async throws {
+        try await EtcdServer.with { server in
+            let mailbox = try mailbox(server)
+            let etcd = try server.client()
+            let cluster = self.cluster.anchor.keyID
+            #expect(
+                try await mailbox.replenishPrekeys(
+                    as: b.secret, chain: b.chain, store: b.store, revocations: RevocationList(), minimum: 1, batch: 200, at: Self.now)
+                    == 200)
+            // 150 prekeys claimed (a claim is an unsigned key: writing it directly is what a sender's transaction does).
+            for id in 1...150 {
+                try await etcd.put(key: "arbor/\(cluster.hex)/prekey-claims/eu/node-2/\(id)", value: Array("eu/node-1".utf8))
+            }
+            #expect(
+                try await mailbox.replenishPrekeys(
+                    as: b.secret, chain: b.chain, store: b.store, revocations: RevocationList(), minimum: 100, batch: 50, at: Self.now)
+                    == 50)
+            #expect(try await etcd.range(prefix: "arbor/\(cluster.hex)/prekey-claims/").keyValues.isEmpty)
+            let record = try #require(try await etcd.get(ClusterRecordKey.prekeys(b.path, cluster: cluster).text))
+            let verified = try ClusterRecord(encoded: record.value).verify(
+                storedAt: record.key, root: self.cluster.anchor, revocations: RevocationList(), at: Self.now)
+            guard case .prekeys(let bundle) = verified.content else { throw EtcdServerError("not a prekey bundle") }
+            #expect(bundle.prekeys.map(\.id) == Array(151...250))
+        }
+    }
+}

@@ -18,6 +18,8 @@ public struct NodeMailbox: Sendable {
 
     var cluster: KeyID { root.keyID }
 
+    static let claimDeletionsPerTransaction = 100
+
     // MARK: Revocations
 
     /// `held` with every revocation record of the cluster that verifies (through a
@@ -74,16 +76,17 @@ public struct NodeMailbox: Sendable {
         let write = try PrekeyPublication.write(
             bundle, secret: me, chain: chain, replacing: stored?.value, root: root, revocations: revocations, at: now)
         let listed = Set(bundle.prekeys.map(\.id))
-        let droppedClaims: [EtcdOperation] = claimed.filter { !listed.contains($0) }.sorted().map {
-            .delete(key: MailboxKeys.claim($0, of: me.path, cluster: cluster))
-        }
+        let dropped = claimed.filter { !listed.contains($0) }.sorted().map { MailboxKeys.claim($0, of: me.path, cluster: cluster) }
+        // etcd allows 128 operations in a transaction by default: the rest go after it, which is
+        // safe, since no claim can be made on a prekey the new record does not list.
         let result = try await etcd.transaction(
             compare: [.modRevision(of: key.text, .equal, stored?.modRevision ?? 0)],
-            success: [.put(key: write.key, value: write.value)] + droppedClaims
+            success: [.put(key: write.key, value: write.value)] + dropped.prefix(Self.claimDeletionsPerTransaction).map { .delete(key: $0) }
         )
         guard result.succeeded else {
             throw ArborError(.conflict, "\(key.text) changed while new prekeys were published; publish again")
         }
+        for claim in dropped.dropFirst(Self.claimDeletionsPerTransaction) { try await etcd.delete(key: claim) }
         return fresh.count
     }
 
