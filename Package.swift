@@ -138,7 +138,7 @@ let package = Package(
         .target(name: "ArborTestSupport", path: "Tests/ArborTestSupport", swiftSettings: strictSettings),
         .testTarget(
             name: "ArborCoreTests",
-            dependencies: ["ArborCore", "ArborTestSupport"],
+            dependencies: ["ArborCore", "ArborSeal", "ArborTestSupport"],
             resources: [.copy("Vectors")],
             swiftSettings: strictSettings
         ),

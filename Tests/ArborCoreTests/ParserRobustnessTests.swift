@@ -18,6 +18,9 @@ struct ParserRobustnessTests {
         ("cluster record", { _ = try ClusterRecord(encoded: $0) }),
         ("cluster member", { _ = try ClusterMember(encoded: $0) }),
         ("keyring metadata", { _ = try KeyringMetadata(encoded: $0) }),
+        ("prekey bundle", { _ = try PrekeyBundle(encoded: $0) }),
+        ("node message", { _ = try NodeMessage(encoded: $0) }),
+        ("node message payload", { _ = try NodeMessagePayload(encoded: $0) }),
         (
             "node key file",
             { _ = try NodeKeyFile.decode(SecretBytes(copying: Array(Armor.encode($0, label: NodeKeyFile.armorLabel).utf8))) }
@@ -45,6 +48,12 @@ struct ParserRobustnessTests {
                 value: try ClusterMember(addresses: ["a:1"], chain: chain).encoded, signer: try secret.keySet(), chain: chain
             ).encoded,
             try KeyringMetadata(cipher: .aes256GCM, activeEpoch: 2, minimumEpoch: 1).encoded,
+            try PrekeyBundle(prekeys: [try PrekeySecret.generate(id: 1).prekey, try PrekeySecret.generate(id: 9).prekey]).encoded,
+            try NodeMessage(
+                cluster: chain.root.keyID, recipient: chain.leaf.path, recipientKeyID: chain.leaf.keyID, prekeyID: 1,
+                messageID: Array(repeating: 1, count: 16), time: 0, ciphertext: [1, 2, 3], signer: try secret.keySet(), chain: chain
+            ).encoded,
+            NodeMessagePayload(senderKeyID: chain.leaf.keyID, messageID: Array(repeating: 2, count: 16), payload: [4]).encoded,
         ]
         var generator = SplitMix64.seeded(for: "parser fuzz")
         var inputs: [[UInt8]] = (0..<40).map { _ in

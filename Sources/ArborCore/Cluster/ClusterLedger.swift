@@ -24,6 +24,8 @@ public struct ClusterLedger: Sendable {
     public private(set) var assignments: BranchAssignment?
     /// The last leaf range reserved per shared LMS key.
     public private(set) var leafRanges: [ClusterRecordKey: LeafRange] = [:]
+    /// The latest prekey bundle each node published (docs/cluster.md, "Messages between nodes").
+    public private(set) var prekeys: [TreePath: PrekeyBundle] = [:]
 
     /// - Parameter revocations: revocations the reader holds already (its own list, trust bundles).
     public init(root: TrustAnchor, revocations: RevocationList = RevocationList()) {
@@ -59,6 +61,10 @@ public struct ClusterLedger: Sendable {
             }
         }
         try checkProgress(of: verified.content, at: record.key, storedAt: storedAt)
+        // A node's prekeys are signed with the key its live member record names, not an older one.
+        if case .prekeys(let path) = record.key.subject, let member = members[path], member.chain.leaf.keyID != verified.signer.keyID {
+            throw ArborError(.notAuthorised, "the prekeys at \(storedAt) are signed with a key of \(path) that is not its current one")
+        }
         install(record, verified.content)
         return verified
     }
@@ -92,6 +98,8 @@ public struct ClusterLedger: Sendable {
         case .trust(let bundle): trustBundles[bundle.clusterName] = bundle
         case .assignments(let value): assignments = value
         case .leaves(let range): leafRanges[record.key] = range
+        case .prekeys(let bundle):
+            if case .prekeys(let path) = record.key.subject { prekeys[path] = bundle }
         }
         applied[record.key] = record
         departed.remove(record.key)

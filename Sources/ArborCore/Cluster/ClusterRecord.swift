@@ -114,6 +114,8 @@ public enum ClusterRecordContent: Sendable, Equatable {
     case assignments(BranchAssignment)
     /// The leaves of a shared LMS key reserved so far.
     case leaves(LeafRange)
+    /// A node's one-time prekeys, signed by the node itself.
+    case prekeys(PrekeyBundle)
 }
 
 extension ClusterRecordContent {
@@ -126,6 +128,7 @@ extension ClusterRecordContent {
         case .trust: self = .trust(try TrustBundle(encoded: record.value))
         case .assignments: self = .assignments(try BranchAssignment(encoded: record.value))
         case .leaves: self = .leaves(try LeafRange(encoded: record.value))
+        case .prekeys: self = .prekeys(try PrekeyBundle(encoded: record.value))
         }
     }
 }

@@ -9,6 +9,7 @@
 /// - a trust bundle: the root (no other usage names a cluster administrator);
 /// - the branch assignment: any node of the cluster;
 /// - a leaf range of a shared LMS key: any node of the cluster, reserving for itself.
+/// - a node's prekeys: the node itself, with its current key (its chain verified, not revoked).
 /// Every signer needs the `sign` usage.
 enum ClusterRecordAuthorisation {
     static func check(
@@ -41,6 +42,12 @@ enum ClusterRecordAuthorisation {
         case (.leaves, .leaves(let range)):
             // Any node of the cluster reserves, but only for itself: the record says who holds the range.
             guard range.holder == signer.path else { throw notAuthorised(signer, record, "only \(range.holder) itself") }
+        case (.prekeys(let path), .prekeys):
+            // Only the node holds the secrets of its prekeys: no ancestor publishes them for it.
+            guard signer.path == path else { throw notAuthorised(signer, record, "only \(path) itself") }
+            guard signer.usage.contains(.keyAgreement) else {
+                throw ArborError(.usageNotAllowed, "\(path) may not receive messages: its certificate lacks the agree usage")
+            }
         default:
             // The content is parsed by the key's kind, so this is unreachable; a new kind must be
             // given its rule above rather than pass unchecked.

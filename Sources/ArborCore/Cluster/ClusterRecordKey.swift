@@ -16,6 +16,8 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case trust = 4
         /// The branch assignment of the seed tree.
         case assignments = 5
+        /// A node's one-time prekeys for messages sealed to it (docs/cluster.md, "Messages between nodes").
+        case prekeys = 7
         /// The leaves of a shared LMS key reserved so far (docs/cluster.md, "Leaf ranges through etcd").
         case leaves = 8
 
@@ -27,6 +29,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
             case .trust: "trust"
             case .assignments: "assignments"
             case .leaves: "leaves"
+            case .prekeys: "prekeys"
             }
         }
     }
@@ -40,6 +43,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case assignments
         /// ``ClusterRecordKey/leavesID(lmsPublicKey:)`` of the shared LMS key.
         case leaves([UInt8])
+        case prekeys(TreePath)
     }
 
     public static let revocationIDSize = 16
@@ -67,7 +71,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
             guard id.count == Self.leavesIDSize else {
                 throw ArborError(.invalidArgument, "a leaves record is named by \(Self.leavesIDSize) bytes")
             }
-        case .member, .assignments:
+        case .member, .assignments, .prekeys:
             break
         }
         self.cluster = cluster
@@ -103,6 +107,10 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         Array(SHA256.hash(data: Array(leavesIDDomain.utf8) + [0] + lmsPublicKey).prefix(leavesIDSize))
     }
 
+    public static func prekeys(_ path: TreePath, cluster: KeyID) -> ClusterRecordKey {
+        ClusterRecordKey(validated: cluster, .prekeys(path))
+    }
+
     private init(validated cluster: KeyID, _ subject: Subject) {
         self.cluster = cluster
         self.subject = subject
@@ -122,6 +130,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case .trust: .trust
         case .assignments: .assignments
         case .leaves: .leaves
+        case .prekeys: .prekeys
         }
     }
 
@@ -137,13 +146,14 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case .trust(let name): return "\(prefix)/\(name)"
         case .assignments: return prefix
         case .leaves(let id): return "\(prefix)/\(Hex.encode(id))"
+        case .prekeys(let path): return "\(prefix)/\(Self.text(of: path))"
         }
     }
 
     /// The etcd prefix under which every record of a cluster lives (for a range or a watch).
     public static func prefix(cluster: KeyID) -> String { "arbor/\(cluster.hex)/" }
 
-    static func text(of path: TreePath) -> String { path.isRoot ? "." : path.description }
+    public static func text(of path: TreePath) -> String { path.isRoot ? "." : path.description }
 
     public var description: String { text }
 
@@ -160,6 +170,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case .trust(let name): writer.append(short: Array(name.utf8))
         case .assignments: break
         case .leaves(let id): writer.append(raw: id)
+        case .prekeys(let path): path.encode(into: &writer)
         }
     }
 
@@ -178,6 +189,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case .trust: subject = .trust(clusterName: String(decoding: try reader.readShortField(), as: UTF8.self))
         case .assignments: subject = .assignments
         case .leaves: subject = .leaves(try reader.read(count: leavesIDSize))
+        case .prekeys: subject = .prekeys(try TreePath.decode(from: &reader))
         }
         do {
             return try ClusterRecordKey(cluster: cluster, subject: subject)

@@ -72,6 +72,19 @@ public final class NodeDatabase: Sendable {
                 table.column("value", .blob).notNull()
             }
         }
+        migrator.registerMigration("cluster messages: prekeys, opened message ids") { db in
+            // One-time prekey secrets (sealed to their row) until a message sealed to one opens,
+            // and the ids of opened messages until they leave the replay window (docs/cluster.md,
+            // "Messages between nodes"). The next prekey id is a row of `node`.
+            try db.create(table: "prekeys") { table in
+                table.primaryKey("id", .integer)
+                table.column("sealed", .blob).notNull()
+            }
+            try db.create(table: "opened_messages") { table in
+                table.primaryKey("id", .blob)
+                table.column("keep_until", .integer).notNull().indexed()
+            }
+        }
         return migrator
     }
 
