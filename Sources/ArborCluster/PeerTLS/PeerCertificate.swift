@@ -27,6 +27,12 @@ public enum PeerCertificate {
     /// The certificate of `keys` at `time`: valid from `time - backdating` for `lifetime` seconds,
     /// never beyond the Arbor certificate of the node.
     public static func make(keys: NodeKeySet, chain: CertificateChain, at time: Int64) throws -> Certificate {
+        guard chain.leaf.validity.contains(time) else {
+            throw ArborError(
+                .certificateExpired,
+                "the certificate of \(chain.leaf.path) is not valid now; the node needs a new one ('arbor cert issue') to talk to its peers"
+            )
+        }
         let notAfter = min(time + lifetime, chain.leaf.validity.notAfter)
         return try make(keys: keys, chain: chain, notBefore: max(time - backdating, chain.leaf.validity.notBefore), notAfter: notAfter)
     }

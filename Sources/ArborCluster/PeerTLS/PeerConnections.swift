@@ -23,6 +23,11 @@ public final class PeerConnections: Sendable {
         }
     }
 
+    /// Drops a channel's entry before it closes (its peer no longer counts as verified).
+    func forget(_ channel: any Channel) {
+        _ = entries.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
     /// The verified peer of a channel, nil before its handshake verified one.
     public func identity(of channel: any Channel) -> PeerIdentity? {
         entries.withLock { $0[ObjectIdentifier(channel)]?.identity }
@@ -45,7 +50,7 @@ public final class PeerConnections: Sendable {
             if !trusted {
                 // Forgotten at once, so no request that still arrives during the TLS close is
                 // answered as from a verified peer.
-                _ = entries.withLock { $0.removeValue(forKey: ObjectIdentifier(entry.channel)) }
+                forget(entry.channel)
                 entry.channel.close(promise: nil)
                 closed.append(entry.identity)
             }

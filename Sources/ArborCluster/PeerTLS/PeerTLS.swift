@@ -29,6 +29,9 @@ public final class PeerTLS: Sendable {
         let credential: PeerCredential
         let server: NIOSSLContext
         let client: NIOSSLContext
+        /// Half-way through the credential's life; past its end when a new one would end no later
+        /// (the node's Arbor certificate ends first), so it is not remade at every handshake.
+        var renewal: Int64
     }
 
     /// - Parameters:
@@ -96,18 +99,23 @@ public final class PeerTLS: Sendable {
         Contexts(
             credential: credential,
             server: try NIOSSLContext(configuration: serverConfiguration(credential)),
-            client: try NIOSSLContext(configuration: clientConfiguration(credential)))
+            client: try NIOSSLContext(configuration: clientConfiguration(credential)),
+            renewal: credential.notBefore + (credential.notAfter - credential.notBefore) / 2)
     }
 
     /// The contexts with a credential that is not past half its life (renewed here when it is).
     private func currentContexts() throws -> Contexts {
         let time = now()
-        let held = contexts.withLock { $0 }
-        let credential = held.credential
-        guard let renew, time >= credential.notBefore + (credential.notAfter - credential.notBefore) / 2 else { return held }
-        let fresh = try Self.contexts(for: try renew(time))
-        contexts.withLock { $0 = fresh }
-        return fresh
+        var held = contexts.withLock { $0 }
+        guard let renew, time >= held.renewal else { return held }
+        let credential = try renew(time)
+        if credential.notAfter <= held.credential.notAfter {
+            held.renewal = held.credential.notAfter + 1
+        } else {
+            held = try Self.contexts(for: credential)
+        }
+        contexts.withLock { [held] in $0 = held }
+        return held
     }
 
     /// The credential presented now.
@@ -134,9 +142,17 @@ public final class PeerTLS: Sendable {
                 guard let leaf = certificates.first else {
                     throw ArborError(.malformedInput, "the peer presented no certificate")
                 }
+                let checked = trust.currentTrust()
                 let identity = try PeerVerification.verify(
-                    certificate: try leaf.toDERBytes(), trust: trust.currentTrust(), at: now(), expectedPath: expectedPath)
+                    certificate: try leaf.toDERBytes(), trust: checked, at: now(), expectedPath: expectedPath)
                 connections.register(channel, identity: identity)
+                // A revocation that arrived between the check and the registration found no
+                // channel to close: check again against it.
+                let current = trust.currentTrust()
+                if current.revocations != checked.revocations, !PeerVerification.stillTrusted(identity, trust: current, at: now()) {
+                    connections.forget(channel)
+                    throw ArborError(.revoked, "\(identity.path) was revoked during its handshake")
+                }
                 promise.succeed(.certificateVerified)
             } catch {
                 onRefused(error as? ArborError ?? ArborError(.malformedInput, "the peer's certificate does not parse"))
