@@ -136,27 +136,28 @@ public final class PeerTLS: Sendable {
     }
 
     /// Checks the peer's leaf with the trust of this moment; a verified channel is registered.
+    /// The check (ML-DSA signatures along the chain) runs off the event loop.
     private func verification(of channel: any Channel, expectedPath: TreePath?) -> NIOSSLCustomVerificationCallback {
         { [trust, now, connections, onRefused] certificates, promise in
-            do {
-                guard let leaf = certificates.first else {
-                    throw ArborError(.malformedInput, "the peer presented no certificate")
+            let leaf = certificates.first.map { try? $0.toDERBytes() } ?? nil
+            promise.completeWithTask {
+                do {
+                    guard let leaf else { throw ArborError(.malformedInput, "the peer presented no certificate that encodes") }
+                    let checked = trust.currentTrust()
+                    let identity = try PeerVerification.verify(certificate: leaf, trust: checked, at: now(), expectedPath: expectedPath)
+                    connections.register(channel, identity: identity)
+                    // A revocation that arrived between the check and the registration found no
+                    // channel to close: check again against it.
+                    let current = trust.currentTrust()
+                    if current.revocations != checked.revocations, !PeerVerification.stillTrusted(identity, trust: current, at: now()) {
+                        connections.forget(channel)
+                        throw ArborError(.revoked, "\(identity.path) was revoked during its handshake")
+                    }
+                    return .certificateVerified
+                } catch {
+                    onRefused(error as? ArborError ?? ArborError(.malformedInput, "the peer's certificate does not parse"))
+                    return .failed
                 }
-                let checked = trust.currentTrust()
-                let identity = try PeerVerification.verify(
-                    certificate: try leaf.toDERBytes(), trust: checked, at: now(), expectedPath: expectedPath)
-                connections.register(channel, identity: identity)
-                // A revocation that arrived between the check and the registration found no
-                // channel to close: check again against it.
-                let current = trust.currentTrust()
-                if current.revocations != checked.revocations, !PeerVerification.stillTrusted(identity, trust: current, at: now()) {
-                    connections.forget(channel)
-                    throw ArborError(.revoked, "\(identity.path) was revoked during its handshake")
-                }
-                promise.succeed(.certificateVerified)
-            } catch {
-                onRefused(error as? ArborError ?? ArborError(.malformedInput, "the peer's certificate does not parse"))
-                promise.succeed(.failed)
             }
         }
     }

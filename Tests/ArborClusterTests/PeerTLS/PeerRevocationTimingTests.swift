@@ -52,11 +52,13 @@ struct PeerRevocationTimingTests {
                             let start = ContinuousClock.now
                             try await etcd.put(key: write.key, value: write.value)
 
-                            var refusedAfter: [Duration] = []
-                            for address in [addressA, addressB] {
-                                refusedAfter.append(try await Self.firstRefusal(by: client, at: address, since: start))
-                            }
-                            let closedAfter = try await Self.closed(open.channel, since: start)
+                            // Each node is watched on its own, at the same time.
+                            let openChannel = open.channel
+                            async let refusedByA = Self.firstRefusal(by: client, at: addressA, since: start)
+                            async let refusedByB = Self.firstRefusal(by: client, at: addressB, since: start)
+                            async let closed = Self.closed(openChannel, since: start)
+                            let refusedAfter = try await [refusedByA, refusedByB]
+                            let closedAfter = try await closed
                             let shown = zip(["eu/node-1", "eu/node-2"], refusedAfter).map { "\($0) \($1)" }.joined(separator: ", ")
                             print("revocation written -> first refused handshake: \(shown); open channel closed after \(closedAfter)")
                             for duration in refusedAfter { #expect(duration < Self.limit) }
