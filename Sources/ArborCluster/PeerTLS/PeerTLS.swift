@@ -47,7 +47,8 @@ public final class PeerTLS: Sendable {
             now: now, onRefused: onRefused, renew: { try PeerCredential(keys: keys, chain: chain, at: $0) })
     }
 
-    /// A fixed credential, never renewed (tests present expired or forged certificates this way).
+    /// A given credential (tests present expired or forged certificates this way), renewed by
+    /// `renew` when one is given.
     public init(
         credential: PeerCredential, identity: PeerIdentity, trust: any PeerTrustProvider,
         now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
