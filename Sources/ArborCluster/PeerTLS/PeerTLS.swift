@@ -1,6 +1,7 @@
 import ArborCore
 import Foundation
 import NIOCore
+import NIOPosix
 import NIOSSL
 import Synchronization
 
@@ -137,11 +138,13 @@ public final class PeerTLS: Sendable {
     }
 
     /// Checks the peer's leaf with the trust of this moment; a verified channel is registered.
-    /// The check (ML-DSA signatures along the chain) runs off the event loop.
+    /// The check (ML-DSA signatures along the chain) runs on NIO's blocking thread pool: neither
+    /// on the event loop nor on Swift's cooperative pool, which busy tasks can hold for seconds.
     private func verification(of channel: any Channel, expectedPath: TreePath?) -> NIOSSLCustomVerificationCallback {
         { [trust, now, connections, onRefused] certificates, promise in
             let leaf = certificates.first.map { try? $0.toDERBytes() } ?? nil
-            promise.completeWithTask {
+            let outcome = NIOThreadPool.singleton.runIfActive(eventLoop: promise.futureResult.eventLoop) {
+                () -> NIOSSLVerificationResult in
                 do {
                     guard let leaf else { throw ArborError(.malformedInput, "the peer presented no certificate that encodes") }
                     let checked = trust.currentTrust()
@@ -160,6 +163,7 @@ public final class PeerTLS: Sendable {
                     return .failed
                 }
             }
+            promise.completeWith(outcome.recover { _ in .failed })
         }
     }
 
