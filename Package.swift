@@ -9,7 +9,8 @@ import PackageDescription
 //                    results, error categories; no file, network or clock access of its own
 //   ArborKeyStore    file stores conforming to ArborOperations' protocols: 0600 key files, atomic
 //                    writes, locks, trust store, passphrase input
-//   ArborCluster     the cluster's coordination: a small etcd v3 client over its JSON gateway
+//   ArborCluster     the cluster's coordination: a small etcd v3 client over its JSON gateway;
+//                    mutual TLS 1.3 between nodes (PeerTLS)
 //   ArborServer      the node (arbor serve): Hummingbird routes, SQLite stores (GRDB), tokens and
 //                    policies; HTTP statuses from error categories
 //   arbor            the command-line tool (CArborSystem: allocator settings from C)
@@ -43,6 +44,10 @@ let package = Package(
         // The cluster's etcd client (ArborCluster).
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        // Mutual TLS 1.3 between nodes (ArborCluster/PeerTLS): X.509 made from the tree's keys.
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -90,6 +95,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                // PeerTLS: the node-to-node listener and client.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -126,7 +139,9 @@ let package = Package(
                 "ArborOperations",
                 "ArborSeal",
                 "ArborServer",
+                "ArborCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -178,6 +193,14 @@ let package = Package(
                 "ArborCluster", "ArborCore", "ArborOperations", "ArborTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

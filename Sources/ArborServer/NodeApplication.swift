@@ -33,8 +33,10 @@ public enum NodeApplication {
     /// gracefully: no new connections, the requests under way finish, and this returns.
     /// With an audit log, a service signs its head every `auditHeadInterval` and, once the
     /// application has finished its requests, a last time at shutdown.
+    /// `additionalServices` run in the same group (the peer listener of `arbor serve --peer-address`).
     public static func runUntilSignalled(
-        _ application: some ApplicationProtocol, node: Node, auditHeadInterval: Duration = .seconds(10), logger: Logger
+        _ application: some ApplicationProtocol, node: Node, additionalServices: [any Service] = [],
+        auditHeadInterval: Duration = .seconds(10), logger: Logger
     ) async throws {
         // Services stop in reverse order: the head service, listed first, stops after the server.
         var services: [any Service] = []
@@ -42,6 +44,7 @@ public enum NodeApplication {
             services.append(AuditHeadService(audit: audit, clock: node.clock, interval: auditHeadInterval, logger: logger))
         }
         services.append(application)
+        services += additionalServices
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

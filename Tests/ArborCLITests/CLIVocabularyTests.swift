@@ -45,6 +45,8 @@ struct CLIVocabularyTests {
         "no-rss",
         // The cluster through etcd.
         "etcd",
+        // The cluster.
+        "peer-address",
     ]
 
     /// Old names that must not be shown by any command (they are hidden aliases now).

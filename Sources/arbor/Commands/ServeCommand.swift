@@ -1,3 +1,4 @@
+import ArborCluster
 import ArborCore
 import ArborKeyStore
 import ArborServer
@@ -7,6 +8,7 @@ import Foundation
 import Logging
 import Metrics
 import Prometheus
+import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -56,6 +58,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The oldest TLS version accepted: 1.3 (default) or 1.2.", valueName: "version"))
     var tlsMinVersion: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also listen here for the cluster's other nodes, with mutual TLS 1.3 (docs/cluster.md).", valueName: "host:port"))
+    var peerAddress: String?
+
     @OptionGroup(title: "Limits") var limits: ServeLimitOptions
 
     /// The flags given, for `ServeSettings` (which adds the environment, the file and defaults).
@@ -63,7 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
         var given: [ServeSettings.Key: ConfigContent] = [:]
         let strings: [(ServeSettings.Key, String?)] = [
             (.listen, listen), (.data, data), (.logLevel, logLevel), (.tlsCert, tlsCert), (.tlsKey, tlsKey),
-            (.tlsMinVersion, tlsMinVersion), (.devRootToken, devRootToken),
+            (.tlsMinVersion, tlsMinVersion), (.devRootToken, devRootToken), (.peerAddress, peerAddress),
         ]
         for case (let key, let value?) in strings { given[key] = .string(value) }
         let integers: [(ServeSettings.Key, Int?)] = [
@@ -136,11 +144,27 @@ struct ServeCommand: AsyncParsableCommand {
             // Unbuffered, so a supervisor or a test reading the pipe sees the address at once.
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
+        let peers = try settings.peerAddress.map { try Self.peerListener(directory, at: $0, logger: logger) }
         // The server shuts down gracefully on these signals; the CLI's clean-up-and-die handlers
         // would end it with the signal instead.
         TemporaryFiles.stopRemovingOnTermination()
-        try await NodeApplication.runUntilSignalled(application, node: node, logger: logger)
+        try await NodeApplication.runUntilSignalled(application, node: node, additionalServices: peers.map { [$0] } ?? [], logger: logger)
         logger.info("node stopped")
+    }
+}
+
+extension ServeCommand {
+    /// The node-to-node listener: mutual TLS 1.3 with the node's key, peers of its own cluster
+    /// only. The revocations it checks are those the cluster state feeds to its `PeerTrustState`.
+    static func peerListener(_ directory: NodeDataDirectory, at address: ListenAddress, logger: Logger) throws -> any Service {
+        let anchor = try TrustAnchor(name: "this cluster", rootCertificate: directory.chain.root)
+        let tls = try PeerTLS(
+            keys: directory.keys, chain: directory.chain, trust: PeerTrustState(PeerTrust(anchor: anchor)),
+            onRefused: { logger.warning("peer refused at the handshake", metadata: ["reason": "\($0.message)"]) })
+        return PeerApplication.make(tls: tls, host: address.host, port: address.port, logger: logger) { host, port in
+            let url = "https://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+            FileHandle.standardOutput.write(Data("Peers on \(url) (mutual TLS 1.3, nodes of this cluster)\n".utf8))
+        }
     }
 }
 

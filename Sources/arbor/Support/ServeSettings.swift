@@ -19,6 +19,8 @@ struct ServeSettings {
     var tlsMinimumVersion: NodeTLS.MinimumVersion
     var limits: NodeLimits
     var devRootToken: String?
+    /// The node-to-node listener (mutual TLS 1.3; docs/cluster.md, "Channels between nodes").
+    var peerAddress: ListenAddress?
 
     /// Every setting: its key in the file (dots are nesting), whence its flag and variable names.
     enum Key: String, CaseIterable {
@@ -37,6 +39,7 @@ struct ServeSettings {
         case requestBurst = "limits.request_burst"
         case failedAuthPerSecond = "limits.failed_auth_per_second"
         case failedAuthBurst = "limits.failed_auth_burst"
+        case peerAddress = "peer_address"
         /// A secret: flag or environment only.
         case devRootToken = "dev_root_token"
 
@@ -93,7 +96,8 @@ struct ServeSettings {
         return ServeSettings(
             listen: try listenAddress(listen, origin: sources.origin(of: .listen)), data: try sources.string(.data), logLevel: logLevel,
             tlsCertificate: try sources.string(.tlsCert), tlsKey: try sources.string(.tlsKey), tlsMinimumVersion: tlsMinimumVersion,
-            limits: limits, devRootToken: try sources.string(.devRootToken))
+            limits: limits, devRootToken: try sources.string(.devRootToken),
+            peerAddress: try sources.string(.peerAddress).map { try listenAddress($0, origin: sources.origin(of: .peerAddress)) })
     }
 
     /// The address, or a refusal that names where it came from (flag, variable or file).
