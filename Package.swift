@@ -9,7 +9,8 @@ import PackageDescription
 //                    results, error categories; no file, network or clock access of its own
 //   ArborKeyStore    file stores conforming to ArborOperations' protocols: 0600 key files, atomic
 //                    writes, locks, trust store, passphrase input
-//   ArborCluster     the cluster's coordination: a small etcd v3 client over its JSON gateway
+//   ArborCluster     the cluster's coordination: a small etcd v3 client over its JSON gateway, and
+//                    the node's membership (watch, verify, apply, lease)
 //   ArborServer      the node (arbor serve): Hummingbird routes, SQLite stores (GRDB), tokens and
 //                    policies; HTTP statuses from error categories
 //   arbor            the command-line tool (CArborSystem: allocator settings from C)
@@ -85,6 +86,10 @@ let package = Package(
             name: "ArborCluster",
             dependencies: [
                 "ArborCore",
+                "ArborOperations",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -118,6 +123,7 @@ let package = Package(
             name: "arbor",
             dependencies: [
                 "CArborSystem",
+                "ArborCluster",
                 "ArborCore",
                 "ArborCustody",
                 "ArborKeyStore",
@@ -126,6 +132,7 @@ let package = Package(
                 "ArborServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -173,7 +180,9 @@ let package = Package(
         .testTarget(
             name: "ArborClusterTests",
             dependencies: [
-                "ArborCluster", "ArborCore", "ArborTestSupport",
+                "ArborCluster", "ArborCore", "ArborOperations", "ArborServer", "ArborTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

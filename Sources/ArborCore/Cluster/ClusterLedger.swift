@@ -22,6 +22,10 @@ public struct ClusterLedger: Sendable {
     /// store as `arbor trust import` does (docs/keys.md §17).
     public private(set) var trustBundles: [String: TrustBundle] = [:]
     public private(set) var assignments: [UInt8]?
+    /// The sealed keyrings of the grants applied, by key: each opens only on its holder.
+    public var grants: [ClusterRecordKey: [UInt8]] {
+        applied.filter { $0.key.kind == .grant }.mapValues(\.value)
+    }
 
     /// - Parameter revocations: revocations the reader holds already (its own list, trust bundles).
     public init(root: TrustAnchor, revocations: RevocationList = RevocationList()) {
@@ -69,6 +73,7 @@ public struct ClusterLedger: Sendable {
         case .keyring(let metadata): keyrings[record.key] = metadata
         case .trust(let bundle): trustBundles[bundle.clusterName] = bundle
         case .assignments(let value): assignments = value
+        case .grant: break  // The applied record holds the sealed keyring (`grants`).
         }
         applied[record.key] = record
         departed.remove(record.key)

@@ -112,6 +112,8 @@ public enum ClusterRecordContent: Sendable, Equatable {
     case trust(TrustBundle)
     /// The value of the assignment, whose format belongs to the step that agrees it.
     case assignments([UInt8])
+    /// A keyring sealed to its holder's node key (an age file); only the holder can open it.
+    case grant([UInt8])
 }
 
 extension ClusterRecordContent {
@@ -123,6 +125,9 @@ extension ClusterRecordContent {
         case .keyring: self = .keyring(try KeyringMetadata(encoded: record.value))
         case .trust: self = .trust(try TrustBundle(encoded: record.value))
         case .assignments: self = .assignments(record.value)
+        case .grant:
+            guard !record.value.isEmpty else { throw ArborError.malformed("a grant record holds no sealed keyring") }
+            self = .grant(record.value)
         }
     }
 }

@@ -7,7 +7,8 @@
 /// - a revocation: a strict ancestor of the revoked path holding `certify`;
 /// - keyring metadata: the keyring's owner or a strict ancestor of it;
 /// - a trust bundle: the root (no other usage names a cluster administrator);
-/// - the branch assignment: any node of the cluster.
+/// - the branch assignment: any node of the cluster;
+/// - a grant (a keyring's seeds sealed to one holder): the keyring's owner or a strict ancestor of it.
 /// Every signer needs the `sign` usage.
 enum ClusterRecordAuthorisation {
     static func check(
@@ -37,6 +38,11 @@ enum ClusterRecordAuthorisation {
             }
         case (.assignments, .assignments):
             break  // Any node of the cluster (its chain verified already); docs/cluster.md §4 leaves the value open.
+        case (.grant(let owner, _, _), .grant):
+            // Whoever may publish the keyring's epochs may hand its seeds to a holder.
+            guard signer.path == owner || signer.path.isStrictAncestor(of: owner) else {
+                throw notAuthorised(signer, record, "only the keyring's owner \(owner) or an ancestor of it")
+            }
         default:
             // The content is parsed by the key's kind, so this is unreachable; a new kind must be
             // given its rule above rather than pass unchecked.

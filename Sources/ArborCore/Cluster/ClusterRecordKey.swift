@@ -16,6 +16,8 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case trust = 4
         /// The branch assignment of the seed tree.
         case assignments = 5
+        /// A keyring's epoch seeds sealed to one holder's node key (docs/cluster.md, "Grants").
+        case grant = 6
 
         var segment: String {
             switch self {
@@ -24,6 +26,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
             case .keyring: "keyrings"
             case .trust: "trust"
             case .assignments: "assignments"
+            case .grant: "grants"
             }
         }
     }
@@ -35,6 +38,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case keyring(owner: TreePath, name: String)
         case trust(clusterName: String)
         case assignments
+        case grant(owner: TreePath, name: String, holder: TreePath)
     }
 
     public static let revocationIDSize = 16
@@ -50,7 +54,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
             guard id.count == Self.revocationIDSize else {
                 throw ArborError(.invalidArgument, "a revocation record is named by \(Self.revocationIDSize) bytes")
             }
-        case .keyring(_, let name):
+        case .keyring(_, let name), .grant(_, let name, _):
             try TreePath.validate(label: name)
         case .trust(let name):
             guard (1...64).contains(name.utf8.count), !name.contains("/") else {
@@ -81,6 +85,10 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
 
     public static func assignments(cluster: KeyID) -> ClusterRecordKey { ClusterRecordKey(validated: cluster, .assignments) }
 
+    public static func grant(owner: TreePath, name: String, holder: TreePath, cluster: KeyID) throws -> ClusterRecordKey {
+        try ClusterRecordKey(cluster: cluster, subject: .grant(owner: owner, name: name, holder: holder))
+    }
+
     private init(validated cluster: KeyID, _ subject: Subject) {
         self.cluster = cluster
         self.subject = subject
@@ -99,6 +107,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case .keyring: .keyring
         case .trust: .trust
         case .assignments: .assignments
+        case .grant: .grant
         }
     }
 
@@ -113,6 +122,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case .keyring(let owner, let name): return "\(prefix)/\(name)/\(Self.text(of: owner))"
         case .trust(let name): return "\(prefix)/\(name)"
         case .assignments: return prefix
+        case .grant(let owner, let name, let holder): return "\(prefix)/\(name)/\(Self.text(of: owner))/\(Self.text(of: holder))"
         }
     }
 
@@ -135,6 +145,10 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
             writer.append(short: Array(name.utf8))
         case .trust(let name): writer.append(short: Array(name.utf8))
         case .assignments: break
+        case .grant(let owner, let name, let holder):
+            owner.encode(into: &writer)
+            writer.append(short: Array(name.utf8))
+            holder.encode(into: &writer)
         }
     }
 
@@ -152,6 +166,10 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
             subject = .keyring(owner: owner, name: String(decoding: try reader.readShortField(), as: UTF8.self))
         case .trust: subject = .trust(clusterName: String(decoding: try reader.readShortField(), as: UTF8.self))
         case .assignments: subject = .assignments
+        case .grant:
+            let owner = try TreePath.decode(from: &reader)
+            let name = String(decoding: try reader.readShortField(), as: UTF8.self)
+            subject = .grant(owner: owner, name: name, holder: try TreePath.decode(from: &reader))
         }
         do {
             return try ClusterRecordKey(cluster: cluster, subject: subject)

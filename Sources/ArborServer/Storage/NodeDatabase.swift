@@ -72,6 +72,7 @@ public final class NodeDatabase: Sendable {
                 table.column("value", .blob).notNull()
             }
         }
+        migrator.registerMigration("v3: cluster") { db in try DatabaseClusterStateStore.createTable(in: db) }
         return migrator
     }
 

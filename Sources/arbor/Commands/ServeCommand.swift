@@ -1,3 +1,4 @@
+import ArborCluster
 import ArborCore
 import ArborKeyStore
 import ArborServer
@@ -7,6 +8,7 @@ import Foundation
 import Logging
 import Metrics
 import Prometheus
+import ServiceLifecycle
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -56,6 +58,19 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The oldest TLS version accepted: 1.3 (default) or 1.2.", valueName: "version"))
     var tlsMinVersion: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Join the cluster whose etcd listens at these URLs (comma-separated); the anchor is the root of the node's chain.",
+            valueName: "url[,url…]"))
+    var etcd: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("With --etcd: the address other nodes reach this one at (default the --listen address).", valueName: "host:port")
+    )
+    var advertise: String?
+
     @OptionGroup(title: "Limits") var limits: ServeLimitOptions
 
     /// The flags given, for `ServeSettings` (which adds the environment, the file and defaults).
@@ -63,7 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
         var given: [ServeSettings.Key: ConfigContent] = [:]
         let strings: [(ServeSettings.Key, String?)] = [
             (.listen, listen), (.data, data), (.logLevel, logLevel), (.tlsCert, tlsCert), (.tlsKey, tlsKey),
-            (.tlsMinVersion, tlsMinVersion), (.devRootToken, devRootToken),
+            (.tlsMinVersion, tlsMinVersion), (.devRootToken, devRootToken), (.etcd, etcd), (.advertise, advertise),
         ]
         for case (let key, let value?) in strings { given[key] = .string(value) }
         let integers: [(ServeSettings.Key, Int?)] = [
@@ -115,9 +130,16 @@ struct ServeCommand: AsyncParsableCommand {
         // Every metric of the process (the node's and Hummingbird's) goes to one Prometheus registry.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let database = try NodeDatabase(path: directory.databasePath, node: directory.keys)
+        let membership = try settings.etcd.map { endpoints in
+            try ClusterMembership(
+                etcd: try EtcdClient(endpoints: endpoints), secret: directory.secret, chain: directory.chain,
+                addresses: [try Self.advertisedAddress(settings)], store: DatabaseClusterStateStore(database: database),
+                keyrings: SealedKeyringStore(database: database), logger: logger)
+        }
         let node = Node(
-            database: try NodeDatabase(path: directory.databasePath, node: directory.keys), owner: directory.secret,
-            limits: settings.limits, metricsRegistry: registry, audit: audit, identity: try directory.signingIdentity)
+            database: database, owner: directory.secret, limits: settings.limits, metricsRegistry: registry, audit: audit,
+            identity: try directory.signingIdentity, cluster: membership)
         let rootToken =
             dev ? try await node.tokens.createRoot(chosen: devRootToken.map { TokenSecret(SecretBytes(copying: Array($0.utf8))) }) : nil
         let scheme = tls == nil ? "http" : "https"
@@ -139,8 +161,22 @@ struct ServeCommand: AsyncParsableCommand {
         // The server shuts down gracefully on these signals; the CLI's clean-up-and-die handlers
         // would end it with the signal instead.
         TemporaryFiles.stopRemovingOnTermination()
-        try await NodeApplication.runUntilSignalled(application, node: node, logger: logger)
+        try await NodeApplication.runUntilSignalled(
+            application, node: node, services: membership.map { [$0 as any Service] } ?? [], logger: logger)
         logger.info("node stopped")
+    }
+}
+
+extension ServeCommand {
+    /// The address a member publishes: `--advertise`, else the listen address (which must then
+    /// name a port: port 0 is chosen at bind time, too late for the record).
+    static func advertisedAddress(_ settings: ServeSettings) throws -> String {
+        if let advertise = settings.advertise { return advertise }
+        guard settings.listen.port != 0 else {
+            throw ArborError(.invalidArgument, "--etcd with --listen on port 0 needs --advertise HOST:PORT")
+        }
+        let host = settings.listen.host
+        return host.contains(":") ? "[\(host)]:\(settings.listen.port)" : "\(host):\(settings.listen.port)"
     }
 }
 
