@@ -158,10 +158,13 @@ final class Capture: @unchecked Sendable {
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    /// SIGINT: tshark flushes the file and exits.
+    /// SIGTERM: tshark flushes the file and exits (SIGINT may be ignored by a test runner's children).
     func stop() {
         guard process.isRunning else { return }
-        process.interrupt()
+        process.terminate()
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 }
