@@ -41,6 +41,8 @@ struct CLIVocabularyTests {
         "requests-per-second", "request-burst", "failed-auth-per-second", "failed-auth-burst", "scale", "size-mib", "piece-kib",
         "chunks-per-batch",
         "no-rss",
+        // The cluster (arbor serve --etcd, arbor cluster).
+        "etcd", "advertise",
     ]
 
     /// Old names that must not be shown by any command (they are hidden aliases now).
