@@ -9,8 +9,9 @@ import PackageDescription
 //                    results, error categories; no file, network or clock access of its own
 //   ArborKeyStore    file stores conforming to ArborOperations' protocols: 0600 key files, atomic
 //                    writes, locks, trust store, passphrase input
-//   ArborCluster     the cluster's coordination: a small etcd v3 client over its JSON gateway;
-//                    mutual TLS 1.3 between nodes (PeerTLS)
+//   ArborCluster     the cluster's coordination: a small etcd v3 client over its JSON gateway,
+//                    the node's membership (watch, verify, apply, lease), branch assignment, leaf
+//                    ranges, messages between nodes, and mutual TLS 1.3 between nodes (PeerTLS)
 //   ArborServer      the node (arbor serve): Hummingbird routes, SQLite stores (GRDB), tokens and
 //                    policies; HTTP statuses from error categories
 //   arbor            the command-line tool (CArborSystem: allocator settings from C)
@@ -91,6 +92,9 @@ let package = Package(
             dependencies: [
                 "ArborCore",
                 "ArborOperations",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -102,7 +106,6 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -139,10 +142,9 @@ let package = Package(
                 "ArborOperations",
                 "ArborSeal",
                 "ArborServer",
-                "ArborCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -190,7 +192,7 @@ let package = Package(
         .testTarget(
             name: "ArborClusterTests",
             dependencies: [
-                "ArborCluster", "ArborCore", "ArborOperations", "ArborTestSupport",
+                "ArborCluster", "ArborCore", "ArborOperations", "ArborServer", "ArborTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -27,12 +27,16 @@ public struct Node: Sendable {
     public let identity: NodeSigningIdentity?
     /// The tokens `decrypt` admitted with `reject_replay`, remembered in the database.
     let replayState: DatabaseStateStore
+    /// What the node applied of the cluster state and how fresh it is, when it joined a cluster
+    /// (`arbor serve --etcd`); `GET /v1/sys/health` reports it.
+    public let cluster: (any ClusterViewSource)?
 
     public init(
         database: NodeDatabase, owner: NodeSecret, limits: NodeLimits = NodeLimits(), clock: NodeClock = .system,
         metrics: any MetricsFactory = MetricsSystem.factory, metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-        audit: NodeAudit? = nil, identity: NodeSigningIdentity? = nil
+        audit: NodeAudit? = nil, identity: NodeSigningIdentity? = nil, cluster: (any ClusterViewSource)? = nil
     ) {
+        self.cluster = cluster
         self.identity = identity
         self.metricsRegistry = metricsRegistry
         self.database = database
@@ -48,7 +52,7 @@ public struct Node: Sendable {
     }
 
     /// Routes anyone may call.
-    var openRoutes: [any NodeRoutes] { [HealthRoutes(database: database), OpenAPIRoutes()] }
+    var openRoutes: [any NodeRoutes] { [HealthRoutes(database: database, cluster: cluster, clock: clock), OpenAPIRoutes()] }
 
     /// Routes behind a token.
     var tokenRoutes: [any NodeRoutes] {

@@ -32,10 +32,11 @@ public enum NodeApplication {
     /// Runs the application in a `ServiceGroup` until SIGTERM or SIGINT, then shuts down
     /// gracefully: no new connections, the requests under way finish, and this returns.
     /// With an audit log, a service signs its head every `auditHeadInterval` and, once the
-    /// application has finished its requests, a last time at shutdown.
-    /// `additionalServices` run in the same group (the peer listener of `arbor serve --peer-address`).
+    /// application has finished its requests, a last time at shutdown. `services` (the cluster
+    /// membership, the peer listener of `arbor serve --peer-address`) run beside the application
+    /// and are asked to stop before it.
     public static func runUntilSignalled(
-        _ application: some ApplicationProtocol, node: Node, additionalServices: [any Service] = [],
+        _ application: some ApplicationProtocol, node: Node, services extra: [any Service] = [],
         auditHeadInterval: Duration = .seconds(10), logger: Logger
     ) async throws {
         // Services stop in reverse order: the head service, listed first, stops after the server.
@@ -44,7 +45,7 @@ public enum NodeApplication {
             services.append(AuditHeadService(audit: audit, clock: node.clock, interval: auditHeadInterval, logger: logger))
         }
         services.append(application)
-        services += additionalServices
+        services += extra
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

@@ -43,10 +43,8 @@ struct CLIVocabularyTests {
         "requests-per-second", "request-burst", "failed-auth-per-second", "failed-auth-burst", "scale", "size-mib", "piece-kib",
         "chunks-per-batch",
         "no-rss",
-        // The cluster through etcd.
-        "etcd",
-        // The cluster.
-        "peer-address",
+        // The cluster (arbor serve --etcd, --peer-address, arbor cluster).
+        "etcd", "advertise", "peer-address",
     ]
 
     /// Old names that must not be shown by any command (they are hidden aliases now).

@@ -81,6 +81,33 @@ struct ServeSettingsTests {
         return (error?.message ?? "", file?.path ?? "")
     }
 
+    @Test("the cluster: etcd endpoints and the advertised address from the file, the environment or a flag")
+    func cluster() async throws {
+        let file = try ConfigFile(#"{"etcd": "http://127.0.0.1:2379, http://127.0.0.1:22379", "advertise": "10.0.0.7:8200"}"#)
+        defer { file.remove() }
+        let fromFile = try await ServeSettings.resolve(flags: [:], configFile: file.path, environment: [:])
+        #expect(fromFile.etcd == ["http://127.0.0.1:2379", "http://127.0.0.1:22379"])
+        #expect(try ServeCommand.advertisedAddress(fromFile) == "10.0.0.7:8200")
+        let fromEnvironment = try await ServeSettings.resolve(
+            flags: [:], configFile: nil, environment: ["ARBOR_ETCD": "https://etcd:2379", "ARBOR_LISTEN": "[::1]:8300"])
+        #expect(fromEnvironment.etcd == ["https://etcd:2379"])
+        #expect(try ServeCommand.advertisedAddress(fromEnvironment) == "[::1]:8300")
+        #expect(try await ServeSettings.resolve(flags: [:], configFile: nil, environment: [:]).etcd == nil)
+
+        for (flags, named) in [
+            ([ServeSettings.Key.etcd: ConfigContent.string("127.0.0.1:2379")], "--etcd"),
+            ([.advertise: .string("10.0.0.7")], "--advertise"), ([.advertise: .string("10.0.0.7:0")], "--advertise"),
+        ] {
+            let error = await #expect(throws: ArborError.self) {
+                try await ServeSettings.resolve(flags: flags, configFile: nil, environment: [:])
+            }
+            #expect(error?.code == .invalidArgument && error?.message.hasPrefix(named) == true, "\(String(describing: error))")
+        }
+        let portZero = try await ServeSettings.resolve(
+            flags: [.etcd: .string("http://127.0.0.1:2379"), .listen: .string("127.0.0.1:0")], configFile: nil, environment: [:])
+        #expect(throws: ArborError(.invalidArgument, "")) { try ServeCommand.advertisedAddress(portZero) }
+    }
+
     @Test("an unknown key in the file is refused, naming the key and the file")
     func unknownKey() async throws {
         for (json, key) in [

@@ -16,8 +16,9 @@ final class EtcdServer {
     static let executable = ProcessInfo.processInfo.environment["ARBOR_ETCD"] ?? "/usr/bin/etcd"
 
     let clientURL: String
-    private let process: Process
+    private var process: Process
     private let directory: URL
+    private let arguments: [String]
 
     /// Runs `body` with a started server, and stops it afterwards. When etcd is not installed, the
     /// test is skipped with a printed reason, or fails under ARBOR_REQUIRE_PEERS=1.
@@ -61,9 +62,7 @@ final class EtcdServer {
         let peerPort = try Self.freeLoopbackPort()
         clientURL = "http://127.0.0.1:\(clientPort)"
         let peerURL = "http://127.0.0.1:\(peerPort)"
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = [
+        arguments = [
             "--name", "arbor-test",
             "--data-dir", directory.appendingPathComponent("data").path,
             "--listen-client-urls", clientURL, "--advertise-client-urls", clientURL,
@@ -71,10 +70,31 @@ final class EtcdServer {
             "--initial-cluster", "arbor-test=\(peerURL)",
             "--logger", "zap", "--log-outputs", directory.appendingPathComponent("etcd.log").path,
         ]
+        process = try Self.launch(arguments)
+    }
+
+    private static func launch(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = arguments
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        return process
+    }
+
+    /// Stops etcd (SIGTERM) and keeps its data, for `restart`: an outage.
+    func pause() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// Starts etcd again on the same ports and data after `pause`, and waits until it answers.
+    func restart() async throws {
+        process = try Self.launch(arguments)
+        try await waitUntilReady()
     }
 
     /// Until a range read answers (etcd serves reads once it has elected itself leader).

@@ -122,7 +122,7 @@ struct NodeMessagingTests {
     }
 
     static func mailboxKey(_ message: NodeMessage, cluster: Cluster) -> String {
-        "arbor/\(cluster.anchor.keyID.hex)/mailbox/\(message.recipient)/\(Hex.encode(message.messageID))"
+        "arbor-mailbox/\(cluster.anchor.keyID.hex)/\(message.recipient)/\(Hex.encode(message.messageID))"
     }
 
     @Test func onlineRecipientReceivesAsMessagesArrive() async throws {
@@ -140,7 +140,7 @@ struct NodeMessagingTests {
                 received.append(String(decoding: message.payload, as: UTF8.self))
             }
             #expect(Set(received) == ["one", "two"])
-            #expect(try await server.client().range(prefix: "arbor/\(cluster.anchor.keyID.hex)/mailbox/").keyValues.isEmpty)
+            #expect(try await server.client().range(prefix: "arbor-mailbox/\(cluster.anchor.keyID.hex)/").keyValues.isEmpty)
         }
     }
 
@@ -231,7 +231,7 @@ struct NodeMessagingTests {
             let rekeyed = try cluster.issuer.certify(c.path, epoch: 1, usage: .all, validity: Self.validity)
             try await enroll(TestNode(secret: rekeyed.secret, chain: rekeyed.chain), server)
             await #expect(throws: ArborError(.notAuthorised, "")) { try await send("to C", from: a, to: c, mailbox) }
-            #expect(try await etcd.range(prefix: "arbor/\(cluster.anchor.keyID.hex)/mailbox/").keyValues.count == 1)
+            #expect(try await etcd.range(prefix: "arbor-mailbox/\(cluster.anchor.keyID.hex)/").keyValues.count == 1)
         }
     }
 
@@ -262,7 +262,7 @@ struct NodeMessagingTests {
                 try await mailbox.replenishPrekeys(
                     as: b.secret, chain: b.chain, store: b.store, revocations: RevocationList(), minimum: 4, batch: 4, at: Self.now) == 4)
             #expect(try b.store.prekeyIDs() == [5, 6, 7, 8])
-            #expect(try await server.client().range(prefix: "arbor/\(cluster.anchor.keyID.hex)/prekey-claims/").keyValues.isEmpty)
+            #expect(try await server.client().range(prefix: "arbor-prekey-claims/\(cluster.anchor.keyID.hex)/").keyValues.isEmpty)
             #expect(try await send("after", from: a, to: b, mailbox).prekeyID == 5)
         }
     }
@@ -280,13 +280,13 @@ extension NodeMessagingTests {
                     == 200)
             // 150 prekeys claimed (a claim is an unsigned key: writing it directly is what a sender's transaction does).
             for id in 1...150 {
-                try await etcd.put(key: "arbor/\(cluster.hex)/prekey-claims/eu/node-2/\(id)", value: Array("eu/node-1".utf8))
+                try await etcd.put(key: "arbor-prekey-claims/\(cluster.hex)/eu/node-2/\(id)", value: Array("eu/node-1".utf8))
             }
             #expect(
                 try await mailbox.replenishPrekeys(
                     as: b.secret, chain: b.chain, store: b.store, revocations: RevocationList(), minimum: 100, batch: 50, at: Self.now)
                     == 50)
-            #expect(try await etcd.range(prefix: "arbor/\(cluster.hex)/prekey-claims/").keyValues.isEmpty)
+            #expect(try await etcd.range(prefix: "arbor-prekey-claims/\(cluster.hex)/").keyValues.isEmpty)
             let record = try #require(try await etcd.get(ClusterRecordKey.prekeys(b.path, cluster: cluster).text))
             let verified = try ClusterRecord(encoded: record.value).verify(
                 storedAt: record.key, root: self.cluster.anchor, revocations: RevocationList(), at: Self.now)

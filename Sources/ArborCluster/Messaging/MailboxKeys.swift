@@ -1,13 +1,13 @@
 import ArborCore
 
 /// The etcd keys of messaging that are not signed records: mailboxes and prekey claims. They live
-/// under the cluster's prefix beside the records; a reader of records skips their segments.
-/// - `arbor/<cluster>/mailbox/<recipient path>/<message id, 32 hex digits>`: a sealed message;
-/// - `arbor/<cluster>/prekey-claims/<recipient path>/<prekey id, decimal>`: a prekey taken by a sender.
+/// outside the cluster's record prefix, so the node's watch of its records never sees them.
+/// - `arbor-mailbox/<cluster>/<recipient path>/<message id, 32 hex digits>`: a sealed message;
+/// - `arbor-prekey-claims/<cluster>/<recipient path>/<prekey id, decimal>`: a prekey taken by a sender.
 /// A path's own keys are the direct children of its prefix: a descendant's keys have a further `/`.
 enum MailboxKeys {
     static func mailbox(of recipient: TreePath, cluster: KeyID) -> String {
-        "\(ClusterRecordKey.prefix(cluster: cluster))mailbox/\(ClusterRecordKey.text(of: recipient))/"
+        "arbor-mailbox/\(cluster.hex)/\(ClusterRecordKey.text(of: recipient))/"
     }
 
     static func message(_ id: [UInt8], to recipient: TreePath, cluster: KeyID) -> String {
@@ -15,7 +15,7 @@ enum MailboxKeys {
     }
 
     static func claims(of recipient: TreePath, cluster: KeyID) -> String {
-        "\(ClusterRecordKey.prefix(cluster: cluster))prekey-claims/\(ClusterRecordKey.text(of: recipient))/"
+        "arbor-prekey-claims/\(cluster.hex)/\(ClusterRecordKey.text(of: recipient))/"
     }
 
     static func claim(_ prekeyID: UInt32, of recipient: TreePath, cluster: KeyID) -> String {

@@ -26,6 +26,10 @@ public struct ClusterLedger: Sendable {
     public private(set) var leafRanges: [ClusterRecordKey: LeafRange] = [:]
     /// The latest prekey bundle each node published (docs/cluster.md, "Messages between nodes").
     public private(set) var prekeys: [TreePath: PrekeyBundle] = [:]
+    /// The sealed keyrings of the grants applied, by key: each opens only on its holder.
+    public var grants: [ClusterRecordKey: [UInt8]] {
+        applied.filter { $0.key.kind == .grant }.mapValues(\.value)
+    }
 
     /// - Parameter revocations: revocations the reader holds already (its own list, trust bundles).
     public init(root: TrustAnchor, revocations: RevocationList = RevocationList()) {
@@ -100,6 +104,7 @@ public struct ClusterLedger: Sendable {
         case .leaves(let range): leafRanges[record.key] = range
         case .prekeys(let bundle):
             if case .prekeys(let path) = record.key.subject { prekeys[path] = bundle }
+        case .grant: break  // The applied record holds the sealed keyring (`grants`).
         }
         applied[record.key] = record
         departed.remove(record.key)

@@ -116,6 +116,8 @@ public enum ClusterRecordContent: Sendable, Equatable {
     case leaves(LeafRange)
     /// A node's one-time prekeys, signed by the node itself.
     case prekeys(PrekeyBundle)
+    /// A keyring sealed to its holder's node key (an age file); only the holder can open it.
+    case grant([UInt8])
 }
 
 extension ClusterRecordContent {
@@ -129,6 +131,9 @@ extension ClusterRecordContent {
         case .assignments: self = .assignments(try BranchAssignment(encoded: record.value))
         case .leaves: self = .leaves(try LeafRange(encoded: record.value))
         case .prekeys: self = .prekeys(try PrekeyBundle(encoded: record.value))
+        case .grant:
+            guard !record.value.isEmpty else { throw ArborError.malformed("a grant record holds no sealed keyring") }
+            self = .grant(record.value)
         }
     }
 }

@@ -10,6 +10,7 @@
 /// - the branch assignment: any node of the cluster;
 /// - a leaf range of a shared LMS key: any node of the cluster, reserving for itself.
 /// - a node's prekeys: the node itself, with its current key (its chain verified, not revoked).
+/// - a grant (a keyring's seeds sealed to one holder): the keyring's owner or a strict ancestor of it.
 /// Every signer needs the `sign` usage.
 enum ClusterRecordAuthorisation {
     static func check(
@@ -47,6 +48,11 @@ enum ClusterRecordAuthorisation {
             guard signer.path == path else { throw notAuthorised(signer, record, "only \(path) itself") }
             guard signer.usage.contains(.keyAgreement) else {
                 throw ArborError(.usageNotAllowed, "\(path) may not receive messages: its certificate lacks the agree usage")
+            }
+        case (.grant(let owner, _, _), .grant):
+            // Whoever may publish the keyring's epochs may hand its seeds to a holder.
+            guard signer.path == owner || signer.path.isStrictAncestor(of: owner) else {
+                throw notAuthorised(signer, record, "only the keyring's owner \(owner) or an ancestor of it")
             }
         default:
             // The content is parsed by the key's kind, so this is unreachable; a new kind must be

@@ -16,6 +16,8 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case trust = 4
         /// The branch assignment of the seed tree.
         case assignments = 5
+        /// A keyring's epoch seeds sealed to one holder's node key (docs/cluster.md, "Grants").
+        case grant = 6
         /// A node's one-time prekeys for messages sealed to it (docs/cluster.md, "Messages between nodes").
         case prekeys = 7
         /// The leaves of a shared LMS key reserved so far (docs/cluster.md, "Leaf ranges through etcd").
@@ -30,6 +32,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
             case .assignments: "assignments"
             case .leaves: "leaves"
             case .prekeys: "prekeys"
+            case .grant: "grants"
             }
         }
     }
@@ -44,6 +47,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         /// ``ClusterRecordKey/leavesID(lmsPublicKey:)`` of the shared LMS key.
         case leaves([UInt8])
         case prekeys(TreePath)
+        case grant(owner: TreePath, name: String, holder: TreePath)
     }
 
     public static let revocationIDSize = 16
@@ -61,7 +65,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
             guard id.count == Self.revocationIDSize else {
                 throw ArborError(.invalidArgument, "a revocation record is named by \(Self.revocationIDSize) bytes")
             }
-        case .keyring(_, let name):
+        case .keyring(_, let name), .grant(_, let name, _):
             try TreePath.validate(label: name)
         case .trust(let name):
             guard (1...64).contains(name.utf8.count), !name.contains("/") else {
@@ -111,6 +115,10 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         ClusterRecordKey(validated: cluster, .prekeys(path))
     }
 
+    public static func grant(owner: TreePath, name: String, holder: TreePath, cluster: KeyID) throws -> ClusterRecordKey {
+        try ClusterRecordKey(cluster: cluster, subject: .grant(owner: owner, name: name, holder: holder))
+    }
+
     private init(validated cluster: KeyID, _ subject: Subject) {
         self.cluster = cluster
         self.subject = subject
@@ -131,6 +139,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case .assignments: .assignments
         case .leaves: .leaves
         case .prekeys: .prekeys
+        case .grant: .grant
         }
     }
 
@@ -147,6 +156,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case .assignments: return prefix
         case .leaves(let id): return "\(prefix)/\(Hex.encode(id))"
         case .prekeys(let path): return "\(prefix)/\(Self.text(of: path))"
+        case .grant(let owner, let name, let holder): return "\(prefix)/\(name)/\(Self.text(of: owner))/\(Self.text(of: holder))"
         }
     }
 
@@ -171,6 +181,10 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case .assignments: break
         case .leaves(let id): writer.append(raw: id)
         case .prekeys(let path): path.encode(into: &writer)
+        case .grant(let owner, let name, let holder):
+            owner.encode(into: &writer)
+            writer.append(short: Array(name.utf8))
+            holder.encode(into: &writer)
         }
     }
 
@@ -190,6 +204,10 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case .assignments: subject = .assignments
         case .leaves: subject = .leaves(try reader.read(count: leavesIDSize))
         case .prekeys: subject = .prekeys(try TreePath.decode(from: &reader))
+        case .grant:
+            let owner = try TreePath.decode(from: &reader)
+            let name = String(decoding: try reader.readShortField(), as: UTF8.self)
+            subject = .grant(owner: owner, name: name, holder: try TreePath.decode(from: &reader))
         }
         do {
             return try ClusterRecordKey(cluster: cluster, subject: subject)

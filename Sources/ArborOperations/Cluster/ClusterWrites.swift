@@ -73,7 +73,7 @@ public enum ClusterWrites {
         return try write(key, range.encoded, keys: try secret.keySet(), chain: chain, ledger, time)
     }
 
-    private static func write(
+    static func write(
         _ key: ClusterRecordKey, _ value: [UInt8], keys: NodeKeySet, chain: CertificateChain, _ ledger: ClusterLedger, _ time: Int64
     ) throws -> ClusterWrite {
         let held = ledger.sequences[key] ?? 0

@@ -72,6 +72,7 @@ public final class NodeDatabase: Sendable {
                 table.column("value", .blob).notNull()
             }
         }
+        migrator.registerMigration("v3: cluster") { db in try DatabaseClusterStateStore.createTable(in: db) }
         migrator.registerMigration("cluster messages: prekeys, opened message ids") { db in
             // One-time prekey secrets (sealed to their row) until a message sealed to one opens,
             // and the ids of opened messages until they leave the replay window (docs/cluster.md,

@@ -64,6 +64,19 @@ struct ServeCommand: AsyncParsableCommand {
             "Also listen here for the cluster's other nodes, with mutual TLS 1.3 (docs/cluster.md).", valueName: "host:port"))
     var peerAddress: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Join the cluster whose etcd listens at these URLs (comma-separated); the anchor is the root of the node's chain.",
+            valueName: "url[,url…]"))
+    var etcd: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("With --etcd: the address other nodes reach this one at (default the --listen address).", valueName: "host:port")
+    )
+    var advertise: String?
+
     @OptionGroup(title: "Limits") var limits: ServeLimitOptions
 
     /// The flags given, for `ServeSettings` (which adds the environment, the file and defaults).
@@ -71,7 +84,8 @@ struct ServeCommand: AsyncParsableCommand {
         var given: [ServeSettings.Key: ConfigContent] = [:]
         let strings: [(ServeSettings.Key, String?)] = [
             (.listen, listen), (.data, data), (.logLevel, logLevel), (.tlsCert, tlsCert), (.tlsKey, tlsKey),
-            (.tlsMinVersion, tlsMinVersion), (.devRootToken, devRootToken), (.peerAddress, peerAddress),
+            (.tlsMinVersion, tlsMinVersion), (.devRootToken, devRootToken), (.peerAddress, peerAddress), (.etcd, etcd),
+            (.advertise, advertise),
         ]
         for case (let key, let value?) in strings { given[key] = .string(value) }
         let integers: [(ServeSettings.Key, Int?)] = [
@@ -123,9 +137,16 @@ struct ServeCommand: AsyncParsableCommand {
         // Every metric of the process (the node's and Hummingbird's) goes to one Prometheus registry.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let database = try NodeDatabase(path: directory.databasePath, node: directory.keys)
+        let membership = try settings.etcd.map { endpoints in
+            try ClusterMembership(
+                etcd: try EtcdClient(endpoints: endpoints), secret: directory.secret, chain: directory.chain,
+                addresses: [try Self.advertisedAddress(settings)], store: DatabaseClusterStateStore(database: database),
+                keyrings: SealedKeyringStore(database: database), logger: logger)
+        }
         let node = Node(
-            database: try NodeDatabase(path: directory.databasePath, node: directory.keys), owner: directory.secret,
-            limits: settings.limits, metricsRegistry: registry, audit: audit, identity: try directory.signingIdentity)
+            database: database, owner: directory.secret, limits: settings.limits, metricsRegistry: registry, audit: audit,
+            identity: try directory.signingIdentity, cluster: membership)
         let rootToken =
             dev ? try await node.tokens.createRoot(chosen: devRootToken.map { TokenSecret(SecretBytes(copying: Array($0.utf8))) }) : nil
         let scheme = tls == nil ? "http" : "https"
@@ -144,27 +165,45 @@ struct ServeCommand: AsyncParsableCommand {
             // Unbuffered, so a supervisor or a test reading the pipe sees the address at once.
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
-        let peers = try settings.peerAddress.map { try Self.peerListener(directory, at: $0, logger: logger) }
+        let peers = try settings.peerAddress.map { try Self.peerServices(directory, at: $0, membership: membership, logger: logger) } ?? []
         // The server shuts down gracefully on these signals; the CLI's clean-up-and-die handlers
         // would end it with the signal instead.
         TemporaryFiles.stopRemovingOnTermination()
-        try await NodeApplication.runUntilSignalled(application, node: node, additionalServices: peers.map { [$0] } ?? [], logger: logger)
+        try await NodeApplication.runUntilSignalled(
+            application, node: node, services: (membership.map { [$0 as any Service] } ?? []) + peers, logger: logger)
         logger.info("node stopped")
     }
 }
 
 extension ServeCommand {
     /// The node-to-node listener: mutual TLS 1.3 with the node's key, peers of its own cluster
-    /// only. The revocations it checks are those the cluster state feeds to its `PeerTrustState`.
-    static func peerListener(_ directory: NodeDataDirectory, at address: ListenAddress, logger: Logger) throws -> any Service {
+    /// only. The revocations it checks are those the cluster membership applies (none without
+    /// --etcd but the node's own chain's).
+    static func peerServices(
+        _ directory: NodeDataDirectory, at address: ListenAddress, membership: ClusterMembership?, logger: Logger
+    ) throws -> [any Service] {
         let anchor = try TrustAnchor(name: "this cluster", rootCertificate: directory.chain.root)
+        let trust = PeerTrustState(PeerTrust(anchor: anchor))
         let tls = try PeerTLS(
-            keys: directory.keys, chain: directory.chain, trust: PeerTrustState(PeerTrust(anchor: anchor)),
+            keys: directory.keys, chain: directory.chain, trust: trust,
             onRefused: { logger.warning("peer refused at the handshake", metadata: ["reason": "\($0.message)"]) })
-        return PeerApplication.make(tls: tls, host: address.host, port: address.port, logger: logger) { host, port in
+        let listener = PeerApplication.make(tls: tls, host: address.host, port: address.port, logger: logger) { host, port in
             let url = "https://\(host.contains(":") ? "[\(host)]" : host):\(port)"
             FileHandle.standardOutput.write(Data("Peers on \(url) (mutual TLS 1.3, nodes of this cluster)\n".utf8))
         }
+        guard let membership else { return [listener] }
+        return [PeerRevocationFeed(membership: membership, trust: trust, tls: tls), listener]
+    }
+
+    /// The address a member publishes: `--advertise`, else the listen address (which must then
+    /// name a port: port 0 is chosen at bind time, too late for the record).
+    static func advertisedAddress(_ settings: ServeSettings) throws -> String {
+        if let advertise = settings.advertise { return advertise }
+        guard settings.listen.port != 0 else {
+            throw ArborError(.invalidArgument, "--etcd with --listen on port 0 needs --advertise HOST:PORT")
+        }
+        let host = settings.listen.host
+        return host.contains(":") ? "[\(host)]:\(settings.listen.port)" : "\(host):\(settings.listen.port)"
     }
 }
 

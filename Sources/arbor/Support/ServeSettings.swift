@@ -21,6 +21,10 @@ struct ServeSettings {
     var devRootToken: String?
     /// The node-to-node listener (mutual TLS 1.3; docs/cluster.md, "Channels between nodes").
     var peerAddress: ListenAddress?
+    /// The etcd endpoints of the cluster to join (`--etcd`, comma-separated); nil: no cluster.
+    var etcd: [String]?
+    /// The `host:port` published in the node's member record (`--advertise`; default the listen address).
+    var advertise: String?
 
     /// Every setting: its key in the file (dots are nesting), whence its flag and variable names.
     enum Key: String, CaseIterable {
@@ -40,6 +44,8 @@ struct ServeSettings {
         case failedAuthPerSecond = "limits.failed_auth_per_second"
         case failedAuthBurst = "limits.failed_auth_burst"
         case peerAddress = "peer_address"
+        case etcd
+        case advertise
         /// A secret: flag or environment only.
         case devRootToken = "dev_root_token"
 
@@ -93,11 +99,27 @@ struct ServeSettings {
         guard let tlsMinimumVersion = NodeTLS.MinimumVersion(rawValue: versionText) else {
             throw ArborError(.invalidArgument, "\(sources.origin(of: .tlsMinVersion)) takes 1.3 or 1.2")
         }
+        let listenAddress = try listenAddress(listen, origin: sources.origin(of: .listen))
+        let etcd = try sources.string(.etcd).map { text in
+            let endpoints = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !endpoints.isEmpty, endpoints.allSatisfy({ $0.hasPrefix("http://") || $0.hasPrefix("https://") }) else {
+                throw ArborError(
+                    .invalidArgument, "\(sources.origin(of: .etcd)) takes etcd URLs separated by commas (http://127.0.0.1:2379,…)")
+            }
+            return endpoints
+        }
+        let advertise = try sources.string(.advertise)
+        if let advertise {
+            guard (try? ListenAddress(parsing: advertise))?.port ?? 0 > 0 else {
+                throw ArborError(.invalidArgument, "\(sources.origin(of: .advertise)) takes HOST:PORT with a port other nodes can reach")
+            }
+        }
         return ServeSettings(
-            listen: try listenAddress(listen, origin: sources.origin(of: .listen)), data: try sources.string(.data), logLevel: logLevel,
+            listen: listenAddress, data: try sources.string(.data), logLevel: logLevel,
             tlsCertificate: try sources.string(.tlsCert), tlsKey: try sources.string(.tlsKey), tlsMinimumVersion: tlsMinimumVersion,
             limits: limits, devRootToken: try sources.string(.devRootToken),
-            peerAddress: try sources.string(.peerAddress).map { try listenAddress($0, origin: sources.origin(of: .peerAddress)) })
+            peerAddress: try sources.string(.peerAddress).map { try listenAddress($0, origin: sources.origin(of: .peerAddress)) },
+            etcd: etcd, advertise: advertise)
     }
 
     /// The address, or a refusal that names where it came from (flag, variable or file).

@@ -1,0 +1,192 @@
+import ArborTestSupport
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `arbor serve --etcd` through the real executable, with a real etcd: two nodes join and see each
+/// other in their health, `arbor cluster members` lists them verified, `arbor cluster grant`
+/// hands a keyring to one of them, which then opens a token sealed by another holder, and keeps
+/// doing so, reporting stale, once etcd is stopped.
+@Suite("arbor serve --etcd", .serialized)
+struct ServeClusterCLITests {
+    let arbor: ArborExecutable
+
+    init() throws { arbor = try ArborExecutable() }
+
+    @Test("two nodes join, a grant reaches one, which opens what another holder sealed, also with etcd stopped")
+    func joinGrantAndOpen() async throws {
+        defer { arbor.remove() }
+        guard let etcd = try EtcdProcess.start(in: arbor.path("etcd")) else { return }
+        defer { etcd.stop() }
+
+        try arbor.initRoot()
+        let pass = ["--root", "root.key", "--passphrase-file", "pass"]
+        for path in ["eu", "eu/node-1", "eu/node-2"] {
+            let name = path.replacingOccurrences(of: "/", with: "_")
+            try #require(try arbor.run(["derive", path] + pass + ["-o", "\(name).key"]).status == 0)
+            try #require(try arbor.run(["cert", "issue", path] + pass + ["-o", "\(name).chain"]).status == 0)
+        }
+        let tokens = try ["eu_node-1", "eu_node-2"].map { node in
+            let initialized = try arbor.run(["serve", "init", "--data", node, "--key", "\(node).key", "--chain", "\(node).chain", "--json"])
+            try #require(initialized.status == 0, "\(initialized.stderr)")
+            return try #require((try arbor.json(initialized) as? [String: Any])?["rootToken"] as? String)
+        }
+        let nodes = try ["eu_node-1", "eu_node-2"].enumerated().map { index, node in
+            try NodeProcess(
+                arbor,
+                ["serve", "--data", node, "--listen", "127.0.0.1:0", "--advertise", "127.0.0.1:\(9101 + index)", "--etcd", etcd.url],
+                logs: node)
+        }
+        for node in nodes {
+            try await waitFor("\(node.url) sees both members") {
+                let cluster = try await node.get("/v1/sys/health").body["cluster"] as? [String: Any]
+                return cluster?["members"] as? Int == 2 && cluster?["state"] as? String == "synced"
+            }
+        }
+
+        let members = try arbor.run(["cluster", "members", "--etcd", etcd.url, "--anchor", "root.cert", "--json"])
+        try #require(members.status == 0, "\(members.stderr)")
+        let listed = try #require((try arbor.json(members) as? [String: Any])?["members"] as? [[String: Any]])
+        #expect(listed.map { $0["path"] as? String } == ["eu/node-1", "eu/node-2"])
+        #expect(listed.map { $0["addresses"] as? [String] } == [["127.0.0.1:9101"], ["127.0.0.1:9102"]])
+
+        // The keyring's owner (eu) seals a token, and grants the keyring to eu/node-2 through etcd.
+        try #require(try arbor.run(["keyring", "create", "payments", "--from", "eu.key"]).status == 0)
+        let sealed = try arbor.run(["keyring", "seal", "payments", "--origin", "eu"], input: Data("card 4242".utf8))
+        try #require(sealed.status == 0, "\(sealed.stderr)")
+        let token = sealed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let granted = try arbor.run([
+            "cluster", "grant", "--keyring", "keyrings/payments.keyring", "--key", "eu.key", "--chain", "eu.chain", "--to", "eu/node-2",
+            "--etcd", etcd.url,
+        ])
+        try #require(granted.status == 0, "\(granted.stderr)")
+        #expect(granted.stdout.contains("Granted keyring 'payments' of eu (epochs 1) to eu/node-2."), "\(granted.stdout)")
+
+        let decrypt: @Sendable () async throws -> NodeProcess.Reply = {
+            try await nodes[1].post("/v1/keyrings/payments/decrypt", token: tokens[1], json: ["ciphertext": token])
+        }
+        try await waitFor("eu/node-2 opens the token") { try await decrypt().status == 200 }
+        #expect(try await decrypt().body["plaintext"] as? String == Data("card 4242".utf8).base64EncodedString())
+        // eu/node-1 was granted nothing.
+        #expect(try await nodes[0].post("/v1/keyrings/payments/decrypt", token: tokens[0], json: ["ciphertext": token]).status == 404)
+
+        // etcd stops: the node keeps opening with what it holds and says it is stale.
+        etcd.stop()
+        try await waitFor("eu/node-2 reports stale") {
+            (try await nodes[1].get("/v1/sys/health").body["cluster"] as? [String: Any])?["state"] as? String == "stale"
+        }
+        #expect(try await decrypt().status == 200)
+
+        for node in nodes {
+            node.signal(SIGTERM)
+            #expect(node.waitForExit().status == 0, "\(node.stderr)")
+            #expect(!node.stderr.contains("card 4242"))
+        }
+    }
+
+    private func waitFor(_ what: String, _ condition: () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if (try? await condition()) == true { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("not reached within 60 s: \(what)")
+        throw ArborExecutable.SetupFailed(description: what)
+    }
+}
+
+/// A real etcd for a CLI test (`/usr/bin/etcd` or `ARBOR_ETCD`) on free loopback ports, with its
+/// data under `directory`; nil (the test skipped with a printed reason) when it is not installed.
+final class EtcdProcess: @unchecked Sendable {
+    let url: String
+    private let process = Process()
+
+    static func start(in directory: String) throws -> EtcdProcess? {
+        let executable = ProcessInfo.processInfo.environment["ARBOR_ETCD"] ?? "/usr/bin/etcd"
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            Peers.missing("arbor serve --etcd: \(executable) is not installed (apt-get install -y etcd-server)")
+            return nil
+        }
+        for _ in 0..<3 {
+            let etcd = try EtcdProcess(executable: executable, directory: directory + "-\(UUID().uuidString)")
+            if etcd.waitUntilReady() { return etcd }
+            etcd.stop()
+        }
+        throw ArborExecutable.SetupFailed(description: "etcd did not start")
+    }
+
+    private init(executable: String, directory: String) throws {
+        let client = try Self.freePort()
+        let peer = try Self.freePort()
+        url = "http://127.0.0.1:\(client)"
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = [
+            "--name", "arbor-cli-test", "--data-dir", directory, "--listen-client-urls", url, "--advertise-client-urls", url,
+            "--listen-peer-urls", "http://127.0.0.1:\(peer)", "--initial-advertise-peer-urls", "http://127.0.0.1:\(peer)",
+            "--initial-cluster", "arbor-cli-test=http://127.0.0.1:\(peer)", "--logger", "zap", "--log-outputs", directory + ".log",
+        ]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Until a range read answers (etcd serves once it has elected itself leader).
+    private func waitUntilReady() -> Bool {
+        for _ in 0..<300 where process.isRunning {
+            var request = URLRequest(url: URL(string: url + "/v3/kv/range")!)
+            request.httpMethod = "POST"
+            request.httpBody = Data(#"{"key":"AA=="}"#.utf8)
+            request.timeoutInterval = 2
+            let answered = Locked(false)
+            let done = DispatchSemaphore(value: 0)
+            URLSession.shared.dataTask(with: request) { _, response, _ in
+                answered.set((response as? HTTPURLResponse)?.statusCode == 200)
+                done.signal()
+            }.resume()
+            done.wait()
+            if answered.value { return true }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return false
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    static func freeLoopbackPort() throws -> Int { try freePort() }
+
+    private static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+            }
+        }
+        guard descriptor >= 0, bound else { throw ArborExecutable.SetupFailed(description: "no free loopback port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// A flag set from URLSession's callback queue.
+    final class Locked: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: Bool
+        init(_ value: Bool) { stored = value }
+        var value: Bool { lock.withLock { stored } }
+        func set(_ value: Bool) { lock.withLock { stored = value } }
+    }
+}
