@@ -99,7 +99,7 @@ struct ServeSettings {
         guard let tlsMinimumVersion = NodeTLS.MinimumVersion(rawValue: versionText) else {
             throw ArborError(.invalidArgument, "\(sources.origin(of: .tlsMinVersion)) takes 1.3 or 1.2")
         }
-        let listenAddress = try listenAddress(listen, origin: sources.origin(of: .listen))
+        let listenAddress = try Self.listenAddress(listen, origin: sources.origin(of: .listen))
         let etcd = try sources.string(.etcd).map { text in
             let endpoints = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             guard !endpoints.isEmpty, endpoints.allSatisfy({ $0.hasPrefix("http://") || $0.hasPrefix("https://") }) else {
@@ -118,7 +118,7 @@ struct ServeSettings {
             listen: listenAddress, data: try sources.string(.data), logLevel: logLevel,
             tlsCertificate: try sources.string(.tlsCert), tlsKey: try sources.string(.tlsKey), tlsMinimumVersion: tlsMinimumVersion,
             limits: limits, devRootToken: try sources.string(.devRootToken),
-            peerAddress: try sources.string(.peerAddress).map { try listenAddress($0, origin: sources.origin(of: .peerAddress)) },
+            peerAddress: try sources.string(.peerAddress).map { try Self.listenAddress($0, origin: sources.origin(of: .peerAddress)) },
             etcd: etcd, advertise: advertise)
     }
 
