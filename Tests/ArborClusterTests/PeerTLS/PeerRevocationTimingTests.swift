@@ -11,7 +11,12 @@ import Testing
 struct PeerRevocationTimingTests {
     static let limit: Duration = .seconds(2)
 
-    @Test func aRevokedNodeIsRefusedByEveryOtherNodeWithinTwoSeconds() async throws {
+    @Test(
+        .enabled(
+            if: ProcessInfo.processInfo.environment["ARBOR_TIMING_TESTS"] == "1",
+            "a timing claim: scripts/test runs it alone after the suite (ARBOR_TIMING_TESTS=1), where no other suite loads the machine"
+        ))
+    func aRevokedNodeIsRefusedByEveryOtherNodeWithinTwoSeconds() async throws {
         try await EtcdServer.with { server in
             let etcd = try server.client()
             let cluster = try PeerTestCluster()
