@@ -6,7 +6,8 @@ import NIOCore
 import Testing
 
 /// Issue 11's measured claim: "a revoked node is refused by every other node within 2 seconds of
-/// its revocation being written", with a real etcd carrying the signed revocation record.
+/// its revocation being written", with a real etcd carrying the signed revocation record, applied
+/// by each node's cluster membership and fed to its peer channels (`PeerRevocationFeed`).
 @Suite(.serialized)
 struct PeerRevocationTimingTests {
     static let limit: Duration = .seconds(2)
@@ -29,19 +30,12 @@ struct PeerRevocationTimingTests {
 
             try await withPeerListener(tlsA) { addressA in
                 try await withPeerListener(tlsB) { addressB in
-                    try await withThrowingTaskGroup(of: Void.self) { feeds in
-                        let (ready, readiness) = AsyncStream.makeStream(of: Void.self)
-                        for (node, tls) in [(a, tlsA), (b, tlsB)] {
-                            feeds.addTask {
-                                try await LedgerWatchFeed.run(etcd: etcd, anchor: cluster.anchor, trust: node.trust, tls: tls) {
-                                    readiness.yield()
-                                }
-                            }
-                        }
-                        var readyFeeds = ready.makeAsyncIterator()
-                        _ = await readyFeeds.next()
-                        _ = await readyFeeds.next()
-
+                    // Each node runs its membership and the feed to its peer channels, as arbor serve does.
+                    let members = [
+                        try PeerMember(a, tls: tlsA, etcd: server.clientURL), try PeerMember(b, tls: tlsB, etcd: server.clientURL),
+                    ]
+                    for member in members { try await member.start() }
+                    do {
                         // Before: the node is a peer of both, and holds a channel open with a.
                         #expect(try await client.hello(at: addressB).peer == "us/node-9")
                         try await client.withConnection(to: addressA) { open in
@@ -69,8 +63,11 @@ struct PeerRevocationTimingTests {
                             for duration in refusedAfter { #expect(duration < Self.limit) }
                             await #expect(throws: ArborError.self) { try await open.hello() }
                         }
-                        feeds.cancelAll()
+                    } catch {
+                        for member in members { try? await member.stop() }
+                        throw error
                     }
+                    for member in members { try await member.stop() }
                 }
             }
         }
