@@ -29,6 +29,7 @@ struct ArborCommand: AsyncParsableCommand {
             DemoCommand.self,
             EncryptCommand.self, DecryptCommand.self, KeygenCommand.self,
             SharesCommand.self, HSSCommand.self, AuditCommand.self, BenchCommand.self, ServeCommand.self,
+            EnrollCommand.self,
         ]
     )
 

@@ -41,6 +41,8 @@ struct CLIVocabularyTests {
         "requests-per-second", "request-burst", "failed-auth-per-second", "failed-auth-burst", "scale", "size-mib", "piece-kib",
         "chunks-per-batch",
         "no-rss",
+        // Enrollment (docs/cluster.md, "Enrollment").
+        "enroll", "parent", "bundle", "code", "trust", "etcd", "expires-in",
     ]
 
     /// Old names that must not be shown by any command (they are hidden aliases now).
