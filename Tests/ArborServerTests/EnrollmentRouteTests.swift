@@ -1,7 +1,7 @@
 import ArborCore
 import ArborOperations
 import ArborSeal
-import ArborServer
+@testable import ArborServer
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -110,7 +110,7 @@ struct EnrollmentRouteTests {
             return (try #require(try mine.json()["bundle"] as? String), try #require(try theirs.json()["bundle"] as? String))
         }
         let clock = NodeClock { Self.now + 5 }
-        try await EnrollmentMode.testApplication(directory, clock: clock, logger: parent.logger).test(.router) { client in
+        try await EnrollmentMode.application(directory, clock: clock, logger: parent.logger).test(.router) { client in
             let shown = try await client.execute(uri: "/v1/sys/enroll", method: .get)
             #expect(shown.status == .ok)
             #expect(try shown.json()["recipient"] as? String == directory.recipient)

@@ -43,14 +43,11 @@ extension EnrollmentMode {
         return router
     }
 
-    /// The enroll-mode responder, for tests through the real router (HummingbirdTesting).
-    public static func testApplication(
-        _ directory: EnrollmentDirectory, clock: NodeClock, logger: Logger
-    ) -> some ApplicationProtocol {
-        Application(
-            responder: ErrorEnvelopeResponder(
-                wrapped: router(directory, gate: EnrollmentGate(directory: directory, clock: clock)).buildResponder()),
-            logger: logger)
+    /// The enroll-mode routes behind the error envelope, without a listener: for tests through the
+    /// real router (HummingbirdTesting).
+    static func application(_ directory: EnrollmentDirectory, clock: NodeClock, logger: Logger) -> some ApplicationProtocol {
+        let gate = EnrollmentGate(directory: directory, clock: clock)
+        return Application(responder: ErrorEnvelopeResponder(wrapped: router(directory, gate: gate).buildResponder()), logger: logger)
     }
 }
 

@@ -83,8 +83,8 @@ public struct EnrollmentBundle: Sendable {
             throw ArborError(.limitExceeded, "an enrollment bundle names at most \(maximumEndpoints) etcd endpoints")
         }
         for endpoint in endpoints {
-            let size = endpoint.utf8.count
-            guard size <= 255, endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://"), size > "https://".count - 1,
+            let scheme = ["http://", "https://"].first { endpoint.hasPrefix($0) }
+            guard let scheme, endpoint.utf8.count > scheme.utf8.count, endpoint.utf8.count <= 255,
                 !endpoint.contains(where: { $0.isWhitespace })
             else {
                 throw ArborError(
@@ -154,11 +154,13 @@ public struct EnrollmentBundle: Sendable {
         nodeChain = try CertificateChain(encoded: try reader.readLongField(maximum: Self.maximumFieldSize))
         parentChain = try CertificateChain(encoded: try reader.readLongField(maximum: Self.maximumFieldSize))
         let keyringCount = Int(try reader.readUInt16())
-        try Self.checkCounts(keyrings: keyringCount, trustBundles: 0)
+        guard keyringCount <= Self.maximumKeyrings else { throw ArborError.malformed("the enrollment bundle grants too many keyrings") }
         var keyrings: [MeshKeyring] = []
         for _ in 0..<keyringCount { keyrings.append(try MeshKeyringFile.decode(try Self.readSecret(&reader))) }
         let trustCount = Int(try reader.readUInt16())
-        try Self.checkCounts(keyrings: 0, trustBundles: trustCount)
+        guard trustCount <= Self.maximumTrustBundles else {
+            throw ArborError.malformed("the enrollment bundle holds too many trust bundles")
+        }
         var trustBundles: [TrustBundle] = []
         for _ in 0..<trustCount {
             trustBundles.append(try TrustBundle(encoded: try reader.readLongField(maximum: Self.maximumFieldSize)))
@@ -170,7 +172,11 @@ public struct EnrollmentBundle: Sendable {
             }
             endpoints.append(endpoint)
         }
-        try Self.checkEndpoints(endpoints)
+        do {
+            try Self.checkEndpoints(endpoints)
+        } catch let error as ArborError {
+            throw ArborError.malformed(error.message)
+        }
         signature = try HybridSignature.decode(from: &reader)
         try reader.expectEnd()
         guard Set(keyrings.map(\.name)).count == keyrings.count else {
