@@ -50,6 +50,8 @@ struct EnrollmentCLITests {
         let sealed = try arbor.run(
             ["keyring", "seal", "payments", "--origin", "eu", "--context", "order-42"], input: Data("card 4111".utf8))
         try #require(sealed.status == 0, "\(sealed.stderr)")
+        // The enrollment options mean nothing without --enroll.
+        #expect(try arbor.run(["serve", "--data", "new", "--bundle", "node-2.age"]).status == 2)
         let (recipient, code) = try Self.request(arbor, data: "new", parent: "eu")
         #expect(recipient.hasPrefix("age1pq1"))
         #expect((try FileManager.default.attributesOfItem(atPath: arbor.path("new/enroll.key"))[.posixPermissions] as? Int) == 0o600)

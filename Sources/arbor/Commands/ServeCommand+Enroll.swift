@@ -25,6 +25,12 @@ struct ServeEnrollOptions: ParsableArguments {
         name: .long, help: ArgumentHelp("With --enroll: install this bundle instead of waiting for a push.", valueName: "file"))
     var bundle: String?
 
+    func validate() throws {
+        if !enroll, anchor != nil || parent != nil || bundle != nil {
+            throw ValidationError("--anchor, --parent and --bundle go with --enroll")
+        }
+    }
+
     /// Enrolls the node in `data`, and returns the port to serve on (the one enroll mode was given
     /// or, for port 0, bound: the node stays where the parent found it); nil when it was stopped
     /// before a bundle came (then it exits).
