@@ -1,12 +1,13 @@
 import ArborCore
 import ArborOperations
 import ArborSeal
-@testable import ArborServer
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import Testing
+
+@testable import ArborServer
 
 /// A parent node issues a bundle (`POST /v1/cluster/enrollments`), and a node in enroll mode takes
 /// it (`POST /v1/sys/enroll`), both through the real routers.
