@@ -173,7 +173,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArborOperationsTests",
-            dependencies: ["ArborOperations", "ArborCore", "ArborCustody", "ArborTestSupport"],
+            dependencies: ["ArborOperations", "ArborCore", "ArborCustody", "ArborSeal", "ArborTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -64,6 +64,7 @@ public struct Node: Sendable {
             StreamRoutes(node: self), MetricsRoutes(tokens: tokens, registry: metricsRegistry),
             SignatureRoutes(tokens: tokens, identity: identity, clock: clock, limits: limits),
             AuditHeadRoutes(tokens: tokens, audit: audit),
+            EnrollmentIssueRoutes(tokens: tokens, owner: owner, identity: identity, keyrings: keyrings, clock: clock, limits: limits),
         ]
     }
 

@@ -30,6 +30,7 @@ struct ArborCommand: AsyncParsableCommand {
             EncryptCommand.self, DecryptCommand.self, KeygenCommand.self,
             SharesCommand.self, HSSCommand.self, AuditCommand.self, BenchCommand.self, ServeCommand.self,
             ClusterCommand.self,
+            EnrollCommand.self,
         ]
     )
 

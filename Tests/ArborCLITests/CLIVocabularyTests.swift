@@ -45,6 +45,8 @@ struct CLIVocabularyTests {
         "no-rss",
         // The cluster (arbor serve --etcd, --peer-address, arbor cluster).
         "etcd", "advertise", "peer-address",
+        // Enrollment (docs/cluster.md, "Enrollment").
+        "enroll", "parent", "bundle", "code", "trust", "expires-in",
     ]
 
     /// Old names that must not be shown by any command (they are hidden aliases now).

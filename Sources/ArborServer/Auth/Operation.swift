@@ -20,13 +20,19 @@ public enum Operation: String, Codable, Sendable, CaseIterable, CustomStringConv
     case metrics
     /// The audit log's latest signed head (`GET /v1/sys/audit/head`).
     case auditRead = "audit.read"
+    /// Issue an enrollment bundle for a new node below this one (`POST /v1/cluster/enrollments`).
+    case enroll
+    /// Grant a keyring's epoch seeds to a node being enrolled: keyring-scoped, so an `enroll`
+    /// token hands on only the keyrings it is allowed to.
+    case keyringGrant = "keyring.grant"
 
     /// Whether a rule must also match the keyring's name for this operation.
     public var isKeyringScoped: Bool {
         switch self {
-        case .keyringCreate, .keyringRead, .keyringRotate, .keyringConfigure, .keyringRetire, .encrypt, .decrypt, .rewrap, .dataKey:
+        case .keyringCreate, .keyringRead, .keyringRotate, .keyringConfigure, .keyringRetire, .encrypt, .decrypt, .rewrap, .dataKey,
+            .keyringGrant:
             true
-        case .keyringList, .sign, .verify, .random, .tokenCreate, .metrics, .auditRead:
+        case .keyringList, .sign, .verify, .random, .tokenCreate, .metrics, .auditRead, .enroll:
             false
         }
     }

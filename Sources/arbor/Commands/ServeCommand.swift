@@ -79,6 +79,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Limits") var limits: ServeLimitOptions
 
+    @OptionGroup(title: "Enrollment") var enrollment: ServeEnrollOptions
+
     /// The flags given, for `ServeSettings` (which adds the environment, the file and defaults).
     var givenSettings: [ServeSettings.Key: ConfigContent] {
         var given: [ServeSettings.Key: ConfigContent] = [:]
@@ -116,7 +118,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let devRootToken = settings.devRootToken, devRootToken.isEmpty || devRootToken.utf8.count > 256 {
             throw ArborError(.invalidArgument, "--dev-root-token takes 1 to 256 characters")
         }
-        let address = settings.listen
+        var address = settings.listen
         guard (settings.tlsCertificate == nil) == (settings.tlsKey == nil) else {
             throw ArborError(.invalidArgument, "--tls-cert and --tls-key go together")
         }
@@ -126,6 +128,12 @@ struct ServeCommand: AsyncParsableCommand {
         let level = settings.logLevel
         let devRootToken = settings.devRootToken
         let logger = Logger(label: "arbor.node") { JSONLogHandler(label: $0, level: level) }
+        // A new node first waits for its enrollment bundle, then serves as any other.
+        if enrollment.enroll {
+            guard !dev, let data = settings.data else { throw ArborError(.invalidArgument, "--enroll needs --data DIR (and no --dev)") }
+            guard let port = try await enrollment.enroll(data: data, address: address, logger: logger) else { return }
+            address = ListenAddress(host: address.host, port: port)
+        }
 
         let temporary = dev ? FileManager.default.temporaryDirectory.appendingPathComponent("arbor-dev-\(UUID().uuidString)").path : nil
         let directory =
