@@ -35,8 +35,6 @@ struct CLIVocabularyTests {
         // HSS.
         "levels", "node", "height", "winternitz", "hex", "request", "delegation", "public-key", "reserve", "batch", "to",
         "leaves", "recreate-state", "pause-after",
-        // The cluster.
-        "etcd",
         // Audit, demo, serve, bench.
         "head", "keep", "dev", "dev-root-token", "config", "data", "listen", "log-level", "tls-cert", "tls-key",
         "tls-min-version", "json-body-bytes", "random-bytes", "batch-items", "idle-timeout-seconds", "header-bytes",
