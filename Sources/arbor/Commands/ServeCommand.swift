@@ -146,7 +146,9 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let database = try NodeDatabase(path: directory.databasePath, node: directory.keys)
-        let membership = try settings.etcd.map { endpoints in
+        // The etcd endpoints given, else those of the enrollment bundle (DIR/cluster.json).
+        let etcdEndpoints = try settings.etcd ?? settings.data.flatMap(Self.enrolledEndpoints)
+        let membership = try etcdEndpoints.map { endpoints in
             try ClusterMembership(
                 etcd: try EtcdClient(endpoints: endpoints), secret: directory.secret, chain: directory.chain,
                 addresses: [try Self.advertisedAddress(settings)], store: DatabaseClusterStateStore(database: database),
@@ -201,6 +203,14 @@ extension ServeCommand {
         }
         guard let membership else { return [listener] }
         return [PeerRevocationFeed(membership: membership, trust: trust, tls: tls), listener]
+    }
+
+    /// The etcd endpoints an enrollment bundle gave the node, or nil when it was not enrolled
+    /// (or was given none).
+    static func enrolledEndpoints(_ directory: String) throws -> [String]? {
+        guard FileManager.default.fileExists(atPath: directory + "/" + NodeClusterSettings.fileName) else { return nil }
+        let endpoints = try NodeClusterSettings.read(from: directory).etcd
+        return endpoints.isEmpty ? nil : endpoints
     }
 
     /// The address a member publishes: `--advertise`, else the listen address (which must then
