@@ -11,6 +11,8 @@ import Testing
 @Suite(.serialized)
 struct PeerRevocationTimingTests {
     static let limit: Duration = .seconds(2)
+    /// Revocations timed for the distribution (p50, p99) after the first.
+    static let samples = 30
 
     @Test(
         .enabled(
@@ -63,6 +65,31 @@ struct PeerRevocationTimingTests {
                             for duration in refusedAfter { #expect(duration < Self.limit) }
                             await #expect(throws: ArborError.self) { try await open.hello() }
                         }
+
+                        // The distribution: more nodes revoked one after another, each timed until
+                        // both a and b refuse it.
+                        var samples: [Duration] = []
+                        for index in 0..<Self.samples {
+                            let path = "us/sample-\(index)"
+                            let node = try cluster.node(path)
+                            let nodeClient = PeerClient(tls: try node.tls())
+                            #expect(try await nodeClient.hello(at: addressA).peer == path)
+                            let parent = try cluster.parentIssuer(of: path)
+                            let revocation = try parent.revoke(
+                                node.identity.keyID, at: node.identity.path, reason: .keyCompromise, time: PeerTestCluster.now)
+                            let write = try ClusterWrites.revoke(
+                                revocation, by: parent, after: ClusterLedger(root: cluster.anchor), at: PeerTestCluster.now)
+                            let start = ContinuousClock.now
+                            try await etcd.put(key: write.key, value: write.value)
+                            async let byA = Self.firstRefusal(by: nodeClient, at: addressA, since: start)
+                            async let byB = Self.firstRefusal(by: nodeClient, at: addressB, since: start)
+                            samples.append(max(try await byA, try await byB))
+                        }
+                        samples.sort()
+                        let p50 = samples[samples.count / 2]
+                        let p99 = samples[min(samples.count - 1, samples.count * 99 / 100)]
+                        print("revocation propagation over \(samples.count) revocations: p50 \(p50), p99 \(p99), max \(samples.last!)")
+                        #expect(samples.allSatisfy { $0 < Self.limit })
                     } catch {
                         for member in members { try? await member.stop() }
                         throw error
