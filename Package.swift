@@ -152,7 +152,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // Shared by the test targets: seeded randomness, and the rule for missing outside tools.
-        .target(name: "ArborTestSupport", path: "Tests/ArborTestSupport", swiftSettings: strictSettings),
+        .target(
+            name: "ArborTestSupport",
+            dependencies: [
+                "ArborCluster",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/ArborTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ArborCoreTests",
             dependencies: ["ArborCore", "ArborSeal", "ArborTestSupport"],

@@ -12,9 +12,8 @@ import Testing
 struct ClusterMessageCLITests {
     @Test("a message to an offline node waits in etcd, opens once with a prekey, and is not delivered twice")
     func sendAndReceive() async throws {
-        guard FileManager.default.isExecutableFile(atPath: LocalEtcd.executable) else {
-            return Peers.missing("cluster CLI tests: \(LocalEtcd.executable) is not installed (apt-get install -y etcd-server)")
-        }
+        guard let etcd = try await EtcdServer.startIfInstalled(for: "cluster CLI tests") else { return }
+        defer { etcd.stop() }
         let arbor = try ArborExecutable()
         defer { arbor.remove() }
         try arbor.initRoot()
@@ -31,10 +30,8 @@ struct ClusterMessageCLITests {
         try FileManager.default.createDirectory(atPath: arbor.path("inbox"), withIntermediateDirectories: true)
         try Data("meet at the usual place".utf8).write(to: URL(fileURLWithPath: arbor.path("note.txt")))
 
-        let etcd = try LocalEtcd()
-        defer { etcd.stop() }
-        let receive = ["cluster", "receive", "--data", "data-b", "--etcd", etcd.url, "-o", "inbox", "--json"]
-        // The first receive publishes B's prekeys; etcd may take a moment to elect itself.
+        let receive = ["cluster", "receive", "--data", "data-b", "--etcd", etcd.clientURL, "-o", "inbox", "--json"]
+        // The first receive publishes B's prekeys.
         var first = try arbor.run(receive)
         for _ in 0..<100 where first.status != 0 {
             try await Task.sleep(for: .milliseconds(100))
@@ -46,7 +43,9 @@ struct ClusterMessageCLITests {
         #expect((published["opened"] as? [Any])?.isEmpty == true)
 
         // B is not running when A sends.
-        let sent = try arbor.run(["cluster", "send", "--data", "data-a", "--etcd", etcd.url, "--to", "eu/node-2", "note.txt", "--json"])
+        let sent = try arbor.run([
+            "cluster", "send", "--data", "data-a", "--etcd", etcd.clientURL, "--to", "eu/node-2", "note.txt", "--json",
+        ])
         try #require(sent.status == 0, "\(sent.stderr)")
         let summary = try #require(try arbor.json(sent) as? [String: Any])
         #expect((summary["prekey_id"] as? Int ?? 0) >= 1 && summary["forward_secret"] as? Bool == true)
@@ -68,60 +67,7 @@ struct ClusterMessageCLITests {
         #expect((again["opened"] as? [Any])?.isEmpty == true && (again["refused"] as? [Any])?.isEmpty == true)
 
         // A node that publishes no prekeys and is no member: nothing to seal to (exit 4).
-        let nobody = try arbor.run(["cluster", "send", "--data", "data-a", "--etcd", etcd.url, "--to", "eu/node-9", "note.txt"])
+        let nobody = try arbor.run(["cluster", "send", "--data", "data-a", "--etcd", etcd.clientURL, "--to", "eu/node-9", "note.txt"])
         #expect(nobody.status == 4 && nobody.stderr.contains("nothing to seal to"), "\(nobody.stderr)")
-    }
-}
-
-/// A one-member etcd on free loopback ports in a temporary directory, for one test (the cluster
-/// tests' `EtcdServer` lives in their own target).
-final class LocalEtcd {
-    static let executable = ProcessInfo.processInfo.environment["ARBOR_ETCD"] ?? "/usr/bin/etcd"
-
-    let url: String
-    private let process = Process()
-    private let directory = FileManager.default.temporaryDirectory.appendingPathComponent("arbor-cli-etcd-\(UUID().uuidString)")
-
-    init() throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        url = "http://127.0.0.1:\(try Self.freeLoopbackPort())"
-        let peer = "http://127.0.0.1:\(try Self.freeLoopbackPort())"
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = [
-            "--name", "arbor-cli-test", "--data-dir", directory.appendingPathComponent("data").path,
-            "--listen-client-urls", url, "--advertise-client-urls", url,
-            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "arbor-cli-test=\(peer)",
-            "--logger", "zap", "--log-outputs", directory.appendingPathComponent("etcd.log").path,
-        ]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-    }
-
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    /// A loopback port no one listens on now: bound to port 0 and closed again.
-    static func freeLoopbackPort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw ArborExecutable.SetupFailed(description: "socket() failed") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
-            }
-        }
-        guard bound else { throw ArborExecutable.SetupFailed(description: "could not bind a loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -28,9 +28,9 @@ struct CrossMeshCaptureTests {
         guard let tshark = ["/usr/bin/tshark", "/usr/local/bin/tshark"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
             return Peers.missing("cross-mesh capture: tshark is not installed (apt-get install -y tshark)")
         }
-        guard let etcd = try EtcdProcess.start(in: arbor.path("etcd")) else { return }
+        guard let etcd = try await EtcdServer.startIfInstalled(for: "cross-mesh capture") else { return }
         defer { etcd.stop() }
-        let ports = try (0..<3).map { _ in try EtcdProcess.freeLoopbackPort() }
+        let ports = try (0..<3).map { _ in try EtcdServer.freeLoopbackPort() }
         let capture = try Capture(
             tshark: tshark, file: arbor.path("run.pcap"),
             filter: "tcp and not (" + ports.map { "port \($0)" }.joined(separator: " or ") + ")",
@@ -55,7 +55,8 @@ struct CrossMeshCaptureTests {
             return try #require((try arbor.json(initialized) as? [String: Any])?["rootToken"] as? String)
         }
         let nodes = try names.enumerated().map { index, node in
-            try NodeProcess(arbor, ["serve", "--data", node, "--listen", "127.0.0.1:\(ports[index])", "--etcd", etcd.url], logs: node)
+            try NodeProcess(
+                arbor, ["serve", "--data", node, "--listen", "127.0.0.1:\(ports[index])", "--etcd", etcd.clientURL], logs: node)
         }
         for node in nodes {
             try await waitFor("\(node.url) sees three members") {
@@ -66,7 +67,7 @@ struct CrossMeshCaptureTests {
         for holder in ["eu/node-a", "eu/node-b", "eu/node-c"] {
             let granted = try arbor.run([
                 "cluster", "grant", "--keyring", "keyrings/payments.keyring", "--key", "eu.key", "--chain", "eu.chain", "--to", holder,
-                "--etcd", etcd.url,
+                "--etcd", etcd.clientURL,
             ])
             try #require(granted.status == 0, "\(granted.stderr)")
         }

@@ -89,8 +89,11 @@ struct EnrollmentCLITests {
         #expect(elsewhere.status == 4, "\(elsewhere.stderr)")
 
         // The refusals left the one-time key in place; the good bundle installs, then serves.
+        // The bundle names an etcd, which the node then joins: on port 0 it must say where it is reached.
         let node = try NodeProcess(
-            arbor, ["serve", "--enroll", "--data", "new", "--bundle", "node-2.age", "--listen", "127.0.0.1:0"], logs: "node-2")
+            arbor,
+            ["serve", "--enroll", "--data", "new", "--bundle", "node-2.age", "--listen", "127.0.0.1:0", "--advertise", "127.0.0.1:9"],
+            logs: "node-2")
         let printed = try String(contentsOfFile: node.stdoutPath, encoding: .utf8)
         let token = try #require(printed.split(separator: "\n").first { $0.hasPrefix("Root token") }?.split(separator: " ").last)
         #expect(!FileManager.default.fileExists(atPath: arbor.path("new/enroll.key")))

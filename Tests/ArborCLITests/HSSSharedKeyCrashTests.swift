@@ -71,7 +71,7 @@ struct HSSSharedKeyCrashTests {
     func killedAcrossTwoNodes() async throws {
         defer { arbor.remove() }
         try makeSharedKey()
-        try await EtcdForCLI.with { etcd in
+        try await EtcdServer.with { etcd in
             var generator = SplitMix64.seeded(for: "HSS shared key crash test")
             var outputs: [String: [String]] = ["a": [], "b": []]
             var kills = 0
@@ -138,7 +138,7 @@ struct HSSSharedKeyCrashTests {
     func rollbackThroughTheCLI() async throws {
         defer { arbor.remove() }
         try makeSharedKey()
-        try await EtcdForCLI.with { server in
+        try await EtcdServer.with { server in
             func sign(_ node: String, _ message: String) throws -> ArborExecutable.Outcome {
                 try arbor.write("message \(message)\n", to: message)
                 return try arbor.run([

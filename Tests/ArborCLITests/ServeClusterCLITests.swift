@@ -22,7 +22,7 @@ struct ServeClusterCLITests {
     @Test("two nodes join, a grant reaches one, which opens what another holder sealed, also with etcd stopped")
     func joinGrantAndOpen() async throws {
         defer { arbor.remove() }
-        guard let etcd = try EtcdProcess.start(in: arbor.path("etcd")) else { return }
+        guard let etcd = try await EtcdServer.startIfInstalled(for: "arbor serve --etcd") else { return }
         defer { etcd.stop() }
 
         try arbor.initRoot()
@@ -40,7 +40,7 @@ struct ServeClusterCLITests {
         let nodes = try ["eu_node-1", "eu_node-2"].enumerated().map { index, node in
             try NodeProcess(
                 arbor,
-                ["serve", "--data", node, "--listen", "127.0.0.1:0", "--advertise", "127.0.0.1:\(9101 + index)", "--etcd", etcd.url],
+                ["serve", "--data", node, "--listen", "127.0.0.1:0", "--advertise", "127.0.0.1:\(9101 + index)", "--etcd", etcd.clientURL],
                 logs: node)
         }
         for node in nodes {
@@ -50,7 +50,7 @@ struct ServeClusterCLITests {
             }
         }
 
-        let members = try arbor.run(["cluster", "members", "--etcd", etcd.url, "--anchor", "root.cert", "--json"])
+        let members = try arbor.run(["cluster", "members", "--etcd", etcd.clientURL, "--anchor", "root.cert", "--json"])
         try #require(members.status == 0, "\(members.stderr)")
         let listed = try #require((try arbor.json(members) as? [String: Any])?["members"] as? [[String: Any]])
         #expect(listed.map { $0["path"] as? String } == ["eu/node-1", "eu/node-2"])
@@ -63,7 +63,7 @@ struct ServeClusterCLITests {
         let token = sealed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let granted = try arbor.run([
             "cluster", "grant", "--keyring", "keyrings/payments.keyring", "--key", "eu.key", "--chain", "eu.chain", "--to", "eu/node-2",
-            "--etcd", etcd.url,
+            "--etcd", etcd.clientURL,
         ])
         try #require(granted.status == 0, "\(granted.stderr)")
         #expect(granted.stdout.contains("Granted keyring 'payments' of eu (epochs 1) to eu/node-2."), "\(granted.stdout)")
@@ -98,95 +98,5 @@ struct ServeClusterCLITests {
         }
         Issue.record("not reached within 60 s: \(what)")
         throw ArborExecutable.SetupFailed(description: what)
-    }
-}
-
-/// A real etcd for a CLI test (`/usr/bin/etcd` or `ARBOR_ETCD`) on free loopback ports, with its
-/// data under `directory`; nil (the test skipped with a printed reason) when it is not installed.
-final class EtcdProcess: @unchecked Sendable {
-    let url: String
-    private let process = Process()
-
-    static func start(in directory: String) throws -> EtcdProcess? {
-        let executable = ProcessInfo.processInfo.environment["ARBOR_ETCD"] ?? "/usr/bin/etcd"
-        guard FileManager.default.isExecutableFile(atPath: executable) else {
-            Peers.missing("arbor serve --etcd: \(executable) is not installed (apt-get install -y etcd-server)")
-            return nil
-        }
-        for _ in 0..<3 {
-            let etcd = try EtcdProcess(executable: executable, directory: directory + "-\(UUID().uuidString)")
-            if etcd.waitUntilReady() { return etcd }
-            etcd.stop()
-        }
-        throw ArborExecutable.SetupFailed(description: "etcd did not start")
-    }
-
-    private init(executable: String, directory: String) throws {
-        let client = try Self.freePort()
-        let peer = try Self.freePort()
-        url = "http://127.0.0.1:\(client)"
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [
-            "--name", "arbor-cli-test", "--data-dir", directory, "--listen-client-urls", url, "--advertise-client-urls", url,
-            "--listen-peer-urls", "http://127.0.0.1:\(peer)", "--initial-advertise-peer-urls", "http://127.0.0.1:\(peer)",
-            "--initial-cluster", "arbor-cli-test=http://127.0.0.1:\(peer)", "--logger", "zap", "--log-outputs", directory + ".log",
-        ]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-    }
-
-    /// Until a range read answers (etcd serves once it has elected itself leader).
-    private func waitUntilReady() -> Bool {
-        for _ in 0..<300 where process.isRunning {
-            var request = URLRequest(url: URL(string: url + "/v3/kv/range")!)
-            request.httpMethod = "POST"
-            request.httpBody = Data(#"{"key":"AA=="}"#.utf8)
-            request.timeoutInterval = 2
-            let answered = Locked(false)
-            let done = DispatchSemaphore(value: 0)
-            URLSession.shared.dataTask(with: request) { _, response, _ in
-                answered.set((response as? HTTPURLResponse)?.statusCode == 200)
-                done.signal()
-            }.resume()
-            done.wait()
-            if answered.value { return true }
-            Thread.sleep(forTimeInterval: 0.1)
-        }
-        return false
-    }
-
-    func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
-    }
-
-    static func freeLoopbackPort() throws -> Int { try freePort() }
-
-    private static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
-            }
-        }
-        guard descriptor >= 0, bound else { throw ArborExecutable.SetupFailed(description: "no free loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    /// A flag set from URLSession's callback queue.
-    final class Locked: @unchecked Sendable {
-        private let lock = NSLock()
-        private var stored: Bool
-        init(_ value: Bool) { stored = value }
-        var value: Bool { lock.withLock { stored } }
-        func set(_ value: Bool) { lock.withLock { stored = value } }
     }
 }

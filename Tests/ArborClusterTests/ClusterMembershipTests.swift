@@ -2,6 +2,7 @@ import ArborCluster
 import ArborCore
 import ArborOperations
 import ArborServer
+import ArborTestSupport
 import Foundation
 import Testing
 

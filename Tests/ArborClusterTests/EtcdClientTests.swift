@@ -1,5 +1,6 @@
 import ArborCluster
 import ArborCore
+import ArborTestSupport
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 import ArborCluster
 import ArborCore
 import ArborOperations
+import ArborTestSupport
 import Foundation
 import NIOCore
 import Testing

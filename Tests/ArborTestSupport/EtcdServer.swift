@@ -1,5 +1,4 @@
 import ArborCluster
-import ArborTestSupport
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -12,17 +11,17 @@ import Testing
 /// A real etcd (`/usr/bin/etcd`, Debian's etcd-server, or the binary `ARBOR_ETCD` names) for one
 /// test: a fresh data directory in a temporary directory, client and peer listeners on free
 /// loopback ports, stopped with SIGTERM and waited for at the end.
-final class EtcdServer {
-    static let executable = ProcessInfo.processInfo.environment["ARBOR_ETCD"] ?? "/usr/bin/etcd"
+public final class EtcdServer {
+    public static let executable = ProcessInfo.processInfo.environment["ARBOR_ETCD"] ?? "/usr/bin/etcd"
 
-    let clientURL: String
+    public let clientURL: String
     private var process: Process
     private let directory: URL
     private let arguments: [String]
 
     /// Runs `body` with a started server, and stops it afterwards. When etcd is not installed, the
     /// test is skipped with a printed reason, or fails under ARBOR_REQUIRE_PEERS=1.
-    static func with(_ body: (EtcdServer) async throws -> Void) async throws {
+    public static func with(_ body: (EtcdServer) async throws -> Void) async throws {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             return Peers.missing(
                 "etcd tests: \(executable) is not installed (scripts/test installs it: apt-get install -y etcd-server; "
@@ -39,8 +38,19 @@ final class EtcdServer {
         server.stop()
     }
 
+    /// A started server for a test that manages its life itself (`stop()` at the end), or nil when
+    /// etcd is not installed: the test is then skipped with a printed reason that names `what`, or
+    /// fails under ARBOR_REQUIRE_PEERS=1.
+    public static func startIfInstalled(for what: String) async throws -> EtcdServer? {
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            Peers.missing("\(what): \(executable) is not installed (apt-get install -y etcd-server; or set ARBOR_ETCD to an etcd binary)")
+            return nil
+        }
+        return try await start()
+    }
+
     /// Starts etcd; a port taken between choosing it and etcd binding it means another try.
-    static func start() async throws -> EtcdServer {
+    public static func start() async throws -> EtcdServer {
         var lastError: any Error = EtcdServerError("etcd did not start")
         for _ in 0..<3 {
             let server = try EtcdServer()
@@ -85,14 +95,14 @@ final class EtcdServer {
     }
 
     /// Stops etcd (SIGTERM) and keeps its data, for `restart`: an outage.
-    func pause() {
+    public func pause() {
         guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
     }
 
     /// Starts etcd again on the same ports and data after `pause`, and waits until it answers.
-    func restart() async throws {
+    public func restart() async throws {
         process = try Self.launch(arguments)
         try await waitUntilReady()
     }
@@ -108,10 +118,10 @@ final class EtcdServer {
         throw EtcdServerError("etcd did not answer at \(clientURL): \(logTail())")
     }
 
-    func client() throws -> EtcdClient { try EtcdClient(endpoints: [clientURL]) }
+    public func client() throws -> EtcdClient { try EtcdClient(endpoints: [clientURL]) }
 
     /// How many watches etcd is serving now, from its Prometheus metrics.
-    func openWatches() async throws -> Int {
+    public func openWatches() async throws -> Int {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: clientURL + "/metrics"), timeout: .seconds(10))
         let text = String(buffer: try await response.body.collect(upTo: 16 << 20))
         let prefix = "etcd_debugging_mvcc_watcher_total "
@@ -122,7 +132,7 @@ final class EtcdServer {
         return count
     }
 
-    func stop() {
+    public func stop() {
         if process.isRunning {
             process.terminate()
             process.waitUntilExit()
@@ -136,7 +146,7 @@ final class EtcdServer {
     }
 
     /// A loopback port no one listens on now: bound to port 0 and closed again.
-    static func freeLoopbackPort() throws -> Int {
+    public static func freeLoopbackPort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw EtcdServerError("socket() failed") }
         defer { close(descriptor) }
@@ -155,7 +165,7 @@ final class EtcdServer {
     }
 }
 
-struct EtcdServerError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct EtcdServerError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
