@@ -76,6 +76,25 @@ struct ServeClusterCLITests {
         // eu/node-1 was granted nothing.
         #expect(try await nodes[0].post("/v1/keyrings/payments/decrypt", token: tokens[0], json: ["ciphertext": token]).status == 404)
 
+        // eu revokes eu/node-1 for the whole cluster: eu/node-2 no longer counts it as a member. Only
+        // an ancestor may: eu/node-2 revoking its sibling is refused before anything is written.
+        let bySibling = try arbor.run([
+            "cluster", "revoke", "eu_node-1.chain", "--key", "eu_node-2.key", "--chain", "eu_node-2.chain", "--etcd", etcd.clientURL,
+        ])
+        #expect(bySibling.status == 3, "\(bySibling.stderr)")
+        let revoked = try arbor.run([
+            "cluster", "revoke", "eu_node-1.chain", "--key", "eu.key", "--chain", "eu.chain", "--reason", "key-compromise", "--etcd",
+            etcd.clientURL, "--json",
+        ])
+        try #require(revoked.status == 0, "\(revoked.stderr)")
+        #expect((try arbor.json(revoked) as? [String: Any])?["revokedPath"] as? String == "eu/node-1")
+        try await waitFor("eu/node-2 drops the revoked eu/node-1") {
+            (try await nodes[1].get("/v1/sys/health").body["cluster"] as? [String: Any])?["members"] as? Int == 1
+        }
+        let remaining = try arbor.run(["cluster", "members", "--etcd", etcd.clientURL, "--anchor", "root.cert", "--json"])
+        #expect(
+            ((try arbor.json(remaining) as? [String: Any])?["members"] as? [[String: Any]])?.map { $0["path"] as? String } == ["eu/node-2"])
+
         // etcd stops: the node keeps opening with what it holds and says it is stale.
         etcd.stop()
         try await waitFor("eu/node-2 reports stale") {

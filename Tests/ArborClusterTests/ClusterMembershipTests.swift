@@ -54,6 +54,8 @@ struct ClusterMembershipTests {
                 try await eventually("\(node.path) applies the revocation") {
                     !node.membership.currentView.revocations.revocations(of: revoked.keyID).isEmpty
                 }
+                // The revoked node is no longer a live member, though its lease still runs.
+                #expect(memberPaths(node) == ["eu/node-1"])
             }
             // Kept in SQLite: the stored ledger holds it.
             let kept = try #require(try DatabaseClusterStateStore(database: nodes[0].database).load(cluster: follower.cluster.hex))

@@ -63,7 +63,12 @@ public struct ClusterView: Sendable, Equatable {
 
     /// The applied part of the view, from a ledger (state, revision and contact are the caller's).
     public mutating func update(from ledger: ClusterLedger) {
-        members = ledger.members.values.sorted { $0.path.description < $1.path.description }.map {
+        // A member whose key (or an ancestor's) a revocation covers is no longer live, whatever its
+        // lease says: its record stays applied (its sequence guards against replay), unlisted.
+        let revoked = { (member: ClusterMember) in
+            member.chain.certificates.contains { !ledger.revocations.revocations(covering: $0).isEmpty }
+        }
+        members = ledger.members.values.filter { !revoked($0) }.sorted { $0.path.description < $1.path.description }.map {
             Member(path: $0.path, addresses: $0.addresses, chain: $0.chain)
         }
         revocations = ledger.revocations

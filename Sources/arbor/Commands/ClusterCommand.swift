@@ -9,6 +9,9 @@ struct ClusterCommand: AsyncParsableCommand {
             A node sends data to another node sealed to it and signed by itself; the message waits in etcd until \
             the recipient receives it ("Messages between nodes").
             """,
-        subcommands: [ClusterMembersCommand.self, ClusterGrantCommand.self, ClusterSendCommand.self, ClusterReceiveCommand.self]
+        subcommands: [
+            ClusterMembersCommand.self, ClusterGrantCommand.self, ClusterRevokeCommand.self, ClusterSendCommand.self,
+            ClusterReceiveCommand.self,
+        ]
     )
 }

@@ -124,3 +124,47 @@ func clusterEndpoints(_ text: String) throws -> [String] {
     guard !endpoints.isEmpty else { throw ArborError(.invalidArgument, "--etcd takes etcd URLs separated by commas") }
     return endpoints
 }
+
+/// `arbor cluster revoke`: a revocation written to etcd as a signed record, which every node of the
+/// cluster applies (and its peer channels refuse the key at the next handshake).
+struct ClusterRevokeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revoke",
+        abstract: "Revoke a node's key for the whole cluster: a signed revocation record in etcd.",
+        discussion: """
+            The issuer (--root, or --key and --chain of an ancestor of the revoked node holding certify) signs the \
+            revocation and the record; every node applies it from its watch, and a revocation cannot be lifted by \
+            deleting the key in etcd (docs/cluster.md §5). key-compromise covers every epoch of the node's branch.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The chain whose last key is revoked.", valueName: "chain"))
+    var target: String
+
+    @Option(name: .long, help: "Why: unspecified, key-compromise, superseded, cessation-of-operation.")
+    var reason: String = "unspecified"
+
+    @Option(name: .long, help: ArgumentHelp("The cluster's etcd endpoints (comma-separated URLs).", valueName: "url[,url…]"))
+    var etcd: String
+
+    @OptionGroup var issuer: IssuerOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let (key, path) = try readChain(target).leaf.keyIDAndPath
+        let reason = try Revocation.Reason(parsing: reason)
+        let client = try EtcdClient(endpoints: try clusterEndpoints(etcd))
+        let issuer = try issuer.load()
+        let time = now()
+        let root = try TrustAnchor(name: "cluster", rootCertificate: issuer.chain.root)
+        let (follower, _) = try await ClusterStateReader.read(from: client, root: root, at: time)
+        let revocation = try issuer.revoke(key, at: path, reason: reason, time: time)
+        let write = try ClusterWrites.revoke(revocation, by: issuer, after: follower.ledger, at: time)
+        guard try await ClusterStateReader.write(write, to: client, readAt: follower.revision) else {
+            throw ArborError(.conflict, "\(write.key) changed while the revocation was being made; run the command again")
+        }
+        let summary = RevocationEntrySummary(revocation)
+        let what = summary.coversBranch ? "every epoch of \(path)" : "\(path) key \(key.shortHex)"
+        try output.emit(summary, human: "revoked \(what) (\(reason)) for the cluster: \(write.key)")
+    }
+}
