@@ -53,9 +53,8 @@ struct RootInitCommand: AsyncParsableCommand {
         let root = RootKey.generate()
         let rootKeys = try root.node.keySet()
         let certificate = try KeyCertificate.root(rootKeys, validity: try validity(days: validityDays))
-        try SecureFile.write(
-            try EncryptedRootKeyFile.seal(root, passphrase: secret, parameters: parameters), to: out, mode: .secret, overwrite: force)
-        try SecureFile.write(try CertificateChain([certificate]).armored, to: certPath, mode: .public, overwrite: force)
+        try writeRoot(
+            root, certificate: certificate, passphrase: secret, parameters: parameters, to: out, certificate: certPath, overwrite: force)
         let result = RootInitSummary(certificate: certificate, keyFile: out, certificateFile: certPath)
         try output.emit(
             result,
@@ -65,6 +64,17 @@ struct RootInitCommand: AsyncParsableCommand {
                 \(result.safetyNumber.text)
                 """)
     }
+}
+
+/// Writes a root key sealed under its passphrase (0600) and its certificate (public).
+func writeRoot(
+    _ root: RootKey, certificate: KeyCertificate, passphrase: SecretBytes, parameters: EncryptedRootKeyFile.Parameters,
+    to keyPath: String, certificate certificatePath: String, overwrite: Bool
+) throws {
+    try SecureFile.write(
+        try EncryptedRootKeyFile.seal(root, passphrase: passphrase, parameters: parameters), to: keyPath, mode: .secret,
+        overwrite: overwrite)
+    try SecureFile.write(try CertificateChain([certificate]).armored, to: certificatePath, mode: .public, overwrite: overwrite)
 }
 
 extension PublicKeySet {

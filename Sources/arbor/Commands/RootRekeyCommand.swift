@@ -71,10 +71,9 @@ struct RootRekeyCommand: AsyncParsableCommand {
         let rekey = try RootRekey(from: oldRoot, certificate: oldCertificate, validity: try validity(days: validityDays), at: now())
         var parameters = EncryptedRootKeyFile.Parameters.default
         if let unsafeScryptLogN { parameters = .unsafe(logN: unsafeScryptLogN) }
-        try SecureFile.write(
-            try EncryptedRootKeyFile.seal(rekey.root, passphrase: newPassphrase, parameters: parameters), to: out, mode: .secret,
+        try writeRoot(
+            rekey.root, certificate: rekey.certificate, passphrase: newPassphrase, parameters: parameters, to: out, certificate: certPath,
             overwrite: force)
-        try SecureFile.write(try CertificateChain([rekey.certificate]).armored, to: certPath, mode: .public, overwrite: force)
         try SecureFile.write(rekey.transition.armored, to: transitionPath, mode: .public, overwrite: force)
         let result = RootRekeySummary(rekey, keyFile: out, certificateFile: certPath, transitionFile: transitionPath)
         try output.emit(
