@@ -161,12 +161,19 @@ final class Capture: @unchecked Sendable {
 
     /// SIGTERM: tshark flushes the file and exits (SIGINT may be ignored by a test runner's children).
     func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
+        let pid = process.processIdentifier
+        kill(pid, SIGTERM)
+        // Reaped here, with a deadline: Foundation's waitUntilExit was seen spinning for good on
+        // Linux after tshark had exited (a zombie it never collected).
         let deadline = Date().addingTimeInterval(30)
-        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        var status: Int32 = 0
+        while Date() < deadline {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid || (reaped == -1 && errno == ECHILD) { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        kill(pid, SIGKILL)
+        _ = waitpid(pid, &status, 0)
     }
 }
 
