@@ -89,7 +89,8 @@ struct EnrollmentCLITests {
         #expect(elsewhere.status == 4, "\(elsewhere.stderr)")
 
         // The refusals left the one-time key in place; the good bundle installs, then serves.
-        // The bundle names an etcd, which the node then joins: on port 0 it must say where it is reached.
+        // The bundle names an etcd, which the node then joins: installed from a file on port 0, it must
+        // say where it is reached (a node that waited on the network advertises the port it bound).
         let node = try NodeProcess(
             arbor,
             ["serve", "--enroll", "--data", "new", "--bundle", "node-2.age", "--listen", "127.0.0.1:0", "--advertise", "127.0.0.1:9"],

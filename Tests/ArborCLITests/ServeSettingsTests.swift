@@ -87,11 +87,11 @@ struct ServeSettingsTests {
         defer { file.remove() }
         let fromFile = try await ServeSettings.resolve(flags: [:], configFile: file.path, environment: [:])
         #expect(fromFile.etcd == ["http://127.0.0.1:2379", "http://127.0.0.1:22379"])
-        #expect(try ServeCommand.advertisedAddress(fromFile) == "10.0.0.7:8200")
+        #expect(try ServeCommand.advertisedAddress(fromFile, listening: fromFile.listen) == "10.0.0.7:8200")
         let fromEnvironment = try await ServeSettings.resolve(
             flags: [:], configFile: nil, environment: ["ARBOR_ETCD": "https://etcd:2379", "ARBOR_LISTEN": "[::1]:8300"])
         #expect(fromEnvironment.etcd == ["https://etcd:2379"])
-        #expect(try ServeCommand.advertisedAddress(fromEnvironment) == "[::1]:8300")
+        #expect(try ServeCommand.advertisedAddress(fromEnvironment, listening: fromEnvironment.listen) == "[::1]:8300")
         #expect(try await ServeSettings.resolve(flags: [:], configFile: nil, environment: [:]).etcd == nil)
 
         for (flags, named) in [
@@ -105,7 +105,7 @@ struct ServeSettingsTests {
         }
         let portZero = try await ServeSettings.resolve(
             flags: [.etcd: .string("http://127.0.0.1:2379"), .listen: .string("127.0.0.1:0")], configFile: nil, environment: [:])
-        #expect(throws: ArborError(.invalidArgument, "")) { try ServeCommand.advertisedAddress(portZero) }
+        #expect(throws: ArborError(.invalidArgument, "")) { try ServeCommand.advertisedAddress(portZero, listening: portZero.listen) }
     }
 
     @Test("an unknown key in the file is refused, naming the key and the file")

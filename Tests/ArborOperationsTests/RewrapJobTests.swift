@@ -129,6 +129,12 @@ struct RewrapJobTests {
         let other = try RewrapJob(
             files: files, keyring: try MeshKeyring.create(name: "other", owner: owner), origin: origin, batchSize: 4)
         #expect(throws: ArborError(.conflict, "")) { try other.run(time: { 4 }) }
+        // An edited state file with a negative offset is refused, not a crash.
+        var edited = try #require(files.state)
+        edited.consumed = -1
+        files.state = edited
+        files.input = bytes
+        #expect(throws: ArborError(.corruptFile, "")) { try job(files).run(time: { 4 }) }
     }
 }
 

@@ -43,6 +43,11 @@ extension EnrollmentMode {
         return router
     }
 
+    /// The routes a node in enroll mode answers, for the check that the OpenAPI document lists them.
+    public static func router(for directory: EnrollmentDirectory, clock: NodeClock = .system) -> Router<NodeRequestContext> {
+        router(directory, gate: EnrollmentGate(directory: directory, clock: clock))
+    }
+
     /// The enroll-mode routes behind the error envelope, without a listener: for tests through the
     /// real router (HummingbirdTesting).
     static func application(_ directory: EnrollmentDirectory, clock: NodeClock, logger: Logger) -> some ApplicationProtocol {

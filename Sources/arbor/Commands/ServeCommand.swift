@@ -151,7 +151,7 @@ struct ServeCommand: AsyncParsableCommand {
         let membership = try etcdEndpoints.map { endpoints in
             try ClusterMembership(
                 etcd: try EtcdClient(endpoints: endpoints), secret: directory.secret, chain: directory.chain,
-                addresses: [try Self.advertisedAddress(settings)], store: DatabaseClusterStateStore(database: database),
+                addresses: [try Self.advertisedAddress(settings, listening: address)], store: DatabaseClusterStateStore(database: database),
                 keyrings: SealedKeyringStore(database: database), logger: logger)
         }
         let node = Node(
@@ -213,15 +213,15 @@ extension ServeCommand {
         return endpoints.isEmpty ? nil : endpoints
     }
 
-    /// The address a member publishes: `--advertise`, else the listen address (which must then
-    /// name a port: port 0 is chosen at bind time, too late for the record).
-    static func advertisedAddress(_ settings: ServeSettings) throws -> String {
+    /// The address a member publishes: `--advertise`, else the address it listens on (which must
+    /// then name a port: port 0 is chosen at bind time, too late for the record, except after
+    /// enroll mode, which hands over the port it was given).
+    static func advertisedAddress(_ settings: ServeSettings, listening address: ListenAddress) throws -> String {
         if let advertise = settings.advertise { return advertise }
-        guard settings.listen.port != 0 else {
+        guard address.port != 0 else {
             throw ArborError(.invalidArgument, "--etcd with --listen on port 0 needs --advertise HOST:PORT")
         }
-        let host = settings.listen.host
-        return host.contains(":") ? "[\(host)]:\(settings.listen.port)" : "\(host):\(settings.listen.port)"
+        return address.host.contains(":") ? "[\(address.host)]:\(address.port)" : "\(address.host):\(address.port)"
     }
 }
 

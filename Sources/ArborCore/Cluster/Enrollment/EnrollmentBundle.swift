@@ -247,3 +247,10 @@ public struct EnrollmentBundle: Sendable {
         }
     }
 }
+
+extension EnrollmentBundle: CustomStringConvertible {
+    /// Never the node's key or a keyring's seeds.
+    public var description: String {
+        "EnrollmentBundle(\(node.path) from \(parentChain.leaf.path), \(keyrings.count) keyrings, redacted)"
+    }
+}

@@ -46,3 +46,8 @@ public struct NodeMessagePayload: Sendable {
         }
     }
 }
+
+extension NodeMessagePayload: CustomStringConvertible {
+    /// Never the payload.
+    public var description: String { "NodeMessagePayload(\(payload.count) bytes from key \(senderKeyID.shortHex), redacted)" }
+}

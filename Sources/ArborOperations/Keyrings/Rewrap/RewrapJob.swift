@@ -112,6 +112,10 @@ public struct RewrapJob<Files: RewrapJobFiles> {
                 consumedDigest: Hex.encode(Array(SHA256.hash(data: []))), consumed: 0, outputSize: 0, lines: 0, rewrapped: 0,
                 alreadyCurrent: 0)
         }
+        // The state file is JSON anyone with the file may edit: its numbers are bounded before use.
+        guard saved.consumed >= 0, saved.outputSize >= 0, saved.lines >= 0, saved.rewrapped >= 0, saved.alreadyCurrent >= 0 else {
+            throw ArborError(.corruptFile, "the job's state file holds a negative count; delete it to start over")
+        }
         guard saved.keyring == identifier else {
             throw ArborError(.conflict, "the paused job was for another keyring; finish it with that keyring, or delete its state file")
         }
