@@ -30,13 +30,18 @@ public struct Node: Sendable {
     /// What the node applied of the cluster state and how fresh it is, when it joined a cluster
     /// (`arbor serve --etcd`); `GET /v1/sys/health` reports it.
     public let cluster: (any ClusterViewSource)?
+    /// Where a new key for the running node goes (`POST /v1/sys/rekey`, a rekey through the
+    /// cluster); nil when the node cannot be moved while it runs (tests, `serve init`).
+    public let keyReplacement: NodeKeyReplacement?
 
     public init(
         database: NodeDatabase, owner: NodeSecret, limits: NodeLimits = NodeLimits(), clock: NodeClock = .system,
         metrics: any MetricsFactory = MetricsSystem.factory, metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-        audit: NodeAudit? = nil, identity: NodeSigningIdentity? = nil, cluster: (any ClusterViewSource)? = nil
+        audit: NodeAudit? = nil, identity: NodeSigningIdentity? = nil, cluster: (any ClusterViewSource)? = nil,
+        keyReplacement: NodeKeyReplacement? = nil
     ) {
         self.cluster = cluster
+        self.keyReplacement = keyReplacement
         self.identity = identity
         self.metricsRegistry = metricsRegistry
         self.database = database
@@ -65,6 +70,7 @@ public struct Node: Sendable {
             SignatureRoutes(tokens: tokens, identity: identity, clock: clock, limits: limits),
             AuditHeadRoutes(tokens: tokens, audit: audit),
             EnrollmentIssueRoutes(tokens: tokens, owner: owner, identity: identity, keyrings: keyrings, clock: clock, limits: limits),
+            NodeRekeyRoutes(tokens: tokens, owner: owner, identity: identity, replacement: keyReplacement, clock: clock),
         ]
     }
 

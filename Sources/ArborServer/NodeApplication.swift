@@ -40,12 +40,16 @@ public enum NodeApplication {
         auditHeadInterval: Duration = .seconds(10), logger: Logger
     ) async throws {
         // Services stop in reverse order: the head service, listed first, stops after the server.
-        var services: [any Service] = []
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let audit = node.audit {
-            services.append(AuditHeadService(audit: audit, clock: node.clock, interval: auditHeadInterval, logger: logger))
+            services.append(.init(service: AuditHeadService(audit: audit, clock: node.clock, interval: auditHeadInterval, logger: logger)))
         }
-        services.append(application)
-        services += extra
+        services.append(.init(service: application))
+        services += extra.map { .init(service: $0) }
+        // A new key for the node stops the group as a signal would; the caller starts it again on the key.
+        if let replacement = node.keyReplacement {
+            services.append(.init(service: replacement, successTerminationBehavior: .gracefullyShutdownGroup))
+        }
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

@@ -15,8 +15,10 @@ import Synchronization
 /// prefix from the next revision; it persists what it applied after each batch, so a node cut off
 /// from etcd keeps serving with what it holds and reports `stale`; on a lost connection it retries
 /// with backoff and reads the prefix again (which also covers a compacted watch). Grants addressed
-/// to this node are opened and merged into its keyring store. At graceful shutdown it revokes its
-/// lease, so the other members see it leave at once.
+/// to this node are opened and merged into its keyring store. A rekey instruction for this node's
+/// key is handed to `onRekey` (the server installs the new key and restarts its services on it),
+/// and the revocation of a key it left is posted once the grace period is over. At graceful
+/// shutdown it revokes its lease, so the other members see it leave at once.
 public final class ClusterMembership: Service, ClusterViewSource {
     public struct Configuration: Sendable {
         /// The member record's lease: it lapses this long after the node stops renewing it.
@@ -34,16 +36,21 @@ public final class ClusterMembership: Service, ClusterViewSource {
         var hasSynced = false
         var subscribers: [Int: AsyncStream<ClusterView>.Continuation] = [:]
         var nextSubscriber = 0
+        /// Set once the pending rekey instruction was handed over: it is carried out once.
+        var rekeyHandedOver = false
     }
 
     let etcd: EtcdClient
     let secret: NodeSecret
+    let keys: NodeKeySet
     let chain: CertificateChain
     let addresses: [String]
     let store: any ClusterStateStore
     let keyrings: (any KeyringStore & Sendable)?
     let configuration: Configuration
     let logger: Logger
+    /// Called once with the verified instruction that moves this node to a new key.
+    let onRekey: @Sendable (RekeyInstruction) -> Void
     /// Milliseconds since 1970: the service reads the clock, the rules below it are given the time.
     let now: @Sendable () -> Int64
     private let shared: Mutex<Shared>
@@ -53,9 +60,11 @@ public final class ClusterMembership: Service, ClusterViewSource {
     public init(
         etcd: EtcdClient, secret: NodeSecret, chain: CertificateChain, addresses: [String], store: any ClusterStateStore,
         keyrings: (any KeyringStore & Sendable)? = nil, configuration: Configuration = Configuration(), logger: Logger,
-        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+        now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
+        onRekey: @escaping @Sendable (RekeyInstruction) -> Void = { _ in }
     ) throws {
-        guard chain.leaf.keyID == (try secret.keySet()).keyID else {
+        keys = try secret.keySet()
+        guard chain.leaf.keyID == keys.keyID else {
             throw ArborError(.invalidArgument, "the chain does not end with this node's key")
         }
         let anchor = try TrustAnchor(name: "cluster", rootCertificate: chain.root)
@@ -73,6 +82,7 @@ public final class ClusterMembership: Service, ClusterViewSource {
         self.configuration = configuration
         self.logger = logger
         self.now = now
+        self.onRekey = onRekey
     }
 
     /// The cluster's root key id.
@@ -178,6 +188,41 @@ public final class ClusterMembership: Service, ClusterViewSource {
         }
         persist(snapshot)
         for subscriber in subscribers { subscriber.yield(view) }
+        handOverRekey()
+    }
+
+    /// A rekey instruction for the key this node holds (just applied, or applied before a restart
+    /// that came before the move) goes to `onRekey`, once.
+    private func handOverRekey() {
+        let instruction: RekeyInstruction?
+        do {
+            instruction = try shared.withLock { shared in
+                shared.rekeyHandedOver ? nil : try ClusterRekeys.pending(for: secret, in: shared.follower.ledger)
+            }
+        } catch {
+            logger.error("cluster: the rekey instruction for this node could not be read", metadata: ["error": "\(error)"])
+            return
+        }
+        guard let instruction else { return }
+        shared.withLock { $0.rekeyHandedOver = true }
+        logger.notice(
+            "cluster: rekey ordered for this node",
+            metadata: ["member": "\(secret.path)", "new_path": "\(instruction.chain.leaf.path)", "new_key": "\(instruction.chain.leaf.keyID.shortHex)"])
+        onRekey(instruction)
+    }
+
+    /// Posts the revocation of a key this node moved away from, once its grace period is over (the
+    /// ancestor who ordered the move signed it; the ledger applies it like any other record).
+    private func postDueRevocation() async {
+        let time = now()
+        guard let write = try? shared.withLock({ try ClusterRekeys.dueRevocation(for: keys, in: $0.follower.ledger, at: time / 1000) })
+        else { return }
+        do {
+            _ = try await etcd.put(key: write.key, value: write.value)
+            logger.info("cluster: the revocation of this node's previous key is published", metadata: ["key": "\(write.key)"])
+        } catch {
+            logger.warning("cluster: the revocation of this node's previous key could not be published", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Grants addressed to this node go into its keyring store; keyring records retire epochs there.
@@ -243,6 +288,7 @@ public final class ClusterMembership: Service, ClusterViewSource {
                     lease = held
                 } else {
                     lease = try await announce()
+                    await postDueRevocation()
                 }
                 try await Task.sleep(for: .seconds(configuration.leaseSeconds) / 3)
                 let renewed = try await etcd.keepAlive(lease: lease)
@@ -253,6 +299,7 @@ public final class ClusterMembership: Service, ClusterViewSource {
                 }
                 let time = now()
                 shared.withLock { $0.view.lastContact = time }
+                await postDueRevocation()
                 delay = configuration.firstRetryDelay
             } catch {
                 if Task.isCancelled { break }

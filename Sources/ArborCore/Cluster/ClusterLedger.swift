@@ -26,6 +26,10 @@ public struct ClusterLedger: Sendable {
     public private(set) var leafRanges: [ClusterRecordKey: LeafRange] = [:]
     /// The latest prekey bundle each node published (docs/cluster.md, "Messages between nodes").
     public private(set) var prekeys: [TreePath: PrekeyBundle] = [:]
+    /// The latest rekey instruction per node path (docs/cluster.md, "Rekey over the cluster").
+    public private(set) var rekeys: [TreePath: RekeyInstruction] = [:]
+    /// The hand-over from this cluster's root to a new one, once the root published it.
+    public private(set) var transition: RootTransition?
     /// The sealed keyrings of the grants applied, by key: each opens only on its holder.
     public var grants: [ClusterRecordKey: [UInt8]] {
         applied.filter { $0.key.kind == .grant }.mapValues(\.value)
@@ -105,6 +109,9 @@ public struct ClusterLedger: Sendable {
         case .prekeys(let bundle):
             if case .prekeys(let path) = record.key.subject { prekeys[path] = bundle }
         case .grant: break  // The applied record holds the sealed keyring (`grants`).
+        case .rekey(let instruction):
+            if case .rekey(let path) = record.key.subject { rekeys[path] = instruction }
+        case .transition(let value): transition = value
         }
         applied[record.key] = record
         departed.remove(record.key)

@@ -89,7 +89,7 @@ public struct ClusterRecord: Sendable, Equatable {
             throw ArborError(
                 .invalidSignature, "the record at \(key.text) has an invalid signature: it was not written by a key of the tree")
         }
-        let content = try ClusterRecordAuthorisation.check(self, signer: signer.leaf, verifier: verifier, at: time)
+        let content = try ClusterRecordAuthorisation.check(self, signer: signer.leaf, root: root, verifier: verifier, at: time)
         return VerifiedClusterRecord(record: self, signer: signer.leaf, content: content)
     }
 }
@@ -118,6 +118,10 @@ public enum ClusterRecordContent: Sendable, Equatable {
     case prekeys(PrekeyBundle)
     /// A keyring sealed to its holder's node key (an age file); only the holder can open it.
     case grant([UInt8])
+    /// An ancestor's order that the node move to a new key.
+    case rekey(RekeyInstruction)
+    /// The hand-over from this cluster's root to a new one, signed by both (docs/keys.md §20).
+    case transition(RootTransition)
 }
 
 extension ClusterRecordContent {
@@ -134,6 +138,8 @@ extension ClusterRecordContent {
         case .grant:
             guard !record.value.isEmpty else { throw ArborError.malformed("a grant record holds no sealed keyring") }
             self = .grant(record.value)
+        case .rekey: self = .rekey(try RekeyInstruction(encoded: record.value))
+        case .transition: self = .transition(try RootTransition(encoded: record.value))
         }
     }
 }

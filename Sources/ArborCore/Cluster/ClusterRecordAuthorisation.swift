@@ -11,10 +11,13 @@
 /// - a leaf range of a shared LMS key: any node of the cluster, reserving for itself.
 /// - a node's prekeys: the node itself, with its current key (its chain verified, not revoked).
 /// - a grant (a keyring's seeds sealed to one holder): the keyring's owner or a strict ancestor of it.
+/// - a rekey instruction for P: a strict ancestor of P holding `certify`, moving P to a later
+///   branch whose chain verifies here; for a root rekey, the root, with the transition.
+/// - the root transition: the root, handing over from itself.
 /// Every signer needs the `sign` usage.
 enum ClusterRecordAuthorisation {
     static func check(
-        _ record: ClusterRecord, signer: KeyCertificate, verifier: ChainVerifier, at time: Int64
+        _ record: ClusterRecord, signer: KeyCertificate, root: TrustAnchor, verifier: ChainVerifier, at time: Int64
     ) throws -> ClusterRecordContent {
         guard signer.usage.contains(.sign) else {
             throw ArborError(.usageNotAllowed, "\(signer.path) may not sign cluster records: its certificate lacks the sign usage")
@@ -54,6 +57,12 @@ enum ClusterRecordAuthorisation {
             guard signer.path == owner || signer.path.isStrictAncestor(of: owner) else {
                 throw notAuthorised(signer, record, "only the keyring's owner \(owner) or an ancestor of it")
             }
+        case (.rekey(let path), .rekey(let instruction)):
+            try requireAncestor(signer, of: path, record: record, allowed: "only an ancestor of \(path)")
+            try instruction.check(for: path, signer: signer, root: root, verifier: verifier, at: time)
+        case (.transition, .transition(let transition)):
+            guard signer.path.isRoot else { throw notAuthorised(signer, record, "only the cluster root") }
+            _ = try transition.verify(from: root)
         default:
             // The content is parsed by the key's kind, so this is unreachable; a new kind must be
             // given its rule above rather than pass unchecked.

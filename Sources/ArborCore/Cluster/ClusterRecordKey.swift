@@ -22,6 +22,10 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case prekeys = 7
         /// The leaves of a shared LMS key reserved so far (docs/cluster.md, "Leaf ranges through etcd").
         case leaves = 8
+        /// An ancestor's order that a node move to a new key (docs/cluster.md, "Rekey over the cluster").
+        case rekey = 9
+        /// The root transition, for the clusters that trust this one (docs/cluster.md, "Root rekey over the cluster").
+        case transition = 10
 
         var segment: String {
             switch self {
@@ -33,6 +37,8 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
             case .leaves: "leaves"
             case .prekeys: "prekeys"
             case .grant: "grants"
+            case .rekey: "rekeys"
+            case .transition: "transition"
             }
         }
     }
@@ -48,6 +54,9 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case leaves([UInt8])
         case prekeys(TreePath)
         case grant(owner: TreePath, name: String, holder: TreePath)
+        /// The node the instruction moves, by its current path.
+        case rekey(TreePath)
+        case transition
     }
 
     public static let revocationIDSize = 16
@@ -75,7 +84,7 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
             guard id.count == Self.leavesIDSize else {
                 throw ArborError(.invalidArgument, "a leaves record is named by \(Self.leavesIDSize) bytes")
             }
-        case .member, .assignments, .prekeys:
+        case .member, .assignments, .prekeys, .rekey, .transition:
             break
         }
         self.cluster = cluster
@@ -119,6 +128,12 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         try ClusterRecordKey(cluster: cluster, subject: .grant(owner: owner, name: name, holder: holder))
     }
 
+    public static func rekey(_ path: TreePath, cluster: KeyID) -> ClusterRecordKey {
+        ClusterRecordKey(validated: cluster, .rekey(path))
+    }
+
+    public static func transition(cluster: KeyID) -> ClusterRecordKey { ClusterRecordKey(validated: cluster, .transition) }
+
     private init(validated cluster: KeyID, _ subject: Subject) {
         self.cluster = cluster
         self.subject = subject
@@ -140,6 +155,8 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case .leaves: .leaves
         case .prekeys: .prekeys
         case .grant: .grant
+        case .rekey: .rekey
+        case .transition: .transition
         }
     }
 
@@ -153,10 +170,11 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
         case .revocation(let id): return "\(prefix)/\(Hex.encode(id))"
         case .keyring(let owner, let name): return "\(prefix)/\(name)/\(Self.text(of: owner))"
         case .trust(let name): return "\(prefix)/\(name)"
-        case .assignments: return prefix
+        case .assignments, .transition: return prefix
         case .leaves(let id): return "\(prefix)/\(Hex.encode(id))"
         case .prekeys(let path): return "\(prefix)/\(Self.text(of: path))"
         case .grant(let owner, let name, let holder): return "\(prefix)/\(name)/\(Self.text(of: owner))/\(Self.text(of: holder))"
+        case .rekey(let path): return "\(prefix)/\(Self.text(of: path))"
         }
     }
 
@@ -185,6 +203,8 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
             owner.encode(into: &writer)
             writer.append(short: Array(name.utf8))
             holder.encode(into: &writer)
+        case .rekey(let path): path.encode(into: &writer)
+        case .transition: break
         }
     }
 
@@ -208,6 +228,8 @@ public struct ClusterRecordKey: Hashable, Sendable, CustomStringConvertible {
             let owner = try TreePath.decode(from: &reader)
             let name = String(decoding: try reader.readShortField(), as: UTF8.self)
             subject = .grant(owner: owner, name: name, holder: try TreePath.decode(from: &reader))
+        case .rekey: subject = .rekey(try TreePath.decode(from: &reader))
+        case .transition: subject = .transition
         }
         do {
             return try ClusterRecordKey(cluster: cluster, subject: subject)

@@ -66,6 +66,14 @@ public struct MeshKeyring: Sendable, CustomStringConvertible {
         seeds[activeEpoch] = Self.seed(owner: secret, name: name, epoch: activeEpoch)
     }
 
+    /// Whether the active epoch's seed comes from this owner's branch secret: false for a keyring
+    /// of another owner, or of the same path in an older tree (after a root rekey).
+    public func activeEpochIsDerived(from secret: NodeSecret) -> Bool {
+        guard secret.path == owner, let active = seeds[activeEpoch] else { return false }
+        // SymmetricKey compares in constant time.
+        return active == Self.seed(owner: secret, name: name, epoch: activeEpoch)
+    }
+
     /// Retires every epoch below `epoch`: their seeds are dropped and their ciphertexts refused.
     /// The active epoch cannot be retired; rewrap old ciphertexts first.
     public mutating func retire(below epoch: UInt32) throws {

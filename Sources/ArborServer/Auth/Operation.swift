@@ -25,6 +25,8 @@ public enum Operation: String, Codable, Sendable, CaseIterable, CustomStringConv
     /// Grant a keyring's epoch seeds to a node being enrolled: keyring-scoped, so an `enroll`
     /// token hands on only the keyrings it is allowed to.
     case keyringGrant = "keyring.grant"
+    /// Move the running node to its next epoch (`POST /v1/sys/rekey`).
+    case nodeRekey = "node.rekey"
 
     /// Whether a rule must also match the keyring's name for this operation.
     public var isKeyringScoped: Bool {
@@ -32,7 +34,7 @@ public enum Operation: String, Codable, Sendable, CaseIterable, CustomStringConv
         case .keyringCreate, .keyringRead, .keyringRotate, .keyringConfigure, .keyringRetire, .encrypt, .decrypt, .rewrap, .dataKey,
             .keyringGrant:
             true
-        case .keyringList, .sign, .verify, .random, .tokenCreate, .metrics, .auditRead, .enroll:
+        case .keyringList, .sign, .verify, .random, .tokenCreate, .metrics, .auditRead, .enroll, .nodeRekey:
             false
         }
     }

@@ -28,12 +28,15 @@ struct ClusterMembersCommand: AsyncParsableCommand {
     struct Summary: Encodable {
         struct Member: Encodable {
             let path: String
+            let epoch: UInt32
             let keyID: String
             let addresses: [String]
         }
         let cluster: String
         let revision: Int64
         let members: [Member]
+        /// Revocations the cluster state holds (their records verified).
+        let revocations: Int
         let refused: Int
     }
 
@@ -45,9 +48,13 @@ struct ClusterMembersCommand: AsyncParsableCommand {
         view.update(from: follower.ledger)
         let summary = Summary(
             cluster: follower.cluster.hex, revision: follower.revision,
-            members: view.members.map { Summary.Member(path: $0.path.description, keyID: $0.keyID.hex, addresses: $0.addresses) },
-            refused: outcome.refused.count)
-        var lines = summary.members.map { "\($0.path)  key \(String($0.keyID.prefix(16)))  \($0.addresses.joined(separator: ", "))" }
+            members: view.members.map {
+                Summary.Member(path: $0.path.description, epoch: $0.chain.leaf.epoch, keyID: $0.keyID.hex, addresses: $0.addresses)
+            },
+            revocations: view.revocations.revocations.count, refused: outcome.refused.count)
+        var lines = summary.members.map {
+            "\($0.path)  epoch \($0.epoch)  key \(String($0.keyID.prefix(16)))  \($0.addresses.joined(separator: ", "))"
+        }
         if lines.isEmpty { lines.append("No live members.") }
         if summary.refused > 0 { lines.append("\(summary.refused) record(s) refused: they do not verify against this root.") }
         try output.emit(summary, human: lines.joined(separator: "\n"))

@@ -9,6 +9,8 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import Synchronization
+import ArborOperations
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -126,7 +128,6 @@ struct ServeCommand: AsyncParsableCommand {
             try NodeTLS(certificateFile: $0, keyFile: settings.tlsKey!, minimumVersion: settings.tlsMinimumVersion)
         }
         let level = settings.logLevel
-        let devRootToken = settings.devRootToken
         let logger = Logger(label: "arbor.node") { JSONLogHandler(label: $0, level: level) }
         // A new node first waits for its enrollment bundle, then serves as any other.
         if enrollment.enroll {
@@ -136,32 +137,69 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         let temporary = dev ? FileManager.default.temporaryDirectory.appendingPathComponent("arbor-dev-\(UUID().uuidString)").path : nil
-        let directory =
+        var directory =
             try temporary.map { try NodeDataDirectory.development(at: $0, now: Int64(Date().timeIntervalSince1970)) }
             ?? NodeDataDirectory.open(settings.data!)
         defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
-
-        let audit = NodeAudit(sink: try AuditLogFile(path: directory.auditLogPath, signer: directory.keys), node: directory.keys)
         // Every metric of the process (the node's and Hummingbird's) goes to one Prometheus registry.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        // The server shuts down gracefully on these signals; the CLI's clean-up-and-die handlers
+        // would end it with the signal instead.
+        TemporaryFiles.stopRemovingOnTermination()
+        var createsRootToken = dev
+        // A new key (a rekey through the cluster, or asked through the API) stops the services;
+        // the key is installed in the data directory and they start again on it, on the same port.
+        while true {
+            let replacement = NodeKeyReplacement()
+            let port = try await runNode(
+                directory, settings: settings, address: address, tls: tls, registry: registry, createsRootToken: createsRootToken,
+                temporary: temporary, replacement: replacement, logger: logger)
+            address = ListenAddress(host: address.host, port: port)
+            createsRootToken = false
+            guard let next = replacement.replacement else { break }
+            logger.notice("node: moving to a new key", metadata: ["change": "\(next)"])
+            try directory.stageReplacement(secret: next.secret, chain: next.chain)
+            directory = try directory.completeReplacement()
+            logger.notice("node: new key installed; starting again", metadata: ["member": "\(directory.secret.path)"])
+        }
+        logger.info("node stopped")
+    }
+}
+
+extension ServeCommand {
+    /// Runs the node's services on `directory` until a signal or a new key stops them; returns the
+    /// port the API listened on (the one chosen at bind time for port 0), so a restart keeps it.
+    private func runNode(
+        _ directory: NodeDataDirectory, settings: ServeSettings, address: ListenAddress, tls: NodeTLS?,
+        registry: PrometheusCollectorRegistry, createsRootToken: Bool, temporary: String?, replacement: NodeKeyReplacement,
+        logger: Logger
+    ) async throws -> Int {
+        let audit = NodeAudit(sink: try AuditLogFile(path: directory.auditLogPath, signer: directory.keys), node: directory.keys)
         let database = try NodeDatabase(path: directory.databasePath, node: directory.keys)
+        let keyrings = SealedKeyringStore(database: database)
+        for keyring in try ClusterRekeys.rotateKeyringsIntoTree(try keyrings.references(), owner: directory.secret, in: keyrings) {
+            logger.notice("node: keyring rotated into the new tree", metadata: ["keyring": "\(keyring.name)", "epoch": "\(keyring.activeEpoch)"])
+        }
         // The etcd endpoints given, else those of the enrollment bundle (DIR/cluster.json).
         let etcdEndpoints = try settings.etcd ?? settings.data.flatMap(Self.enrolledEndpoints)
         let membership = try etcdEndpoints.map { endpoints in
             try ClusterMembership(
                 etcd: try EtcdClient(endpoints: endpoints), secret: directory.secret, chain: directory.chain,
                 addresses: [try Self.advertisedAddress(settings, listening: address)], store: DatabaseClusterStateStore(database: database),
-                keyrings: SealedKeyringStore(database: database), logger: logger)
+                keyrings: SealedKeyringStore(database: database), logger: logger,
+                onRekey: { instruction in Self.carryOut(instruction, directory: directory, replacement: replacement, logger: logger) })
         }
         let node = Node(
             database: database, owner: directory.secret, limits: settings.limits, metricsRegistry: registry, audit: audit,
-            identity: try directory.signingIdentity, cluster: membership)
-        let rootToken =
-            dev ? try await node.tokens.createRoot(chosen: devRootToken.map { TokenSecret(SecretBytes(copying: Array($0.utf8))) }) : nil
+            identity: try directory.signingIdentity, cluster: membership, keyReplacement: replacement)
+        let chosen = settings.devRootToken.map { TokenSecret(SecretBytes(copying: Array($0.utf8))) }
+        let rootToken = createsRootToken ? try await node.tokens.createRoot(chosen: chosen) : nil
         let scheme = tls == nil ? "http" : "https"
+        let boundPort = Mutex(address.port)
         let application = try NodeApplication.make(node: node, host: address.host, port: address.port, tls: tls, logger: logger) {
             host, port in
+            boundPort.withLock { $0 = port }
             let url = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
             var lines = ["Listening on \(url)"]
             if let rootToken, let temporary {
@@ -176,16 +214,24 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
         let peers = try settings.peerAddress.map { try Self.peerServices(directory, at: $0, membership: membership, logger: logger) } ?? []
-        // The server shuts down gracefully on these signals; the CLI's clean-up-and-die handlers
-        // would end it with the signal instead.
-        TemporaryFiles.stopRemovingOnTermination()
         try await NodeApplication.runUntilSignalled(
             application, node: node, services: (membership.map { [$0 as any Service] } ?? []) + peers, logger: logger)
-        logger.info("node stopped")
+        return boundPort.withLock { $0 }
     }
-}
 
-extension ServeCommand {
+    /// A verified rekey instruction for this node: the new key is opened with the current one and
+    /// handed over; a failure leaves the node on its key (and the instruction waits for the next start).
+    static func carryOut(
+        _ instruction: RekeyInstruction, directory: NodeDataDirectory, replacement: NodeKeyReplacement, logger: Logger
+    ) {
+        do {
+            let next = try ClusterRekeys.open(instruction, with: directory.secret)
+            replacement.request(next.secret, chain: next.chain, reason: "rekey ordered through the cluster")
+        } catch {
+            logger.error("cluster: the rekey instruction for this node could not be carried out", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// The node-to-node listener: mutual TLS 1.3 with the node's key, peers of its own cluster
     /// only. The revocations it checks are those the cluster membership applies (none without
     /// --etcd but the node's own chain's).

@@ -1,0 +1,147 @@
+import ArborCore
+import ArborSeal
+
+/// Rekey over the cluster (docs/cluster.md, "Rekey over the cluster"): an ancestor writes a signed
+/// instruction that moves a member to its next branch; the member opens the new key sealed to its
+/// current one, installs it and announces itself under the new path; once the grace period is over
+/// it publishes the old key's revocation, which came signed with the instruction.
+public enum ClusterRekeys {
+    /// What an ancestor writes: the instruction for the member at `path` (live, or departed and
+    /// moved when it returns), the new key's id and path.
+    /// - Parameters:
+    ///   - grace: seconds during which peers still accept the old key.
+    ///   - reason: the old key's revocation: `superseded` revokes that key alone; `keyCompromise`
+    ///     every epoch of the old branch.
+    public static func order(
+        _ path: TreePath, by issuer: Issuer, usage: KeyUsage, validity: KeyCertificate.Validity, grace: Int64,
+        reason: Revocation.Reason, after ledger: ClusterLedger, at time: Int64
+    ) throws -> (write: ClusterWrite, newKeyID: KeyID, newPath: TreePath) {
+        // A member that is offline (its lease lapsed) is moved when it comes back: its last record
+        // still names the key the new one is sealed to.
+        let record = ledger.applied[.member(path, cluster: ledger.cluster)].flatMap { $0.value.isEmpty ? nil : $0 }
+        guard let member = try ledger.members[path] ?? record.map({ try ClusterMember(encoded: $0.value) }) else {
+            throw ArborError(
+                .fileNotFound,
+                "\(path) is not a member of the cluster: its new key is sealed to the key its member record publishes")
+        }
+        guard grace >= 0, grace <= 30 * 86_400 else {
+            throw ArborError(.invalidArgument, "the grace period is 0 to 2592000 seconds (30 days)")
+        }
+        let verifier = ChainVerifier(
+            anchors: [ledger.root], revocations: ledger.revocations, scope: TrustScope(clusterRoot: ledger.cluster))
+        let (recipient, _) = try NodeRecipient.of(member.chain, named: "the member record of \(path)", verifier: verifier, at: time)
+        let moved = try issuer.rekeyToNewBranch(path, usage: usage, validity: validity)
+        var plaintext = NodeKeyFile.encode(moved.secret).withUnsafeBytes { Array($0) }
+        defer { plaintext.wipe() }
+        let sealed = try Age.encrypt(plaintext, to: [recipient])
+        let old = member.chain.leaf
+        let revocation = try issuer.revoke(old.keyID, at: path, reason: reason, time: time)
+        let revocationKey = ClusterRecordKey.revocation(revocation, cluster: ledger.cluster)
+        let revocationRecord = try ClusterRecord(
+            key: revocationKey, sequence: (ledger.sequences[revocationKey] ?? 0) + 1, value: revocation.encoded, signer: issuer.keys,
+            chain: issuer.chain)
+        let instruction = try RekeyInstruction(
+            fromKeyID: old.keyID, revokeAfter: time + grace, chain: moved.chain, sealedKey: sealed,
+            revocationRecord: revocationRecord.encoded)
+        let write = try ClusterWrites.write(
+            .rekey(path, cluster: ledger.cluster), instruction.encoded, keys: issuer.keys, chain: issuer.chain, ledger, time)
+        return (write, moved.chain.leaf.keyID, moved.chain.leaf.path)
+    }
+
+    /// After a root rekey (`RootRekey`): the transition record, then one instruction per member
+    /// (live, or departed and moved when it returns; revoked ones are left behind), each issuing the
+    /// member's path again under the new root with the usage it had, sealed to its current key and
+    /// signed by the old root. Paths that are not members (offline issuers such as `eu`) are derived
+    /// again from the new root by their operators.
+    public static func reissue(
+        by oldRoot: Issuer, under newRoot: Issuer, transition: RootTransition, validity: KeyCertificate.Validity,
+        after ledger: ClusterLedger, at time: Int64
+    ) throws -> (transition: ClusterWrite, instructions: [(path: TreePath, write: ClusterWrite)]) {
+        guard oldRoot.chain.leaf.path.isRoot, newRoot.chain.leaf.path.isRoot, newRoot.keys.keyID == transition.newRoot.keyID else {
+            throw ArborError(.invalidArgument, "a reissue needs the old root, and the new root the transition hands over to")
+        }
+        _ = try transition.verify(from: ledger.root)
+        var trial = ledger
+        let announced = try ClusterWrites.write(
+            .transition(cluster: ledger.cluster), transition.encoded, keys: oldRoot.keys, chain: oldRoot.chain, trial, time)
+        try trial.apply(announced.value, storedAt: announced.key, at: time)
+        let verifier = ChainVerifier(
+            anchors: [ledger.root], revocations: ledger.revocations, scope: TrustScope(clusterRoot: ledger.cluster))
+        var instructions: [(path: TreePath, write: ClusterWrite)] = []
+        for member in try knownMembers(in: ledger) {
+            guard let (recipient, verified) = try? NodeRecipient.of(member.chain, named: "\(member.path)", verifier: verifier, at: time)
+            else { continue }
+            let leaf = verified.leaf
+            let issued = try newRoot.certify(member.path, usage: leaf.usage, validity: validity)
+            var plaintext = NodeKeyFile.encode(issued.secret).withUnsafeBytes { Array($0) }
+            defer { plaintext.wipe() }
+            let instruction = try RekeyInstruction(
+                kind: .root, fromKeyID: leaf.keyID, revokeAfter: time, chain: issued.chain,
+                sealedKey: try Age.encrypt(plaintext, to: [recipient]), transition: transition.encoded)
+            let write = try ClusterWrites.write(
+                .rekey(member.path, cluster: ledger.cluster), instruction.encoded, keys: oldRoot.keys, chain: oldRoot.chain, trial, time)
+            instructions.append((member.path, write))
+        }
+        return (announced, instructions)
+    }
+
+    /// After a root rekey, the keyrings this node owns get an epoch under the new tree: each one
+    /// whose active epoch does not come from the node's branch secret moves to the next epoch,
+    /// derived from it. Earlier epochs stay, to open what they sealed until it is rewrapped
+    /// (`arbor keyring rewrap`) and they are retired. Checked at every start, so a crash between
+    /// the move and the rotation is caught up; keyrings of other owners are theirs to rotate.
+    public static func rotateKeyringsIntoTree(_ names: [String], owner: NodeSecret, in store: some KeyringStore) throws -> [MeshKeyring] {
+        try names.compactMap { name in
+            let held = try store.load(name)
+            guard held.owner == owner.path, !held.activeEpochIsDerived(from: owner) else { return nil }
+            return try store.update(name) { keyring in
+                guard !keyring.activeEpochIsDerived(from: owner) else { return false }
+                try keyring.rotate(owner: owner)
+                return true
+            }
+        }
+    }
+
+    /// Every member the ledger knows, live or departed (not those removed by a signed removal).
+    static func knownMembers(in ledger: ClusterLedger) throws -> [ClusterMember] {
+        try ledger.applied.compactMap { key, record -> ClusterMember? in
+            guard key.kind == .member, !record.value.isEmpty else { return nil }
+            return try ClusterMember(encoded: record.value)
+        }.sorted { $0.path.description < $1.path.description }
+    }
+
+    /// The instruction the ledger holds for this node's current key, if any: a node that has moved
+    /// holds another key, so an instruction it carried out is never carried out twice.
+    public static func pending(for secret: NodeSecret, in ledger: ClusterLedger) throws -> RekeyInstruction? {
+        guard let instruction = ledger.rekeys[secret.path] else { return nil }
+        return instruction.fromKeyID == (try secret.keySet()).keyID ? instruction : nil
+    }
+
+    /// Opens the new key sealed to `secret`, the node's current key, and checks it is the key the
+    /// (verified) instruction's chain certifies.
+    public static func open(_ instruction: RekeyInstruction, with secret: NodeSecret) throws -> (
+        secret: NodeSecret, chain: CertificateChain
+    ) {
+        let current = try secret.keySet()
+        guard instruction.fromKeyID == current.keyID else {
+            throw ArborError(.noMatchingKey, "the rekey instruction is for key \(instruction.fromKeyID.shortHex), not for this node's")
+        }
+        var plaintext = try Age.decrypt(instruction.sealedKey, identities: [.postQuantum(of: current)])
+        let next = try NodeKeyFile.decode(SecretBytes(consuming: &plaintext))
+        guard try next.keySet().keyID == instruction.chain.leaf.keyID, next.path == instruction.chain.leaf.path else {
+            throw ArborError(.conflict, "the key sealed in the rekey instruction is not the key its chain certifies")
+        }
+        return (next, instruction.chain)
+    }
+
+    /// The revocation record of a key this node left, once its grace period is over and while no
+    /// reader holds it yet: the moved node posts it (it came signed by the ancestor who ordered the
+    /// move, so posting it needs no key).
+    public static func dueRevocation(for keys: NodeKeySet, in ledger: ClusterLedger, at time: Int64) throws -> ClusterWrite? {
+        for instruction in ledger.rekeys.values where instruction.chain.leaf.keyID == keys.keyID && instruction.revokeAfter <= time {
+            guard let record = try instruction.revocation, ledger.applied[record.key] == nil else { continue }
+            return ClusterWrite(key: record.key.text, value: record.encoded)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,85 @@
+import ArborCluster
+import ArborCore
+import ArborKeyStore
+import ArborOperations
+import ArgumentParser
+
+/// `arbor cluster reissue`: after `arbor root rekey`, every member is issued again under the new root.
+struct ClusterReissueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reissue",
+        abstract: "After a root rekey: publish the transition and issue every member again under the new root.",
+        discussion: """
+            Run after 'arbor root rekey'. With the old root (--root, its passphrase) and the new one (--new-root, \
+            --new-passphrase-file), it writes the root transition to the cluster, where trusted clusters find it \
+            ('arbor trust follow --etcd'), and for every member a rekey instruction signed by the old root: the \
+            member's path issued under the new root, its new key sealed to its current one. Each member installs \
+            it, restarts its services and joins the new root's cluster, with no new enrollment (docs/cluster.md §18).
+              arbor cluster reissue --root root.key --new-root root2.key --transition root2.transition --etcd URL
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The new encrypted root key file (from 'arbor root rekey').", valueName: "file"))
+    var newRoot: String
+
+    @Option(name: .long, help: ArgumentHelp("The new root certificate (default: the new root key path with .cert).", valueName: "file"))
+    var newAnchor: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Read the new root key's passphrase from the first line of this file ('-': standard input).", valueName: "file"))
+    var newPassphraseFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("The root transition (from 'arbor root rekey').", valueName: "file"))
+    var transition: String
+
+    @Option(name: .long, help: ArgumentHelp("The cluster's etcd endpoints (comma-separated URLs).", valueName: "url[,url…]"))
+    var etcd: String
+
+    @Option(name: .long, help: "Validity of the members' new certificates, in days.")
+    var validityDays: Int = 365
+
+    @OptionGroup(title: "The old root") var issuer: IssuerOptions
+    @OptionGroup var output: OutputOptions
+
+    struct Summary: Encodable {
+        let oldRootKeyID: String
+        let newRootKeyID: String
+        let transition: String
+        let members: [String]
+    }
+
+    func run() async throws {
+        guard issuer.root != nil else { throw ArborError(.invalidArgument, "a reissue is signed by the old root: pass --root ROOT.key") }
+        let transition = try readingFile(transition) { try RootTransition(armored: try SecureFile.read(transition)) }
+        let oldRoot = try issuer.load()
+        let newRootKey = try openRoot(newRoot, passphrase: newPassphraseFile.map(PassphraseSource.file) ?? .terminal)
+        let certificatePath = newAnchor ?? rootCertificatePath(for: newRoot)
+        let certificate = try readingFile(certificatePath) {
+            try CertificateChain(armored: try SecureFile.read(certificatePath)).loneRootCertificate("the new root certificate file")
+        }
+        let newRoot = try Issuer(root: newRootKey, rootCertificate: certificate)
+        let client = try EtcdClient(endpoints: try clusterEndpoints(etcd))
+        let time = now()
+        let anchor = try TrustAnchor(name: "cluster", rootCertificate: oldRoot.chain.root)
+        let (follower, _) = try await ClusterStateReader.read(from: client, root: anchor, at: time)
+        let reissue = try ClusterRekeys.reissue(
+            by: oldRoot, under: newRoot, transition: transition, validity: try validity(days: validityDays), after: follower.ledger,
+            at: time)
+        for write in [reissue.transition] + reissue.instructions.map(\.write) {
+            guard try await ClusterStateReader.write(write, to: client, readAt: follower.revision) else {
+                throw ArborError(.conflict, "\(write.key) changed while the reissue was being made; run the command again")
+            }
+        }
+        let summary = Summary(
+            oldRootKeyID: oldRoot.keys.keyID.hex, newRootKeyID: newRoot.keys.keyID.hex, transition: reissue.transition.key,
+            members: reissue.instructions.map(\.path.description))
+        let members = summary.members.isEmpty ? "no member" : summary.members.joined(separator: ", ")
+        try output.emit(
+            summary,
+            human: """
+                published the transition to root \(newRoot.keys.keyID.shortHex): \(reissue.transition.key)
+                issued again under the new root: \(members)
+                """)
+    }
+}
