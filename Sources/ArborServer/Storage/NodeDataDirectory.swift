@@ -40,7 +40,9 @@ public struct NodeDataDirectory: Sendable {
     }
 
     /// Reads the key (refused if others may read it) and the chain, and checks they belong together.
+    /// A key replacement that was staged but not completed (a crash part way) is completed first.
     public static func open(_ path: String) throws -> NodeDataDirectory {
+        if let replaced = try completeStagedReplacement(at: path) { return replaced }
         let secret = try NodeKeyFile.decode(try SecureFile.readSecret(path + "/" + keyFile))
         let chain = try CertificateChain(armored: try SecureFile.read(path + "/" + chainFile))
         let keys = try secret.keySet()
@@ -48,7 +50,7 @@ public struct NodeDataDirectory: Sendable {
         return NodeDataDirectory(path: path, secret: secret, chain: chain, keys: keys)
     }
 
-    private static func checkChain(_ chain: CertificateChain, matches keys: NodeKeySet, secret: NodeSecret) throws {
+    static func checkChain(_ chain: CertificateChain, matches keys: NodeKeySet, secret: NodeSecret) throws {
         guard chain.leaf.keyID == keys.keyID else {
             throw ArborError(
                 .invalidArgument,

@@ -20,19 +20,26 @@ public final class NodeDatabase: Sendable {
     /// be the ones the database was created with; another node's key is refused before anything
     /// is served.
     public init(path: String, node keys: NodeKeySet) throws {
-        var configuration = Configuration()
-        configuration.label = "arbor.node"
-        configuration.busyMode = .timeout(10)
-        // A crash loses no acknowledged write: every commit reaches the disk.
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        pool = try DatabasePool(path: path, configuration: configuration)
+        pool = try DatabasePool(path: path, configuration: Self.configuration)
         sealer = SecretSealer(node: keys)
         nodePath = keys.path
         try Self.migrator.migrate(pool)
         try bind(to: keys)
     }
 
-    /// The schema, one migration per change, never edited once released.
+    /// How every connection to the node database is set up.
+    static var configuration: Configuration {
+        var configuration = Configuration()
+        configuration.label = "arbor.node"
+        configuration.busyMode = .timeout(10)
+        // A crash loses no acknowledged write: every commit reaches the disk.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        return configuration
+    }
+
+    /// The schema, one migration per change, never edited once released. A new column holding
+    /// `sealer.seal` output joins `sealedColumns` (NodeDatabase+Reseal.swift), or a change of
+    /// node key leaves it unreadable.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: node, tokens, keyrings") { db in
