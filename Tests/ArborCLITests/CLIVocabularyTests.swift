@@ -24,6 +24,8 @@ struct CLIVocabularyTests {
         "cluster", "path-prefix", "at", "safety-number", "name", "rename", "signer-chain", "accept-ed25519", "old-chain",
         // Certificates, derivation, revocation.
         "epoch", "usage", "validity-days", "key-id", "path", "reason", "parent-ordered", "recipients",
+        // Rekey over the cluster: the grace period, the root a reissue hands over to.
+        "grace", "new-root", "new-anchor", "transition",
         // age.
         "recipient", "recipients-file", "passphrase", "armor", "pq", "to-node", "root-passphrase-file",
         // Keyrings and tokens.

@@ -162,8 +162,8 @@ import Testing
         let reissue = try ClusterRekeys.reissue(
             by: fixture.cluster.issuer, under: newRoot, transition: rekey.transition, validity: TestCluster.validity,
             after: fixture.ledger, at: Self.now)
-        #expect(reissue.instructions.map(\.path.description) == ["eu/node-7", "eu/node-8"])
-        for write in [reissue.transition] + reissue.instructions.map(\.write) {
+        #expect(reissue.instructions.map { $0.path.description } == ["eu/node-7", "eu/node-8"])
+        for write in [reissue.transition] + reissue.instructions.map { $0.write } {
             try fixture.ledger.apply(write.value, storedAt: write.key, at: Self.now)
         }
         #expect(fixture.ledger.transition == rekey.transition)

@@ -12,29 +12,37 @@ public enum ClusterRekeys {
     ///   - grace: seconds during which peers still accept the old key.
     ///   - reason: the old key's revocation: `superseded` revokes that key alone; `keyCompromise`
     ///     every epoch of the old branch.
+    /// - Parameter current: the member's chain, for a member that is offline and whose record
+    ///   went with its lease; otherwise its member record (live, or departed while `ledger`'s
+    ///   reader watched) names the key the new one is sealed to. It moves when it comes back.
     public static func order(
         _ path: TreePath, by issuer: Issuer, usage: KeyUsage, validity: KeyCertificate.Validity, grace: Int64,
-        reason: Revocation.Reason, after ledger: ClusterLedger, at time: Int64
+        reason: Revocation.Reason, current: CertificateChain? = nil, after ledger: ClusterLedger, at time: Int64
     ) throws -> (write: ClusterWrite, newKeyID: KeyID, newPath: TreePath) {
-        // A member that is offline (its lease lapsed) is moved when it comes back: its last record
-        // still names the key the new one is sealed to.
+        guard issuer.chain.leaf.path.isStrictAncestor(of: path) else {
+            throw ArborError(.notAuthorised, "\(issuer.chain.leaf.path) may not order a rekey of \(path): only an ancestor of it may")
+        }
         let record = ledger.applied[.member(path, cluster: ledger.cluster)].flatMap { $0.value.isEmpty ? nil : $0 }
-        guard let member = try ledger.members[path] ?? record.map({ try ClusterMember(encoded: $0.value) }) else {
+        guard let chain = try ledger.members[path]?.chain ?? record.map({ try ClusterMember(encoded: $0.value).chain }) ?? current
+        else {
             throw ArborError(
                 .fileNotFound,
-                "\(path) is not a member of the cluster: its new key is sealed to the key its member record publishes")
+                "\(path) is not a live member of the cluster, so no record names its key: pass its current chain with --old-chain")
+        }
+        guard chain.leaf.path == path else {
+            throw ArborError(.invalidArgument, "the chain given ends at \(chain.leaf.path), not at \(path), the member to move")
         }
         guard grace >= 0, grace <= 30 * 86_400 else {
             throw ArborError(.invalidArgument, "the grace period is 0 to 2592000 seconds (30 days)")
         }
         let verifier = ChainVerifier(
             anchors: [ledger.root], revocations: ledger.revocations, scope: TrustScope(clusterRoot: ledger.cluster))
-        let (recipient, _) = try NodeRecipient.of(member.chain, named: "the member record of \(path)", verifier: verifier, at: time)
+        let (recipient, _) = try NodeRecipient.of(chain, named: "the current chain of \(path)", verifier: verifier, at: time)
         let moved = try issuer.rekeyToNewBranch(path, usage: usage, validity: validity)
         var plaintext = NodeKeyFile.encode(moved.secret).withUnsafeBytes { Array($0) }
         defer { plaintext.wipe() }
         let sealed = try Age.encrypt(plaintext, to: [recipient])
-        let old = member.chain.leaf
+        let old = chain.leaf
         let revocation = try issuer.revoke(old.keyID, at: path, reason: reason, time: time)
         let revocationKey = ClusterRecordKey.revocation(revocation, cluster: ledger.cluster)
         let revocationRecord = try ClusterRecord(

@@ -51,7 +51,8 @@ struct ClusterReissueCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard issuer.root != nil else { throw ArborError(.invalidArgument, "a reissue is signed by the old root: pass --root ROOT.key") }
-        let transition = try readingFile(transition) { try RootTransition(armored: try SecureFile.read(transition)) }
+        let file = transition
+        let handOver = try readingFile(file) { try RootTransition(armored: try SecureFile.read(file)) }
         let oldRoot = try issuer.load()
         let newRootKey = try openRoot(newRoot, passphrase: newPassphraseFile.map(PassphraseSource.file) ?? .terminal)
         let certificatePath = newAnchor ?? rootCertificatePath(for: newRoot)
@@ -64,16 +65,16 @@ struct ClusterReissueCommand: AsyncParsableCommand {
         let anchor = try TrustAnchor(name: "cluster", rootCertificate: oldRoot.chain.root)
         let (follower, _) = try await ClusterStateReader.read(from: client, root: anchor, at: time)
         let reissue = try ClusterRekeys.reissue(
-            by: oldRoot, under: newRoot, transition: transition, validity: try validity(days: validityDays), after: follower.ledger,
+            by: oldRoot, under: newRoot, transition: handOver, validity: try validity(days: validityDays), after: follower.ledger,
             at: time)
-        for write in [reissue.transition] + reissue.instructions.map(\.write) {
+        for write in [reissue.transition] + reissue.instructions.map { $0.write } {
             guard try await ClusterStateReader.write(write, to: client, readAt: follower.revision) else {
                 throw ArborError(.conflict, "\(write.key) changed while the reissue was being made; run the command again")
             }
         }
         let summary = Summary(
             oldRootKeyID: oldRoot.keys.keyID.hex, newRootKeyID: newRoot.keys.keyID.hex, transition: reissue.transition.key,
-            members: reissue.instructions.map(\.path.description))
+            members: reissue.instructions.map { $0.path.description })
         let members = summary.members.isEmpty ? "no member" : summary.members.joined(separator: ", ")
         try output.emit(
             summary,

@@ -36,6 +36,13 @@ struct ClusterRekeyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Usages of the new key.")
     var usage: String = "sign,agree,certify"
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The member's current chain, when it is offline (its member record went with its lease); it moves when it starts.",
+            valueName: "file"))
+    var oldChain: String?
+
     @OptionGroup var issuer: IssuerOptions
     @OptionGroup var output: OutputOptions
 
@@ -59,7 +66,7 @@ struct ClusterRekeyCommand: AsyncParsableCommand {
         let (follower, _) = try await ClusterStateReader.read(from: client, root: root, at: time)
         let order = try ClusterRekeys.order(
             target, by: issuer, usage: usage, validity: try validity(days: validityDays), grace: grace, reason: reason,
-            after: follower.ledger, at: time)
+            current: try oldChain.map(readChain), after: follower.ledger, at: time)
         guard try await ClusterStateReader.write(order.write, to: client, readAt: follower.revision) else {
             throw ArborError(.conflict, "\(order.write.key) changed while the instruction was being made; run the command again")
         }
