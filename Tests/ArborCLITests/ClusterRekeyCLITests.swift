@@ -114,6 +114,19 @@ struct ClusterRekeyCLITests {
         try await waitForMembers(["eu/node-1", "eu/node-2#1", "eu/node-3#1"], etcd)
         try await waitFor("the node moved at its start opens") { try await opens(nodes[2], tokens[2]) }
 
+        // Killed mid-rotation: eu/node-1 dies (SIGKILL) the moment it has read its order, before or
+        // during the move; started again, it converges on the new key.
+        let midway = try arbor.run([
+            "cluster", "rekey", "eu/node-1", "--key", "eu.key", "--chain", "eu.chain", "--grace", "0", "--etcd", etcd.clientURL,
+        ])
+        try #require(midway.status == 0, "\(midway.stderr)")
+        try await waitFor("eu/node-1 reads its order") { nodes[0].stderr.contains("rekey ordered for this node") }
+        nodes[0].signal(SIGKILL)
+        _ = nodes[0].waitForExit()
+        nodes[0] = try NodeProcess(arbor, arguments[0], logs: "eu_node-1-again")
+        try await waitForMembers(["eu/node-1#1", "eu/node-2#1", "eu/node-3#1"], etcd)
+        try await waitFor("the node killed mid-rotation opens") { try await opens(nodes[0], tokens[0]) }
+
         for node in nodes {
             node.signal(SIGTERM)
             #expect(node.waitForExit().status == 0, "\(node.stderr)")
