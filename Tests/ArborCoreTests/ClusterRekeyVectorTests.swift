@@ -49,7 +49,8 @@ struct ClusterRekeyVectorTests {
         let transition = try RootTransition.make(
             from: try root.secret.keySet(), certificate: scenario.rootCertificate, to: try Self.newRoot.node.keySet(),
             certificate: newCertificate, at: Fixtures.now)
-        let reissued = try Issuer(root: Self.newRoot, rootCertificate: newCertificate).certify(path7, usage: .all, validity: Fixtures.validity)
+        let reissued = try Issuer(root: Self.newRoot, rootCertificate: newCertificate).certify(
+            path7, usage: .all, validity: Fixtures.validity)
         let underNewRoot = try RekeyInstruction(
             kind: .root, fromKeyID: from, revokeAfter: Fixtures.now, chain: reissued.chain, sealedKey: sealed,
             transition: transition.encoded
@@ -83,7 +84,8 @@ struct ClusterRekeyVectorTests {
             try one(
                 "a move that carries the revocation of another node", rekey,
                 try branch(to: moved.chain, revoking: try revocationRecord(of: node8)), by: eu, "conflict"),
-            try one("a move with no revocation (the old key left to expire)", rekey, try branch(to: moved.chain, revoking: []), by: eu, "valid"),
+            try one(
+                "a move with no revocation (the old key left to expire)", rekey, try branch(to: moved.chain, revoking: []), by: eu, "valid"),
             try one("a root instruction with no transition", rekey, rootWithoutTransition, by: root, "malformed input"),
             try one("the root issues eu/node-7 again under the new root", rekey, underNewRoot, by: root, "valid"),
             try one("eu signs a root instruction", rekey, underNewRoot, by: eu, "not authorised"),
@@ -93,8 +95,11 @@ struct ClusterRekeyVectorTests {
                 "the root publishes a transition from another root", handOver, strangerTransition.encoded, by: root, "untrusted root"),
             File.Case(
                 description: "an instruction copied under another node's key",
-                steps: [step(rekey, at: ClusterRecordKey.rekey(Fixtures.path("eu/node-8"), cluster: scenario.cluster).text,
-                    try scenario.sign(rekey, 1, good, by: eu), "conflict")]),
+                steps: [
+                    step(
+                        rekey, at: ClusterRecordKey.rekey(Fixtures.path("eu/node-8"), cluster: scenario.cluster).text,
+                        try scenario.sign(rekey, 1, good, by: eu), "conflict")
+                ]),
             File.Case(
                 description: "an older instruction written back after a newer one",
                 steps: [

@@ -149,7 +149,8 @@ import Testing
         let other = try fixture.eu.certify(TreePath(parsing: "eu/node-8"), usage: [.sign, .keyAgreement], validity: TestCluster.validity)
         let revoked = try fixture.eu.certify(TreePath(parsing: "eu/node-9"), usage: .all, validity: TestCluster.validity)
         for node in [other, revoked] {
-            let joined = try ClusterWrites.announce(addresses: ["a:1"], secret: node.secret, chain: node.chain, after: fixture.ledger, at: Self.now)
+            let joined = try ClusterWrites.announce(
+                addresses: ["a:1"], secret: node.secret, chain: node.chain, after: fixture.ledger, at: Self.now)
             try fixture.ledger.apply(joined.value, storedAt: joined.key, at: Self.now)
         }
         try fixture.ledger.applyDeletion(of: ClusterRecordKey.member(other.secret.path, cluster: fixture.ledger.cluster).text)
@@ -157,7 +158,8 @@ import Testing
         let revokedWrite = try ClusterWrites.revoke(revocation, by: fixture.eu, after: fixture.ledger, at: Self.now)
         try fixture.ledger.apply(revokedWrite.value, storedAt: revokedWrite.key, at: Self.now)
 
-        let rekey = try RootRekey(from: fixture.cluster.root, certificate: fixture.cluster.certificate, validity: TestCluster.validity, at: Self.now)
+        let rekey = try RootRekey(
+            from: fixture.cluster.root, certificate: fixture.cluster.certificate, validity: TestCluster.validity, at: Self.now)
         let newRoot = try Issuer(root: rekey.root, rootCertificate: rekey.certificate)
         let reissue = try ClusterRekeys.reissue(
             by: fixture.cluster.issuer, under: newRoot, transition: rekey.transition, validity: TestCluster.validity,
@@ -192,7 +194,8 @@ import Testing
 
     @Test func onlyTheRootHandsOverOrIssuesUnderANewRoot() throws {
         let fixture = try Fixture()
-        let rekey = try RootRekey(from: fixture.cluster.root, certificate: fixture.cluster.certificate, validity: TestCluster.validity, at: Self.now)
+        let rekey = try RootRekey(
+            from: fixture.cluster.root, certificate: fixture.cluster.certificate, validity: TestCluster.validity, at: Self.now)
         let newRoot = try Issuer(root: rekey.root, rootCertificate: rekey.certificate)
         let reissue = try ClusterRekeys.reissue(
             by: fixture.cluster.issuer, under: newRoot, transition: rekey.transition, validity: TestCluster.validity,

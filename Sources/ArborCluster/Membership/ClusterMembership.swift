@@ -207,7 +207,10 @@ public final class ClusterMembership: Service, ClusterViewSource {
         shared.withLock { $0.rekeyHandedOver = true }
         logger.notice(
             "cluster: rekey ordered for this node",
-            metadata: ["member": "\(secret.path)", "new_path": "\(instruction.chain.leaf.path)", "new_key": "\(instruction.chain.leaf.keyID.shortHex)"])
+            metadata: [
+                "member": "\(secret.path)", "new_path": "\(instruction.chain.leaf.path)",
+                "new_key": "\(instruction.chain.leaf.keyID.shortHex)",
+            ])
         onRekey(instruction)
     }
 

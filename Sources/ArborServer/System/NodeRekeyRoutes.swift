@@ -32,7 +32,8 @@ struct NodeRekeyRoutes: NodeRoutes {
             }
             let leaf = identity.chain.leaf
             let now = clock.now()
-            let validity = try KeyCertificate.Validity(notBefore: now - 300, notAfter: now + max(leaf.validity.notAfter - leaf.validity.notBefore, 3600))
+            let validity = try KeyCertificate.Validity(
+                notBefore: now - 300, notAfter: now + max(leaf.validity.notAfter - leaf.validity.notBefore, 3600))
             let next = try SelfRekey.advance(owner, chain: identity.chain, validity: validity)
             guard replacement.request(next.secret, chain: next.chain, reason: "self-rekey asked through the API") else {
                 throw NodeError(.conflict, "the node is already moving to a new key; ask again once it is back")

@@ -10,7 +10,8 @@ struct ClusterCommand: AsyncParsableCommand {
             the recipient receives it ("Messages between nodes").
             """,
         subcommands: [
-            ClusterMembersCommand.self, ClusterGrantCommand.self, ClusterRevokeCommand.self, ClusterRekeyCommand.self, ClusterReissueCommand.self, ClusterSendCommand.self,
+            ClusterMembersCommand.self, ClusterGrantCommand.self, ClusterRevokeCommand.self, ClusterRekeyCommand.self,
+            ClusterReissueCommand.self, ClusterSendCommand.self,
             ClusterReceiveCommand.self,
         ]
     )

@@ -1,6 +1,7 @@
 import ArborCluster
 import ArborCore
 import ArborKeyStore
+import ArborOperations
 import ArborServer
 import ArgumentParser
 import Configuration
@@ -10,7 +11,6 @@ import Metrics
 import Prometheus
 import ServiceLifecycle
 import Synchronization
-import ArborOperations
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -179,7 +179,8 @@ extension ServeCommand {
         let database = try NodeDatabase(path: directory.databasePath, node: directory.keys)
         let keyrings = SealedKeyringStore(database: database)
         for keyring in try ClusterRekeys.rotateKeyringsIntoTree(try keyrings.references(), owner: directory.secret, in: keyrings) {
-            logger.notice("node: keyring rotated into the new tree", metadata: ["keyring": "\(keyring.name)", "epoch": "\(keyring.activeEpoch)"])
+            logger.notice(
+                "node: keyring rotated into the new tree", metadata: ["keyring": "\(keyring.name)", "epoch": "\(keyring.activeEpoch)"])
         }
         // The etcd endpoints given, else those of the enrollment bundle (DIR/cluster.json).
         let etcdEndpoints = try settings.etcd ?? settings.data.flatMap(Self.enrolledEndpoints)
@@ -187,7 +188,7 @@ extension ServeCommand {
             try ClusterMembership(
                 etcd: try EtcdClient(endpoints: endpoints), secret: directory.secret, chain: directory.chain,
                 addresses: [try Self.advertisedAddress(settings, listening: address)], store: DatabaseClusterStateStore(database: database),
-                keyrings: SealedKeyringStore(database: database), logger: logger,
+                keyrings: keyrings, logger: logger,
                 onRekey: { instruction in Self.carryOut(instruction, directory: directory, replacement: replacement, logger: logger) })
         }
         let node = Node(

@@ -69,7 +69,8 @@ struct TrustFollowCommand: AsyncParsableCommand {
             return try readingFile(file) { try RootTransition(armored: try SecureFile.read(file)) }
         case (nil, let etcd?, let cluster?):
             guard let held = try store.directory.bundles().first(where: { $0.clusterName == cluster }) else {
-                throw ArborError(.fileNotFound, "no trusted cluster is named '\(cluster)' in \(store.directory.location); see 'arbor trust list'")
+                throw ArborError(
+                    .fileNotFound, "no trusted cluster is named '\(cluster)' in \(store.directory.location); see 'arbor trust list'")
             }
             let client = try EtcdClient(endpoints: try clusterEndpoints(etcd))
             let (follower, _) = try await ClusterStateReader.read(from: client, root: held.anchor, at: now())
