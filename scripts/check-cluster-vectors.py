@@ -3,13 +3,15 @@
 
 Written from docs/cluster.md (not from the Swift sources): record keys and their text form (§2),
 the record (§3), values (§4), the reader's verification, authorisation, replay and rollback rules
-and deletions (§5), and rendezvous weights, owners and moves (§7). Certificates, chains,
-revocations and hybrid signatures (docs/keys.md) come from scripts/check-keytree-vectors.py, the
-independent implementation of docs/keys.md. Needs Python 3 and the `cryptography` package with
+and deletions (§5), rendezvous weights, owners and moves (§7), grants (§15), and rekey
+instructions and the root transition record (§17, §18). Certificates, chains, revocations and
+hybrid signatures (docs/keys.md) come from scripts/check-keytree-vectors.py, the independent
+implementation of docs/keys.md, and root transitions (docs/keys.md §20) from
+scripts/check-root-transition-vectors.py. Needs Python 3 and the `cryptography` package with
 ML-DSA-65: without it no record can be checked, and the script says it skipped them (and fails
 under ARBOR_REQUIRE_PEERS=1, as the other checkers do).
 
-Usage: scripts/check-cluster-vectors.py [cluster.json | cluster-grants.json]
+Usage: scripts/check-cluster-vectors.py [cluster.json | cluster-grants.json | cluster-rekeys.json]
 Prints one line per check and a summary; exits 0 only if no check failed.
 """
 
@@ -27,12 +29,24 @@ kt = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(kt)
 Failure, malformed, Reader = kt.Failure, kt.malformed, kt.Reader
 
+_spec = importlib.util.spec_from_file_location("root_transition", os.path.join(HERE, "check-root-transition-vectors.py"))
+rt = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(rt)
+# It loaded a keytree module of its own: point it at ours, so that its failures are the Failure
+# caught here.
+rt.kt, rt.Failure, rt.malformed, rt.Reader = kt, Failure, malformed, Reader
+
 SIGN, CERTIFY = 0x01, 0x04
 MEMBER, REVOCATION, KEYRING, TRUST, ASSIGNMENTS = 1, 2, 3, 4, 5
 SEGMENT = {MEMBER: "members", REVOCATION: "revocations", KEYRING: "keyrings", TRUST: "trust", ASSIGNMENTS: "assignments"}
 # docs/cluster.md, "Grants" (cluster-grants.json).
 GRANT = 6
 SEGMENT[GRANT] = "grants"
+# docs/cluster.md §17 and §18 (cluster-rekeys.json).
+REKEY, TRANSITION = 9, 10
+SEGMENT[REKEY] = "rekeys"
+SEGMENT[TRANSITION] = "transition"
+BRANCH_MOVE, ROOT_MOVE = 1, 2
 
 
 def path_text(segments):
@@ -80,6 +94,12 @@ class Record:
             holder = kt.read_path(r)
             self.subject = (owner, name, holder)
             tail = f"{name}/{path_text(owner)}/{path_text(holder)}"
+        elif self.kind == REKEY:
+            self.subject = kt.read_path(r)
+            tail = path_text(self.subject)
+        elif self.kind == TRANSITION:
+            # §18: etcd key `transition`, no subject.
+            self.subject, tail = None, None
         else:
             raise malformed("unknown kind")
         self.text = f"arbor/{self.cluster.hex()}/{SEGMENT[self.kind]}" + (f"/{tail}" if tail is not None else "")
@@ -133,6 +153,37 @@ def parse_trust_bundle(value):
     if len(chain) != 1:
         raise Failure("invalid argument", "a bundle carries the root alone")
     return name, root
+
+
+class RekeyInstruction:
+    """The value of a rekey record (§17's table; the transition field of §18 after it)."""
+
+    def __init__(self, value):
+        r = Reader(value, "a rekey instruction")
+        self.kind = r.u8()
+        if self.kind not in (BRANCH_MOVE, ROOT_MOVE):
+            raise malformed("unknown rekey kind")
+        self.from_key_id = r.take(32)
+        self.revoke_after = r.i64()
+        self.chain = kt.parse_chain(r.long(1 << 24))
+        # An age file to the member's X-Wing key: only the member can open it, so a reader checks
+        # its length alone (the vectors hold stand-ins).
+        self.sealed_key = r.long(1 << 20)
+        if not self.sealed_key:
+            raise malformed("a rekey instruction seals no key")
+        # Not in §17's table: the limits of the last two fields, and the transition field itself,
+        # which §18 names ("and the transition") but does not place. Here: a long field each.
+        revocation = r.long(1 << 24)
+        transition = r.long(1 << 24)
+        r.end()
+        self.revocation = Record(revocation) if revocation else None
+        self.transition = rt.Transition(transition) if transition else None
+        if self.kind == BRANCH_MOVE and self.transition is not None:
+            raise malformed("a branch instruction carries no transition")
+        if self.kind == ROOT_MOVE and self.transition is None:
+            raise malformed("a root instruction carries the transition")
+        if self.kind == ROOT_MOVE and self.revocation is not None:
+            raise malformed("a root instruction carries no revocation")
 
 
 class ClusterReader:
@@ -198,6 +249,20 @@ class ClusterReader:
             owner = record.subject[0]
             if not (s == owner or kt.strict_ancestor(s, owner)):
                 raise Failure("not authorised", "not the keyring's owner or an ancestor")
+        elif record.kind == REKEY:
+            instruction = RekeyInstruction(record.value)
+            if instruction.kind == BRANCH_MOVE:
+                ancestor(record.subject)
+                self.check_branch_move(record.subject, instruction, t)
+            else:
+                if s != ():
+                    raise Failure("not authorised", "only the root orders a root instruction")
+                self.check_root_move(record.subject, instruction, t)
+        elif record.kind == TRANSITION:
+            transition = rt.Transition(record.value)
+            if s != ():
+                raise Failure("not authorised", "only the root publishes the transition")
+            transition.verify(self.root)
         held = self.sequences.get(record.text)
         if held is not None and record.sequence <= held:
             raise Failure("replayed", "sequence")
@@ -216,6 +281,35 @@ class ClusterReader:
             self.members[record.subject] = content
         self.sequences[record.text] = record.sequence
         self.kinds[record.text] = record.kind
+
+    def check_branch_move(self, path, instruction, t):
+        """§17, after the signer's authorisation, in the documented order."""
+        new = instruction.chain[-1]
+        # The signer is a strict ancestor of `path`, so `path` is not the root.
+        (label, branch), new_last = path[-1], new.path[-1] if new.path else None
+        if new.path[:-1] != path[:-1] or new_last is None or new_last[0] != label or new_last[1] <= branch:
+            raise Failure("invalid rekey", f"{kt.format_path(new.path)} is not a later branch of {kt.format_path(path)}")
+        if new.key_id == instruction.from_key_id:
+            raise Failure("invalid rekey", "the new key is the old one")
+        kt.verify_chain(instruction.chain, {self.root.key_id}, self.revocations, t)
+        revocation = instruction.revocation
+        if revocation is None:
+            return
+        if revocation.cluster != self.root.key_id or revocation.kind != REVOCATION:
+            raise Failure("conflict", "not a revocation record of this cluster")
+        revoked = kt.Revocation(revocation.value)
+        if revoked.revoked_key_id != instruction.from_key_id or revoked.revoked_path != path:
+            raise Failure("conflict", "the revocation is not of the key the instruction moves")
+
+    def check_root_move(self, path, instruction, t):
+        """§18, after the signer's authorisation: the transition, the new chain under the new root, the path."""
+        new_root = instruction.transition.verify(self.root)
+        kt.verify_chain(instruction.chain, {new_root.key_id}, self.revocations, t)
+        new = instruction.chain[-1]
+        if new.path != path:
+            raise Failure("invalid rekey", f"{kt.format_path(new.path)} is not {kt.format_path(path)}")
+        if new.key_id == instruction.from_key_id:
+            raise Failure("invalid rekey", "the new key is the old one")
 
     def delete(self, stored_at):
         if stored_at not in self.sequences:
@@ -252,6 +346,11 @@ def main():
     if "root_key" in vectors:
         root_keys = kt.KeySet(bytes.fromhex(vectors["root_key"]), (), 0)
         report.check("the root certificate holds the root key's Ed25519 key", kt.split_pks(root.public_keys)[0] == root_keys.ed25519)
+    if "/rekeys/" in vectors.get("key_text", ""):
+        # cluster-rekeys.json: "key_text is the rekey key of eu/node-7".
+        expected = f"arbor/{root.key_id.hex()}/rekeys/eu/node-7"
+        report.check("key_text is the text form of the rekey key of eu/node-7", vectors["key_text"] == expected, vectors["key_text"])
+        check_new_root(vectors, report)
     for case in vectors["records"]:
         reader = ClusterReader(root)
         outcomes = []
@@ -270,6 +369,17 @@ def main():
         check_rendezvous(vectors["rendezvous"], report)
     print(f"\n{report.passed} passed, {report.failed} failed")
     return 0 if report.failed == 0 else 1
+
+
+def check_new_root(vectors, report):
+    """cluster-rekeys.json: "The new root of the transition is the root key 40 … 5f"."""
+    keys = kt.KeySet(bytes(range(0x40, 0x60)), (), 0)
+    for case in vectors["records"]:
+        for step in case["steps"]:
+            if step.get("record") and step["stored_at"].endswith("/transition") and step["expected"] == "valid":
+                new = rt.Transition(Record(bytes.fromhex(step["record"])).value).new
+                report.check(f"{case['description']}: the new root holds the keys of root key 40 … 5f",
+                             kt.split_pks(new.public_keys)[:2] == (keys.ed25519, keys.mldsa65))
 
 
 def check_rendezvous(rv, report):

@@ -31,8 +31,29 @@ def self_signed_root(certificate):
     return certificate.kind == kt.KIND_ROOT and certificate.signed_by(certificate.public_keys)
 
 
+class Transition:
+    """§20, reading: the two certificates, the signed bytes and both signatures."""
+
+    def __init__(self, data):
+        self.old, self.new, self.body, self.old_signature, self.new_signature = read_transition(data)
+
+    def verify(self, anchor):
+        """The new root certificate, or raises Failure with the error code a reader must give."""
+        if self.old.encoded != anchor.encoded:
+            raise Failure("untrusted root", "the transition does not start at the trusted root")
+        old_valid = kt.hybrid_valid("arbor/v1/root-transition/old", self.body, self.old.public_keys, self.old_signature)
+        new_valid = kt.hybrid_valid("arbor/v1/root-transition/new", self.body, self.new.public_keys, self.new_signature)
+        if not (old_valid and new_valid):
+            raise Failure("invalid signature", "not signed by both roots")
+        return self.new
+
+
 def verify_transition(data, anchor):
     """The new root certificate, or raises Failure with the error code a reader must give."""
+    return Transition(data).verify(anchor)
+
+
+def read_transition(data):
     r = Reader(data, "a root transition")
     if r.take(4) != b"ARRT":
         raise malformed("not an Arbor root transition")
@@ -52,13 +73,7 @@ def verify_transition(data, anchor):
         raise malformed("the new root is the old root")
     if not (new.not_before <= time <= new.not_after):
         raise malformed("the new root is not valid at the time of the transition")
-    if old.encoded != anchor.encoded:
-        raise Failure("untrusted root", "the transition does not start at the trusted root")
-    old_valid = kt.hybrid_valid("arbor/v1/root-transition/old", body, old.public_keys, old_signature)
-    new_valid = kt.hybrid_valid("arbor/v1/root-transition/new", body, new.public_keys, new_signature)
-    if not (old_valid and new_valid):
-        raise Failure("invalid signature", "not signed by both roots")
-    return new
+    return old, new, body, old_signature, new_signature
 
 
 def main():
