@@ -60,6 +60,23 @@ struct ClusterRekeyVectorTests {
             from: try stranger.root.node.keySet(), certificate: stranger.rootCertificate, to: try Self.newRoot.node.keySet(),
             certificate: newCertificate, at: Fixtures.now)
 
+        // More moves readers refuse: to the same branch (a self-rekey's chain), a chain of another
+        // cluster, a root instruction for another path, under the old root, or handing over from another root.
+        let sameBranch = try SelfRekey.advance(node7.secret, chain: node7.chain, validity: Fixtures.validity).chain
+        let strangerChain = try stranger.node("eu/node-7#1").chain
+        let reissued8 = try Issuer(root: Self.newRoot, rootCertificate: newCertificate).certify(
+            Fixtures.path("eu/node-8"), usage: .all, validity: Fixtures.validity)
+        func underRoot(_ chain: CertificateChain, _ handOver: RootTransition = transition) throws -> [UInt8] {
+            try RekeyInstruction(
+                kind: .root, fromKeyID: from, revokeAfter: Fixtures.now, chain: chain, sealedKey: sealed, transition: handOver.encoded
+            ).encoded
+        }
+        var branchWithTransition = underNewRoot
+        branchWithTransition[0] = RekeyInstruction.Kind.branch.rawValue
+        var forgedTransition = transition.encoded
+        forgedTransition[forgedTransition.count - 100] ^= 1
+        let euWithoutCertify = try scenario.node("eu", usage: [.sign, .keyAgreement])
+
         let rekey = ClusterRecordKey.rekey(path7, cluster: scenario.cluster)
         let handOver = ClusterRecordKey.transition(cluster: scenario.cluster)
         func step(_ key: ClusterRecordKey, at storedAt: String? = nil, _ record: [UInt8]?, _ expected: String) -> File.Step {
@@ -89,7 +106,20 @@ struct ClusterRekeyVectorTests {
             try one("a root instruction with no transition", rekey, rootWithoutTransition, by: root, "malformed input"),
             try one("the root issues eu/node-7 again under the new root", rekey, underNewRoot, by: root, "valid"),
             try one("eu signs a root instruction", rekey, underNewRoot, by: eu, "not authorised"),
+            try one(
+                "a move to the same branch (a self-rekey's chain)", rekey, try branch(to: sameBranch, revoking: []), by: eu,
+                "invalid rekey"),
+            try one(
+                "a move to a chain of another cluster", rekey, try branch(to: strangerChain, revoking: []), by: eu, "untrusted root"),
+            try one("a branch instruction carrying a transition", rekey, branchWithTransition, by: root, "malformed input"),
+            try one("an ancestor without the certify usage orders the move", rekey, good, by: euWithoutCertify, "usage not allowed"),
+            try one("a root instruction for another path", rekey, try underRoot(reissued8.chain), by: root, "invalid rekey"),
+            try one("a root instruction whose chain is under the old root", rekey, try underRoot(sameBranch), by: root, "untrusted root"),
+            try one(
+                "a root instruction handing over from another root", rekey, try underRoot(reissued.chain, strangerTransition), by: root,
+                "untrusted root"),
             try one("the root publishes the transition", handOver, transition.encoded, by: root, "valid"),
+            try one("the root publishes a transition with a damaged signature", handOver, forgedTransition, by: root, "invalid signature"),
             try one("eu publishes the transition", handOver, transition.encoded, by: eu, "not authorised"),
             try one(
                 "the root publishes a transition from another root", handOver, strangerTransition.encoded, by: root, "untrusted root"),
@@ -122,7 +152,7 @@ struct ClusterRekeyVectorTests {
         let file = try Fixtures.loadVectors(File.self, from: Self.fileName)
         let anchor = try TrustAnchor(name: "home", rootCertificate: try KeyCertificate(encoded: try Hex.decode(file.rootCertificate)))
         #expect(file.keyText == "arbor/\(anchor.keyID.hex)/rekeys/eu/node-7")
-        #expect(file.records.count == 17)
+        #expect(file.records.count == 25)
         for recordCase in file.records {
             var ledger = ClusterLedger(root: anchor)
             var outcomes: [String] = []
