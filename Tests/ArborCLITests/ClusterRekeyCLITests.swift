@@ -28,18 +28,8 @@ struct ClusterRekeyCLITests {
         defer { etcd.stop() }
 
         try arbor.initRoot()
-        let pass = ["--root", "root.key", "--passphrase-file", "pass"]
         let names = ["eu_node-1", "eu_node-2", "eu_node-3"]
-        for path in ["eu", "eu/node-1", "eu/node-2", "eu/node-3"] {
-            let name = path.replacingOccurrences(of: "/", with: "_")
-            try #require(try arbor.run(["derive", path] + pass + ["-o", "\(name).key"]).status == 0)
-            try #require(try arbor.run(["cert", "issue", path] + pass + ["-o", "\(name).chain"]).status == 0)
-        }
-        let tokens = try names.map { node in
-            let initialized = try arbor.run(["serve", "init", "--data", node, "--key", "\(node).key", "--chain", "\(node).chain", "--json"])
-            try #require(initialized.status == 0, "\(initialized.stderr)")
-            return try #require((try arbor.json(initialized) as? [String: Any])?["rootToken"] as? String)
-        }
+        let tokens = try initializeNodes(["eu/node-1", "eu/node-2", "eu/node-3"], alsoDeriving: ["eu"])
         let arguments = names.enumerated().map { index, node in
             ["serve", "--data", node, "--listen", "127.0.0.1:0", "--advertise", "127.0.0.1:\(9201 + index)", "--etcd", etcd.clientURL]
         }
@@ -144,16 +134,7 @@ struct ClusterRekeyCLITests {
         try arbor.initRoot()
         let pass = ["--root", "root.key", "--passphrase-file", "pass"]
         let names = ["eu_node-1", "eu_node-2"]
-        for path in ["eu/node-1", "eu/node-2"] {
-            let name = path.replacingOccurrences(of: "/", with: "_")
-            try #require(try arbor.run(["derive", path] + pass + ["-o", "\(name).key"]).status == 0)
-            try #require(try arbor.run(["cert", "issue", path] + pass + ["-o", "\(name).chain"]).status == 0)
-        }
-        let tokens = try names.map { node in
-            let initialized = try arbor.run(["serve", "init", "--data", node, "--key", "\(node).key", "--chain", "\(node).chain", "--json"])
-            try #require(initialized.status == 0, "\(initialized.stderr)")
-            return try #require((try arbor.json(initialized) as? [String: Any])?["rootToken"] as? String)
-        }
+        let tokens = try initializeNodes(["eu/node-1", "eu/node-2"])
         let nodes = try names.enumerated().map { index, node in
             try NodeProcess(
                 arbor,
@@ -221,6 +202,23 @@ struct ClusterRekeyCLITests {
             node.signal(SIGTERM)
             #expect(node.waitForExit().status == 0, "\(node.stderr)")
             #expect(!node.stderr.contains("old tree"))
+        }
+    }
+
+    /// Keys and chains from the root for `paths` and `alsoDeriving` (files named after the path,
+    /// `/` as `_`), and a data directory for each of `paths`; their root tokens, in order.
+    private func initializeNodes(_ paths: [String], alsoDeriving issuers: [String] = []) throws -> [String] {
+        let pass = ["--root", "root.key", "--passphrase-file", "pass"]
+        for path in issuers + paths {
+            let name = path.replacingOccurrences(of: "/", with: "_")
+            try #require(try arbor.run(["derive", path] + pass + ["-o", "\(name).key"]).status == 0)
+            try #require(try arbor.run(["cert", "issue", path] + pass + ["-o", "\(name).chain"]).status == 0)
+        }
+        return try paths.map { path in
+            let node = path.replacingOccurrences(of: "/", with: "_")
+            let initialized = try arbor.run(["serve", "init", "--data", node, "--key", "\(node).key", "--chain", "\(node).chain", "--json"])
+            try #require(initialized.status == 0, "\(initialized.stderr)")
+            return try #require((try arbor.json(initialized) as? [String: Any])?["rootToken"] as? String)
         }
     }
 

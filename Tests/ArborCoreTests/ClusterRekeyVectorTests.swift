@@ -154,20 +154,8 @@ struct ClusterRekeyVectorTests {
         #expect(file.keyText == "arbor/\(anchor.keyID.hex)/rekeys/eu/node-7")
         #expect(file.records.count == 25)
         for recordCase in file.records {
-            var ledger = ClusterLedger(root: anchor)
-            var outcomes: [String] = []
-            for step in recordCase.steps {
-                do {
-                    if let record = step.record {
-                        try ledger.apply(try Hex.decode(record), storedAt: step.storedAt, at: file.time)
-                    } else {
-                        try ledger.applyDeletion(of: step.storedAt)
-                    }
-                    outcomes.append("valid")
-                } catch let error as ArborError {
-                    outcomes.append(error.code.description)
-                }
-            }
+            let outcomes = try ClusterVectorReplay.outcomes(
+                of: recordCase.steps.map { ($0.storedAt, $0.record) }, anchor: anchor, at: file.time)
             #expect(outcomes == recordCase.steps.map(\.expected), "\(recordCase.description)")
         }
     }

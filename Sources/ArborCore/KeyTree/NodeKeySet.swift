@@ -10,6 +10,9 @@ public struct NodeKeySet: Sendable, CustomStringConvertible {
     public let pqSigning: MLDSA65.PrivateKey
     public let agreement: Curve25519.KeyAgreement.PrivateKey
     public let pqAgreement: XWingMLKEM768X25519.PrivateKey
+    /// Computed once: deriving the ML-DSA-65 public key from its private key is costly, and every
+    /// signature check against this node's own keys (each decrypt of a signed token) needs it.
+    public let publicKeys: PublicKeySet
     private let storageSeed: SymmetricKey
 
     init(secret: NodeSecret) throws {
@@ -24,15 +27,9 @@ public struct NodeKeySet: Sendable, CustomStringConvertible {
             try XWingMLKEM768X25519.PrivateKey(seedRepresentation: $0, publicKey: nil)
         }
         storageSeed = seed("storage")
-    }
-
-    public var publicKeys: PublicKeySet {
-        PublicKeySet(
-            signing: signing.publicKey,
-            pqSigning: pqSigning.publicKey,
-            agreement: agreement.publicKey,
-            pqAgreement: pqAgreement.publicKey
-        )
+        publicKeys = PublicKeySet(
+            signing: signing.publicKey, pqSigning: pqSigning.publicKey, agreement: agreement.publicKey,
+            pqAgreement: pqAgreement.publicKey)
     }
 
     public var keyID: KeyID { publicKeys.keyID }
