@@ -134,7 +134,7 @@ struct ClusterRekeyCLITests {
         try arbor.initRoot()
         let pass = ["--root", "root.key", "--passphrase-file", "pass"]
         let names = ["eu_node-1", "eu_node-2"]
-        let tokens = try initializeNodes(["eu/node-1", "eu/node-2"])
+        let tokens = try initializeNodes(["eu/node-1", "eu/node-2"], alsoDeriving: ["eu"])
         let nodes = try names.enumerated().map { index, node in
             try NodeProcess(
                 arbor,
@@ -149,6 +149,17 @@ struct ClusterRekeyCLITests {
         let sealed = try await nodes[0].post(
             "/v1/keyrings/notes/encrypt", token: tokens[0], json: ["plaintext": Data("old tree".utf8).base64EncodedString()])
         let ciphertext = try #require(sealed.body["ciphertext"] as? String, "\(sealed.body)")
+
+        // eu, an operator's key, owns another keyring, seals a token file with it and grants it to eu/node-1.
+        try #require(try arbor.run(["keyring", "create", "payments", "--from", "eu.key"]).status == 0)
+        let paymentsToken = try arbor.run(["keyring", "seal", "payments", "--origin", "eu"], input: Data("card 4111".utf8))
+        try #require(paymentsToken.status == 0, "\(paymentsToken.stderr)")
+        try paymentsToken.stdout.write(toFile: arbor.path("tokens.txt"), atomically: true, encoding: .utf8)
+        let granted = try arbor.run([
+            "cluster", "grant", "--keyring", "keyrings/payments.keyring", "--key", "eu.key", "--chain", "eu.chain", "--to", "eu/node-1",
+            "--etcd", etcd.clientURL,
+        ])
+        try #require(granted.status == 0, "\(granted.stderr)")
 
         // A partner trusts this cluster.
         try #require(try arbor.run(["trust", "export", "--anchor", "root.cert", "--name", "home", "-o", "home.bundle"]).status == 0)
@@ -184,6 +195,29 @@ struct ClusterRekeyCLITests {
         let chain = try arbor.run(["cert", "verify", "eu_node-1/node.chain", "--anchor", "root2.cert"])
         #expect(chain.status == 0, "\(chain.stderr)")
 
+        // eu's operator derives eu again from the new root, rotates payments into the new tree, moves
+        // the token file to that epoch (the resumable rewrap job) and grants the new epoch to
+        // eu/node-1 in the new root's cluster: the node opens the moved token.
+        let newPass = ["--root", "root2.key", "--passphrase-file", "new-pass"]
+        try #require(try arbor.run(["derive", "eu"] + newPass + ["-o", "eu2.key"]).status == 0)
+        try #require(try arbor.run(["cert", "issue", "eu"] + newPass + ["-o", "eu2.chain"]).status == 0)
+        let rotated = try arbor.run(["keyring", "rotate", "payments", "--key", "eu2.key"])
+        try #require(rotated.status == 0, "\(rotated.stderr)")
+        let rewrapped = try arbor.run(["keyring", "rewrap", "payments", "tokens.txt", "--origin", "eu", "--json"])
+        try #require(rewrapped.status == 0, "\(rewrapped.stderr)")
+        let movedToken = try String(contentsOfFile: arbor.path("tokens.txt"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(movedToken != paymentsToken.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        let regranted = try arbor.run([
+            "cluster", "grant", "--keyring", "keyrings/payments.keyring", "--key", "eu2.key", "--chain", "eu2.chain", "--to",
+            "eu/node-1", "--etcd", etcd.clientURL,
+        ])
+        try #require(regranted.status == 0, "\(regranted.stderr)")
+        try await waitFor("eu/node-1 opens the token moved to the new tree's epoch") {
+            let reply = try await nodes[0].post("/v1/keyrings/payments/decrypt", token: tokens[0], json: ["ciphertext": movedToken])
+            return reply.body["plaintext"] as? String == Data("card 4111".utf8).base64EncodedString()
+        }
+
         // The partner reads the transition from etcd, verified against the root it trusts, and
         // follows only with the new root's safety number.
         let wrong = try arbor.run([
@@ -201,7 +235,7 @@ struct ClusterRekeyCLITests {
         for node in nodes {
             node.signal(SIGTERM)
             #expect(node.waitForExit().status == 0, "\(node.stderr)")
-            #expect(!node.stderr.contains("old tree"))
+            #expect(!node.stderr.contains("old tree") && !node.stderr.contains("card 4111"))
         }
     }
 
