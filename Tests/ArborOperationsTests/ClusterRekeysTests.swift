@@ -56,9 +56,14 @@ import Testing
         try fixture.ledger.apply(announced.value, storedAt: announced.key, at: Self.now)
         #expect(fixture.ledger.members[moved.secret.path] != nil)
 
+        // Not by the node before it moved: that would revoke the key it still uses.
+        #expect(try ClusterRekeys.dueRevocation(for: try fixture.node.secret.keySet(), in: fixture.ledger, at: Self.now + 60) == nil)
         // The revocation waits for the grace period, then is posted once.
         let newKeys = try moved.secret.keySet()
         #expect(try ClusterRekeys.dueRevocation(for: newKeys, in: fixture.ledger, at: Self.now + 59) == nil)
+        // A node that self-rekeyed since it moved still posts it.
+        let later = try SelfRekey.advance(moved.secret, chain: moved.chain, validity: TestCluster.validity)
+        #expect(try ClusterRekeys.dueRevocation(for: try later.secret.keySet(), in: fixture.ledger, at: Self.now + 60) != nil)
         let due = try #require(try ClusterRekeys.dueRevocation(for: newKeys, in: fixture.ledger, at: Self.now + 60))
         try fixture.ledger.apply(due.value, storedAt: due.key, at: Self.now + 60)
         #expect(fixture.ledger.revocations.revocations.map(\.revokedKeyID) == [fixture.node.chain.leaf.keyID])

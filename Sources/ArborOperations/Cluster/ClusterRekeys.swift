@@ -144,9 +144,16 @@ public enum ClusterRekeys {
 
     /// The revocation record of a key this node left, once its grace period is over and while no
     /// reader holds it yet: the moved node posts it (it came signed by the ancestor who ordered the
-    /// move, so posting it needs no key).
+    /// move, so posting it needs no key). "Left" covers every branch of the node's label under its
+    /// parent, so a node moved twice within one grace period (or that self-rekeyed since) still
+    /// posts the first revocation.
     public static func dueRevocation(for keys: NodeKeySet, in ledger: ClusterLedger, at time: Int64) throws -> ClusterWrite? {
-        for instruction in ledger.rekeys.values where instruction.chain.leaf.keyID == keys.keyID && instruction.revokeAfter <= time {
+        let lineage = { (path: TreePath) in path.parent == keys.path.parent && path.segments.last?.label == keys.path.segments.last?.label }
+        for (path, instruction) in ledger.rekeys.sorted(by: { $0.key.description < $1.key.description })
+        // Not one this node has yet to carry out: that would revoke the key it still uses.
+        where lineage(path) && lineage(instruction.chain.leaf.path) && instruction.fromKeyID != keys.keyID
+            && instruction.revokeAfter <= time
+        {
             guard let record = try instruction.revocation, ledger.applied[record.key] == nil else { continue }
             return ClusterWrite(key: record.key.text, value: record.encoded)
         }
