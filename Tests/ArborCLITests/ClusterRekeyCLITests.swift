@@ -1,3 +1,5 @@
+import ArborCluster
+import ArborCore
 import ArborTestSupport
 import Foundation
 import Testing
@@ -33,7 +35,10 @@ struct ClusterRekeyCLITests {
         let names = ["eu_node-1", "eu_node-2", "eu_node-3"]
         let tokens = try initializeNodes(["eu/node-1", "eu/node-2", "eu/node-3"], alsoDeriving: ["eu"])
         let arguments = names.enumerated().map { index, node in
-            ["serve", "--data", node, "--listen", "127.0.0.1:0", "--advertise", "127.0.0.1:\(9201 + index)", "--etcd", etcd.clientURL]
+            [
+                "serve", "--data", node, "--listen", "127.0.0.1:0", "--advertise", "127.0.0.1:\(9201 + index)", "--etcd", etcd.clientURL,
+                "--peer-address", "127.0.0.1:0",
+            ]
         }
         var nodes = try names.enumerated().map { index, node in try NodeProcess(arbor, arguments[index], logs: node) }
         try await waitForMembers(["eu/node-1", "eu/node-2", "eu/node-3"], etcd)
@@ -72,6 +77,20 @@ struct ClusterRekeyCLITests {
         try await waitFor("the moved node opens again") { try await opens(nodes[1], tokens[1]) }
         try await waitFor("the old key's revocation is published after the grace period") {
             try membersReport(etcd)["revocations"] as? Int == 1
+        }
+        // Peers accept the new key at the handshake (the peer listener kept its port), and refuse
+        // the old one now that its revocation is applied.
+        let moverAddress = try ServePeerCLITests.peerAddress(printedIn: nodes[1].stdoutPath)
+        let hello = try await peerClient("eu_node-3").hello(at: moverAddress, expecting: try TreePath(parsing: "eu/node-2#1"))
+        #expect(hello.node == "eu/node-2#1")
+        let witness = try ServePeerCLITests.peerAddress(printedIn: nodes[2].stdoutPath)
+        try await waitFor("eu/node-3 refuses eu/node-2's old key") {
+            do {
+                _ = try await peerClient("eu_node-2").hello(at: witness)
+                return false
+            } catch {
+                return nodes[2].stderr.contains("peer refused at the handshake")
+            }
         }
         let shown = try arbor.run(["cert", "show", "eu_node-2/node.chain"])
         #expect(shown.stdout.contains("eu/node-2#1"), "\(shown.stdout) \(shown.stderr)")
@@ -260,6 +279,14 @@ struct ClusterRekeyCLITests {
             #expect(node.waitForExit().status == 0, "\(node.stderr)")
             #expect(!node.stderr.contains("old tree") && !node.stderr.contains("card 4111"))
         }
+    }
+
+    /// A peer client with the key and chain files `name`.key and `name`.chain, trusting this root.
+    private func peerClient(_ name: String) throws -> PeerClient {
+        let secret = try NodeKeyFile.decode(SecretBytes(copying: try Data(contentsOf: URL(fileURLWithPath: arbor.path("\(name).key")))))
+        let chain = try CertificateChain(armored: try String(contentsOfFile: arbor.path("\(name).chain"), encoding: .utf8))
+        let trust = PeerTrustState(PeerTrust(anchor: try TrustAnchor(name: "home", rootCertificate: chain.root)))
+        return PeerClient(tls: try PeerTLS(keys: try secret.keySet(), chain: chain, trust: trust))
     }
 
     /// Keys and chains from the root for `paths` and `alsoDeriving` (files named after the path,

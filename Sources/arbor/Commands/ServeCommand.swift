@@ -148,14 +148,16 @@ struct ServeCommand: AsyncParsableCommand {
         // would end it with the signal instead.
         TemporaryFiles.stopRemovingOnTermination()
         var createsRootToken = dev
+        var peerAddress = settings.peerAddress
         // A new key (a rekey through the cluster, or asked through the API) stops the services;
         // the key is installed in the data directory and they start again on it, on the same port.
         while true {
             let replacement = NodeKeyReplacement()
-            let port = try await runNode(
-                directory, settings: settings, address: address, tls: tls, registry: registry, createsRootToken: createsRootToken,
-                temporary: temporary, replacement: replacement, logger: logger)
-            address = ListenAddress(host: address.host, port: port)
+            let ports = try await runNode(
+                directory, settings: settings, address: address, peerAddress: peerAddress, tls: tls, registry: registry,
+                createsRootToken: createsRootToken, temporary: temporary, replacement: replacement, logger: logger)
+            address = ListenAddress(host: address.host, port: ports.api)
+            peerAddress = peerAddress.map { ListenAddress(host: $0.host, port: ports.peer ?? $0.port) }
             createsRootToken = false
             guard let next = replacement.replacement else { break }
             logger.notice("node: moving to a new key", metadata: ["change": "\(next)"])
@@ -169,12 +171,12 @@ struct ServeCommand: AsyncParsableCommand {
 
 extension ServeCommand {
     /// Runs the node's services on `directory` until a signal or a new key stops them; returns the
-    /// port the API listened on (the one chosen at bind time for port 0), so a restart keeps it.
+    /// ports the API and the peer listener bound (the ones chosen for port 0), so a restart keeps them.
     private func runNode(
-        _ directory: NodeDataDirectory, settings: ServeSettings, address: ListenAddress, tls: NodeTLS?,
+        _ directory: NodeDataDirectory, settings: ServeSettings, address: ListenAddress, peerAddress: ListenAddress?, tls: NodeTLS?,
         registry: PrometheusCollectorRegistry, createsRootToken: Bool, temporary: String?, replacement: NodeKeyReplacement,
         logger: Logger
-    ) async throws -> Int {
+    ) async throws -> (api: Int, peer: Int?) {
         let audit = NodeAudit(sink: try AuditLogFile(path: directory.auditLogPath, signer: directory.keys), node: directory.keys)
         let database = try NodeDatabase(path: directory.databasePath, node: directory.keys)
         let keyrings = SealedKeyringStore(database: database)
@@ -214,10 +216,16 @@ extension ServeCommand {
             // Unbuffered, so a supervisor or a test reading the pipe sees the address at once.
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
-        let peers = try settings.peerAddress.map { try Self.peerServices(directory, at: $0, membership: membership, logger: logger) } ?? []
+        let boundPeerPort = Mutex<Int?>(nil)
+        let peers =
+            try peerAddress.map {
+                try Self.peerServices(directory, at: $0, membership: membership, logger: logger) { port in
+                    boundPeerPort.withLock { $0 = port }
+                }
+            } ?? []
         try await NodeApplication.runUntilSignalled(
             application, node: node, services: (membership.map { [$0 as any Service] } ?? []) + peers, logger: logger)
-        return boundPort.withLock { $0 }
+        return (boundPort.withLock { $0 }, boundPeerPort.withLock { $0 })
     }
 
     /// A verified rekey instruction for this node: the new key is opened with the current one and
@@ -237,7 +245,8 @@ extension ServeCommand {
     /// only. The revocations it checks are those the cluster membership applies (none without
     /// --etcd but the node's own chain's).
     static func peerServices(
-        _ directory: NodeDataDirectory, at address: ListenAddress, membership: ClusterMembership?, logger: Logger
+        _ directory: NodeDataDirectory, at address: ListenAddress, membership: ClusterMembership?, logger: Logger,
+        onBound: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws -> [any Service] {
         let anchor = try TrustAnchor(name: "this cluster", rootCertificate: directory.chain.root)
         let trust = PeerTrustState(PeerTrust(anchor: anchor))
@@ -245,6 +254,7 @@ extension ServeCommand {
             keys: directory.keys, chain: directory.chain, trust: trust,
             onRefused: { logger.warning("peer refused at the handshake", metadata: ["reason": "\($0.message)"]) })
         let listener = PeerApplication.make(tls: tls, host: address.host, port: address.port, logger: logger) { host, port in
+            onBound(port)
             let url = "https://\(host.contains(":") ? "[\(host)]" : host):\(port)"
             FileHandle.standardOutput.write(Data("Peers on \(url) (mutual TLS 1.3, nodes of this cluster)\n".utf8))
         }
