@@ -12,6 +12,7 @@ ML-DSA-65: without it no record can be checked, and the script says it skipped t
 under ARBOR_REQUIRE_PEERS=1, as the other checkers do).
 
 Usage: scripts/check-cluster-vectors.py [cluster.json | cluster-grants.json | cluster-rekeys.json]
+(The prekeys record of §12.1, kind 7, is read here too, for scripts/check-message-vectors.py.)
 Prints one line per check and a summary; exits 0 only if no check failed.
 """
 
@@ -47,6 +48,10 @@ REKEY, TRANSITION = 9, 10
 SEGMENT[REKEY] = "rekeys"
 SEGMENT[TRANSITION] = "transition"
 BRANCH_MOVE, ROOT_MOVE = 1, 2
+# docs/cluster.md §12.1 (cluster-messages.json, through scripts/check-message-vectors.py).
+PREKEYS = 7
+SEGMENT[PREKEYS] = "prekeys"
+AGREE = 0x02
 
 
 def path_text(segments):
@@ -95,6 +100,9 @@ class Record:
             self.subject = (owner, name, holder)
             tail = f"{name}/{path_text(owner)}/{path_text(holder)}"
         elif self.kind == REKEY:
+            self.subject = kt.read_path(r)
+            tail = path_text(self.subject)
+        elif self.kind == PREKEYS:
             self.subject = kt.read_path(r)
             tail = path_text(self.subject)
         elif self.kind == TRANSITION:
@@ -153,6 +161,28 @@ def parse_trust_bundle(value):
     if len(chain) != 1:
         raise Failure("invalid argument", "a bundle carries the root alone")
     return name, root
+
+
+def parse_prekey_bundle(value):
+    """§12.1: returns [(id, X-Wing public key)]."""
+    r = Reader(value, "a prekey bundle")
+    count = r.u16()
+    if count > 256:
+        raise malformed("more than 256 prekeys")
+    prekeys = []
+    for _ in range(count):
+        pid, public = r.u32(), r.take(kt.XWING_PK)
+        if pid < 1 or (prekeys and pid <= prekeys[-1][0]):
+            raise malformed("prekey ids are not strictly increasing from 1")
+        if kt.MLKEM is not None:
+            try:
+                # "must parse": the ML-KEM-768 half (FIPS 203's modulus check); the X25519 half is any 32 bytes.
+                kt.MLKEM.MLKEM768PublicKey.from_public_bytes(public[:1184])
+            except ValueError:
+                raise malformed("a prekey is not an X-Wing public key") from None
+        prekeys.append((pid, public))
+    r.end()
+    return prekeys
 
 
 class RekeyInstruction:
@@ -258,6 +288,17 @@ class ClusterReader:
                 if s != ():
                     raise Failure("not authorised", "only the root orders a root instruction")
                 self.check_root_move(record.subject, instruction, t)
+        elif record.kind == PREKEYS:
+            content = parse_prekey_bundle(record.value)
+            if s != record.subject:
+                raise Failure("not authorised", "only the node publishes its prekeys")
+            if not signer.usage & AGREE:
+                raise Failure("usage not allowed", "no agree usage")
+            # With its current key: the key its live member record names, when the reader holds one.
+            # (This reader does not track departures, which §12.1's "live" would exclude.)
+            member = self.members.get(record.subject)
+            if member is not None and member[1][-1].key_id != signer.key_id:
+                raise Failure("not authorised", "prekeys signed with another key than the member record's")
         elif record.kind == TRANSITION:
             transition = rt.Transition(record.value)
             if s != ():
