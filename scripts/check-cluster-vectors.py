@@ -207,6 +207,7 @@ class RekeyInstruction:
         transition = r.long(1 << 24)
         r.end()
         self.revocation = Record(revocation) if revocation else None
+        self.revocation_bytes = revocation
         self.transition = rt.Transition(transition) if transition else None
         if self.kind == BRANCH_MOVE and self.transition is not None:
             raise malformed("a branch instruction carries no transition")
@@ -341,6 +342,10 @@ class ClusterReader:
         revoked = kt.Revocation(revocation.value)
         if revoked.revoked_key_id != instruction.from_key_id or revoked.revoked_path != path:
             raise Failure("conflict", "the revocation is not of the key the instruction moves")
+        # §17: the carried record is verified as a record (§5) when the instruction is applied.
+        scratch = ClusterReader(self.root)
+        scratch.revocations = list(self.revocations)
+        scratch.apply(instruction.revocation_bytes, revocation.text, t)
 
     def check_root_move(self, path, instruction, t):
         """§18, after the signer's authorisation: the transition, the new chain under the new root, the path."""

@@ -70,7 +70,8 @@ public struct Node: Sendable {
             SignatureRoutes(tokens: tokens, identity: identity, clock: clock, limits: limits),
             AuditHeadRoutes(tokens: tokens, audit: audit),
             EnrollmentIssueRoutes(tokens: tokens, owner: owner, identity: identity, keyrings: keyrings, clock: clock, limits: limits),
-            NodeRekeyRoutes(tokens: tokens, owner: owner, identity: identity, replacement: keyReplacement, clock: clock),
+            NodeRekeyRoutes(
+                tokens: tokens, owner: owner, identity: identity, replacement: keyReplacement, cluster: cluster, clock: clock),
         ]
     }
 

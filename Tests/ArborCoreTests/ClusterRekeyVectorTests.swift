@@ -76,6 +76,12 @@ struct ClusterRekeyVectorTests {
         var forgedTransition = transition.encoded
         forgedTransition[forgedTransition.count - 100] ^= 1
         let euWithoutCertify = try scenario.node("eu", usage: [.sign, .keyAgreement])
+        // The carried revocation itself: a signature byte changed, or signed by a sibling.
+        var damagedRevocation = try revocationRecord(of: node7)
+        damagedRevocation[damagedRevocation.count - 100] ^= 1
+        let siblingRevocation = try euIssuer.revoke(from, at: path7, reason: .superseded, time: Fixtures.now)
+        let revocationBySibling = try scenario.sign(
+            .revocation(siblingRevocation, cluster: scenario.cluster), 1, siblingRevocation.encoded, by: node8)
 
         let rekey = ClusterRecordKey.rekey(path7, cluster: scenario.cluster)
         let handOver = ClusterRecordKey.transition(cluster: scenario.cluster)
@@ -101,6 +107,12 @@ struct ClusterRekeyVectorTests {
             try one(
                 "a move that carries the revocation of another node", rekey,
                 try branch(to: moved.chain, revoking: try revocationRecord(of: node8)), by: eu, "conflict"),
+            try one(
+                "a move whose carried revocation has a damaged signature", rekey,
+                try branch(to: moved.chain, revoking: damagedRevocation), by: eu, "invalid signature"),
+            try one(
+                "a move whose carried revocation record is signed by a sibling", rekey,
+                try branch(to: moved.chain, revoking: revocationBySibling), by: eu, "not authorised"),
             try one(
                 "a move with no revocation (the old key left to expire)", rekey, try branch(to: moved.chain, revoking: []), by: eu, "valid"),
             try one("a root instruction with no transition", rekey, rootWithoutTransition, by: root, "malformed input"),
@@ -152,7 +164,7 @@ struct ClusterRekeyVectorTests {
         let file = try Fixtures.loadVectors(File.self, from: Self.fileName)
         let anchor = try TrustAnchor(name: "home", rootCertificate: try KeyCertificate(encoded: try Hex.decode(file.rootCertificate)))
         #expect(file.keyText == "arbor/\(anchor.keyID.hex)/rekeys/eu/node-7")
-        #expect(file.records.count == 25)
+        #expect(file.records.count == 27)
         for recordCase in file.records {
             let outcomes = try ClusterVectorReplay.outcomes(
                 of: recordCase.steps.map { ($0.storedAt, $0.record) }, anchor: anchor, at: file.time)

@@ -1,5 +1,6 @@
 import ArborCore
 import ArborOperations
+import ArborSeal
 import Testing
 
 /// Rekey instructions (docs/cluster.md §17): what an ancestor writes, every reader accepts, only
@@ -44,9 +45,13 @@ import Testing
         let moved = try ClusterRekeys.open(instruction, with: fixture.node.secret)
         #expect(moved.secret.path.description == "eu/node-7#1")
         #expect(try moved.secret.keySet().keyID == order.newKeyID)
-        // Sealed to eu/node-7's key: its sibling cannot open it.
+        // Sealed to eu/node-7's key: its sibling's key does not open the age file itself, and
+        // `open` refuses an instruction for another key before trying.
         let sibling = try fixture.eu.certify(TreePath(parsing: "eu/node-8"), usage: .all, validity: TestCluster.validity)
-        #expect(throws: ArborError.self) { try ClusterRekeys.open(instruction, with: sibling.secret) }
+        #expect(throws: ArborError.self) {
+            try Age.decrypt(instruction.sealedKey, identities: [.postQuantum(of: try sibling.secret.keySet())])
+        }
+        #expect(throws: ArborError(.noMatchingKey, "")) { try ClusterRekeys.open(instruction, with: sibling.secret) }
         // Once moved, the node has nothing pending: the instruction names the key it left.
         #expect(try ClusterRekeys.pending(for: moved.secret, in: fixture.ledger) == nil)
 
@@ -57,17 +62,27 @@ import Testing
         #expect(fixture.ledger.members[moved.secret.path] != nil)
 
         // Not by the node before it moved: that would revoke the key it still uses.
-        #expect(try ClusterRekeys.dueRevocation(for: try fixture.node.secret.keySet(), in: fixture.ledger, at: Self.now + 60) == nil)
+        #expect(
+            try ClusterRekeys.dueRevocation(
+                for: try fixture.node.secret.keySet(), chain: fixture.node.chain, in: fixture.ledger, at: Self.now + 60) == nil)
+        // Nor by a node that self-rekeyed instead of moving (a race): the revocation covers a
+        // certificate of its own chain.
+        let raced = try SelfRekey.advance(fixture.node.secret, chain: fixture.node.chain, validity: TestCluster.validity)
+        #expect(
+            try ClusterRekeys.dueRevocation(for: try raced.secret.keySet(), chain: raced.chain, in: fixture.ledger, at: Self.now + 60)
+                == nil)
         // The revocation waits for the grace period, then is posted once.
         let newKeys = try moved.secret.keySet()
-        #expect(try ClusterRekeys.dueRevocation(for: newKeys, in: fixture.ledger, at: Self.now + 59) == nil)
+        #expect(try ClusterRekeys.dueRevocation(for: newKeys, chain: moved.chain, in: fixture.ledger, at: Self.now + 59) == nil)
         // A node that self-rekeyed since it moved still posts it.
         let later = try SelfRekey.advance(moved.secret, chain: moved.chain, validity: TestCluster.validity)
-        #expect(try ClusterRekeys.dueRevocation(for: try later.secret.keySet(), in: fixture.ledger, at: Self.now + 60) != nil)
-        let due = try #require(try ClusterRekeys.dueRevocation(for: newKeys, in: fixture.ledger, at: Self.now + 60))
+        #expect(
+            try ClusterRekeys.dueRevocation(for: try later.secret.keySet(), chain: later.chain, in: fixture.ledger, at: Self.now + 60)
+                != nil)
+        let due = try #require(try ClusterRekeys.dueRevocation(for: newKeys, chain: moved.chain, in: fixture.ledger, at: Self.now + 60))
         try fixture.ledger.apply(due.value, storedAt: due.key, at: Self.now + 60)
         #expect(fixture.ledger.revocations.revocations.map(\.revokedKeyID) == [fixture.node.chain.leaf.keyID])
-        #expect(try ClusterRekeys.dueRevocation(for: newKeys, in: fixture.ledger, at: Self.now + 61) == nil)
+        #expect(try ClusterRekeys.dueRevocation(for: newKeys, chain: moved.chain, in: fixture.ledger, at: Self.now + 61) == nil)
         // The old key is refused from then on; the new one is not.
         #expect(throws: ArborError(.revoked, "")) {
             try ClusterWrites.announce(
@@ -170,6 +185,7 @@ import Testing
             by: fixture.cluster.issuer, under: newRoot, transition: rekey.transition, validity: TestCluster.validity,
             after: fixture.ledger, at: Self.now)
         #expect(reissue.instructions.map { $0.path.description } == ["eu/node-7", "eu/node-8"])
+        #expect(reissue.skipped.map { $0.path.description } == ["eu/node-9"])
         for write in [reissue.transition] + reissue.instructions.map { $0.write } {
             try fixture.ledger.apply(write.value, storedAt: write.key, at: Self.now)
         }
@@ -186,7 +202,9 @@ import Testing
         let movedOther = try ClusterRekeys.open(try #require(fixture.ledger.rekeys[other.secret.path]), with: other.secret)
         #expect(movedOther.chain.leaf.usage == [.sign, .keyAgreement])
         // Nothing to revoke: the old tree is left whole.
-        #expect(try ClusterRekeys.dueRevocation(for: try moved.secret.keySet(), in: fixture.ledger, at: Self.now + 1) == nil)
+        #expect(
+            try ClusterRekeys.dueRevocation(for: try moved.secret.keySet(), chain: moved.chain, in: fixture.ledger, at: Self.now + 1) == nil
+        )
 
         // A keyring the node owned moves to an epoch under the new tree, once.
         let store = InMemoryKeyringStore()
@@ -226,5 +244,35 @@ import Testing
             try ledger.apply(foreignRecord.encoded, storedAt: foreignRecord.key.text, at: Self.now)
         }
         #expect(ledger.transition == nil && ledger.rekeys.isEmpty)
+    }
+
+    @Test func noKeyUnderTheNewRootIsSealedToAKeyAMoveLeaves() throws {
+        var fixture = try Fixture()
+        let order = try ClusterRekeys.order(
+            fixture.node.secret.path, by: fixture.eu, validity: TestCluster.validity, grace: 60, reason: .keyCompromise,
+            after: fixture.ledger, at: Self.now)
+        try fixture.ledger.apply(order.write.value, storedAt: order.write.key, at: Self.now)
+        let rekey = try RootRekey(
+            from: fixture.cluster.root, certificate: fixture.cluster.certificate, validity: TestCluster.validity, at: Self.now)
+        let newRoot = try Issuer(root: rekey.root, rootCertificate: rekey.certificate)
+        // The move is pending: the reissue waits for it rather than seal to the key being left.
+        #expect(throws: ArborError(.conflict, "")) {
+            try ClusterRekeys.reissue(
+                by: fixture.cluster.issuer, under: newRoot, transition: rekey.transition, validity: TestCluster.validity,
+                after: fixture.ledger, at: Self.now)
+        }
+        // Once the node moved (its new record published, the old one lingering until its lease
+        // lapses), the old record's key is left behind and the new path is issued again.
+        let moved = try ClusterRekeys.open(try #require(fixture.ledger.rekeys[fixture.node.secret.path]), with: fixture.node.secret)
+        let announced = try ClusterWrites.announce(
+            addresses: ["a:1"], secret: moved.secret, chain: moved.chain, after: fixture.ledger, at: Self.now)
+        try fixture.ledger.apply(announced.value, storedAt: announced.key, at: Self.now)
+        let reissue = try ClusterRekeys.reissue(
+            by: fixture.cluster.issuer, under: newRoot, transition: rekey.transition, validity: TestCluster.validity,
+            after: fixture.ledger, at: Self.now)
+        #expect(reissue.instructions.map { $0.path.description } == ["eu/node-7#1"])
+        #expect(reissue.skipped.map { $0.path.description } == ["eu/node-7"])
+        // The order kept the usage the member had, as no other was asked for.
+        #expect(moved.chain.leaf.usage == fixture.node.chain.leaf.usage)
     }
 }

@@ -85,6 +85,11 @@ public final class ClusterMembership: Service, ClusterViewSource {
         self.onRekey = onRekey
     }
 
+    /// Whether an instruction to move this node to a new key is waiting in the state it applied.
+    public var hasPendingRekey: Bool {
+        shared.withLock { (try? ClusterRekeys.pending(for: secret, in: $0.follower.ledger)) != nil }
+    }
+
     /// The cluster's root key id.
     public var cluster: KeyID { shared.withLock { $0.follower.cluster } }
 
@@ -196,15 +201,19 @@ public final class ClusterMembership: Service, ClusterViewSource {
     private func handOverRekey() {
         let instruction: RekeyInstruction?
         do {
+            // Checked and marked under one lock: handed over once.
             instruction = try shared.withLock { shared in
-                shared.rekeyHandedOver ? nil : try ClusterRekeys.pending(for: secret, in: shared.follower.ledger)
+                guard !shared.rekeyHandedOver, let found = try ClusterRekeys.pending(for: secret, in: shared.follower.ledger) else {
+                    return nil
+                }
+                shared.rekeyHandedOver = true
+                return found
             }
         } catch {
             logger.error("cluster: the rekey instruction for this node could not be read", metadata: ["error": "\(error)"])
             return
         }
         guard let instruction else { return }
-        shared.withLock { $0.rekeyHandedOver = true }
         logger.notice(
             "cluster: rekey ordered for this node",
             metadata: [
@@ -218,10 +227,15 @@ public final class ClusterMembership: Service, ClusterViewSource {
     /// ancestor who ordered the move signed it; the ledger applies it like any other record).
     private func postDueRevocation() async {
         let time = now()
-        guard let write = try? shared.withLock({ try ClusterRekeys.dueRevocation(for: keys, in: $0.follower.ledger, at: time / 1000) })
+        guard
+            let write = try? shared.withLock({
+                try ClusterRekeys.dueRevocation(for: keys, chain: chain, in: $0.follower.ledger, at: time / 1000)
+            })
         else { return }
         do {
-            _ = try await etcd.put(key: write.key, value: write.value)
+            // Created only where absent: another member (or anyone) may have posted it already.
+            _ = try await etcd.transaction(
+                compare: [.version(of: write.key, .equal, 0)], success: [.put(key: write.key, value: write.value)])
             logger.info("cluster: the revocation of this node's previous key is published", metadata: ["key": "\(write.key)"])
         } catch {
             logger.warning("cluster: the revocation of this node's previous key could not be published", metadata: ["error": "\(error)"])

@@ -115,7 +115,7 @@ public struct RekeyInstruction: Sendable, Equatable {
                     .invalidRekey, "a rekey of \(path) moves it to a later branch of the same label (\(path) -> …#N), not to \(leaf.path)")
             }
             _ = try verifier.verify(chain, at: time)
-            try checkRevocation(for: path, cluster: root.keyID)
+            try checkRevocation(for: path, root: root, revocations: verifier.revocations, at: time)
         case .root:
             guard signer.path.isRoot else {
                 throw ArborError(.notAuthorised, "\(signer.path) may not order a root rekey of \(path): only the cluster root may")
@@ -128,7 +128,10 @@ public struct RekeyInstruction: Sendable, Equatable {
         }
     }
 
-    private func checkRevocation(for path: TreePath, cluster: KeyID) throws {
+    /// The carried revocation record is verified as a record now (its signer, chain and
+    /// signature), so one that readers would refuse when it is posted never gets this far.
+    private func checkRevocation(for path: TreePath, root: TrustAnchor, revocations: RevocationList, at time: Int64) throws {
+        let cluster = root.keyID
         guard let record = try revocation else { return }
         guard record.key.cluster == cluster, case .revocation(let revoked) = try ClusterRecordContent(parsing: record),
             record.key == ClusterRecordKey.revocation(revoked, cluster: cluster)
@@ -139,5 +142,6 @@ public struct RekeyInstruction: Sendable, Equatable {
             throw ArborError(
                 .conflict, "the revocation a rekey of \(path) carries revokes \(revoked.revokedPath), not the key the node is leaving")
         }
+        _ = try record.verify(storedAt: record.key.text, root: root, revocations: revocations, at: time)
     }
 }

@@ -15,8 +15,9 @@ public enum ClusterRekeys {
     /// - Parameter current: the member's chain, for a member that is offline and whose record
     ///   went with its lease; otherwise its member record (live, or departed while `ledger`'s
     ///   reader watched) names the key the new one is sealed to. It moves when it comes back.
+    ///   - usage: the new key's usage; nil keeps the usage of the member's current certificate.
     public static func order(
-        _ path: TreePath, by issuer: Issuer, usage: KeyUsage, validity: KeyCertificate.Validity, grace: Int64,
+        _ path: TreePath, by issuer: Issuer, usage: KeyUsage? = nil, validity: KeyCertificate.Validity, grace: Int64,
         reason: Revocation.Reason, current: CertificateChain? = nil, after ledger: ClusterLedger, at time: Int64
     ) throws -> (write: ClusterWrite, newKeyID: KeyID, newPath: TreePath) {
         guard issuer.chain.leaf.path.isStrictAncestor(of: path) else {
@@ -38,7 +39,7 @@ public enum ClusterRekeys {
         let verifier = ChainVerifier(
             anchors: [ledger.root], revocations: ledger.revocations, scope: TrustScope(clusterRoot: ledger.cluster))
         let (recipient, _) = try NodeRecipient.of(chain, named: "the current chain of \(path)", verifier: verifier, at: time)
-        let moved = try issuer.rekeyToNewBranch(path, usage: usage, validity: validity)
+        let moved = try issuer.rekeyToNewBranch(path, usage: usage ?? chain.leaf.usage, validity: validity)
         var plaintext = NodeKeyFile.encode(moved.secret).withUnsafeBytes { Array($0) }
         defer { plaintext.wipe() }
         let sealed = try Age.encrypt(plaintext, to: [recipient])
@@ -64,7 +65,7 @@ public enum ClusterRekeys {
     public static func reissue(
         by oldRoot: Issuer, under newRoot: Issuer, transition: RootTransition, validity: KeyCertificate.Validity,
         after ledger: ClusterLedger, at time: Int64
-    ) throws -> (transition: ClusterWrite, instructions: [(path: TreePath, write: ClusterWrite)]) {
+    ) throws -> Reissue {
         guard oldRoot.chain.leaf.path.isRoot, newRoot.chain.leaf.path.isRoot, newRoot.keys.keyID == transition.newRoot.keyID else {
             throw ArborError(.invalidArgument, "a reissue needs the old root, and the new root the transition hands over to")
         }
@@ -76,10 +77,32 @@ public enum ClusterRekeys {
         let verifier = ChainVerifier(
             anchors: [ledger.root], revocations: ledger.revocations, scope: TrustScope(clusterRoot: ledger.cluster))
         var instructions: [(path: TreePath, write: ClusterWrite)] = []
+        var skipped: [(path: TreePath, reason: String)] = []
+        // A key an instruction moves away from is on its way out: never seal a new root's key to it.
+        let leaving = Set(ledger.rekeys.values.map(\.fromKeyID))
         for member in try knownMembers(in: ledger) {
-            guard let (recipient, verified) = try? NodeRecipient.of(member.chain, named: "\(member.path)", verifier: verifier, at: time)
-            else { continue }
-            let leaf = verified.leaf
+            // A move not yet carried out: the member has not announced its new key.
+            if let pending = ledger.rekeys[member.path], pending.kind == .branch, pending.fromKeyID == member.chain.leaf.keyID,
+                ledger.members[pending.chain.leaf.path]?.chain.leaf.keyID != pending.chain.leaf.keyID
+            {
+                throw ArborError(
+                    .conflict,
+                    "\(member.path) has a move to \(pending.chain.leaf.path) pending (\(ClusterRecordKey.rekey(member.path, cluster: ledger.cluster).text)); reissue once it has moved, so that no key under the new root is sealed to the key it leaves"
+                )
+            }
+            guard !leaving.contains(member.chain.leaf.keyID) else {
+                skipped.append((member.path, "its key is one a rekey moved it away from"))
+                continue
+            }
+            let recipient: AgeRecipient
+            let leaf: KeyCertificate
+            do {
+                let (found, verified) = try NodeRecipient.of(member.chain, named: "\(member.path)", verifier: verifier, at: time)
+                (recipient, leaf) = (found, verified.leaf)
+            } catch let error as ArborError {
+                skipped.append((member.path, error.message))
+                continue
+            }
             let issued = try newRoot.certify(member.path, usage: leaf.usage, validity: validity)
             var plaintext = NodeKeyFile.encode(issued.secret).withUnsafeBytes { Array($0) }
             defer { plaintext.wipe() }
@@ -90,7 +113,7 @@ public enum ClusterRekeys {
                 .rekey(member.path, cluster: ledger.cluster), instruction.encoded, keys: oldRoot.keys, chain: oldRoot.chain, trial, time)
             instructions.append((member.path, write))
         }
-        return (announced, instructions)
+        return Reissue(transition: announced, instructions: instructions, skipped: skipped)
     }
 
     /// After a root rekey, the keyrings this node owns get an epoch under the new tree: each one
@@ -108,6 +131,14 @@ public enum ClusterRekeys {
                 return true
             }
         }
+    }
+
+    /// What a reissue writes: the transition record, one instruction per member issued again, and
+    /// the members left behind with the reason.
+    public struct Reissue {
+        public let transition: ClusterWrite
+        public let instructions: [(path: TreePath, write: ClusterWrite)]
+        public let skipped: [(path: TreePath, reason: String)]
     }
 
     /// Every member the ledger knows, live or departed (not those removed by a signed removal).
@@ -147,7 +178,9 @@ public enum ClusterRekeys {
     /// move, so posting it needs no key). "Left" covers every branch of the node's label under its
     /// parent, so a node moved twice within one grace period (or that self-rekeyed since) still
     /// posts the first revocation.
-    public static func dueRevocation(for keys: NodeKeySet, in ledger: ClusterLedger, at time: Int64) throws -> ClusterWrite? {
+    public static func dueRevocation(
+        for keys: NodeKeySet, chain: CertificateChain, in ledger: ClusterLedger, at time: Int64
+    ) throws -> ClusterWrite? {
         let lineage = { (path: TreePath) in path.parent == keys.path.parent && path.segments.last?.label == keys.path.segments.last?.label }
         for (path, instruction) in ledger.rekeys.sorted(by: { $0.key.description < $1.key.description })
         // Not one this node has yet to carry out: that would revoke the key it still uses.
@@ -155,6 +188,10 @@ public enum ClusterRekeys {
             && instruction.revokeAfter <= time
         {
             guard let record = try instruction.revocation, ledger.applied[record.key] == nil else { continue }
+            let revocation = try Revocation(encoded: record.value)
+            // Never one that covers a certificate of the node's own chain: an order for a key it
+            // left by a self-rekey instead (a race) would otherwise revoke the node itself.
+            guard !chain.certificates.contains(where: { revocation.covers($0) }) else { continue }
             return ClusterWrite(key: record.key.text, value: record.encoded)
         }
         return nil

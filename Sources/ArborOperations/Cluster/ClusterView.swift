@@ -91,4 +91,10 @@ public struct ClusterView: Sendable, Equatable {
 /// which does not depend on the cluster module.
 public protocol ClusterViewSource: Sendable {
     var currentView: ClusterView { get }
+    /// Whether an instruction to move this node to a new key is waiting (docs/cluster.md §17).
+    var hasPendingRekey: Bool { get }
+}
+
+extension ClusterViewSource {
+    public var hasPendingRekey: Bool { false }
 }

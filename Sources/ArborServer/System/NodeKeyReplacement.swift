@@ -18,7 +18,14 @@ public final class NodeKeyReplacement: Service, Sendable {
         public var description: String { "\(reason): to \(chain.leaf.path) epoch \(chain.leaf.epoch) (key \(chain.leaf.keyID.shortHex))" }
     }
 
-    private let requested = Mutex<Replacement?>(nil)
+    private struct State {
+        var requested: Replacement?
+        /// Set when the group stopped for another reason (a signal): a later request is refused,
+        /// so that a stop is never turned into a restart.
+        var closed = false
+    }
+
+    private let state = Mutex(State())
     private let signal: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
 
@@ -27,14 +34,15 @@ public final class NodeKeyReplacement: Service, Sendable {
     }
 
     /// The key requested, once the group has stopped for it.
-    public var replacement: Replacement? { requested.withLock { $0 } }
+    public var replacement: Replacement? { state.withLock { $0.requested } }
 
-    /// Asks the node to move to this key; the first request wins (`false` for a later one).
+    /// Asks the node to move to this key; the first request wins (`false` for a later one, and
+    /// for any once the node is stopping).
     @discardableResult
     public func request(_ secret: NodeSecret, chain: CertificateChain, reason: String) -> Bool {
-        let accepted = requested.withLock { held in
-            guard held == nil else { return false }
-            held = Replacement(secret: secret, chain: chain, reason: reason)
+        let accepted = state.withLock { state in
+            guard state.requested == nil, !state.closed else { return false }
+            state.requested = Replacement(secret: secret, chain: chain, reason: reason)
             return true
         }
         if accepted { continuation.yield() }
@@ -45,5 +53,6 @@ public final class NodeKeyReplacement: Service, Sendable {
         await cancelWhenGracefulShutdown {
             for await _ in self.signal { break }
         }
+        state.withLock { $0.closed = true }
     }
 }

@@ -1,4 +1,5 @@
 import ArborCore
+import ArborOperations
 import Hummingbird
 
 /// `POST /v1/sys/rekey`: the node moves to its next epoch (a self-rekey: the new keys certified by
@@ -10,6 +11,7 @@ struct NodeRekeyRoutes: NodeRoutes {
     let owner: NodeSecret
     let identity: NodeSigningIdentity?
     let replacement: NodeKeyReplacement?
+    let cluster: (any ClusterViewSource)?
     let clock: NodeClock
 
     struct Moved: ResponseEncodable {
@@ -29,6 +31,10 @@ struct NodeRekeyRoutes: NodeRoutes {
             try tokens.authorize(try context.requireToken(), .nodeRekey, keyring: nil, logger: context.logger)
             guard let identity, let replacement else {
                 throw NodeError(.unavailable, "this node cannot move to a new key while it runs: it was started without its data directory")
+            }
+            // A move ordered through the cluster is sealed to the current key: carry that out first.
+            if cluster?.hasPendingRekey == true {
+                throw NodeError(.conflict, "a rekey ordered through the cluster is pending for this node; ask again once it has moved")
             }
             let leaf = identity.chain.leaf
             let now = clock.now()

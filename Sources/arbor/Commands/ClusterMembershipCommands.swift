@@ -154,11 +154,21 @@ struct ClusterRevokeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The cluster's etcd endpoints (comma-separated URLs).", valueName: "url[,url…]"))
     var etcd: String
 
+    @Option(
+        name: .revocations,
+        help: ArgumentHelp(
+            "Also add the revocation to this list (created if missing): a copy kept away from etcd, for 'cluster rekey' and 'cluster reissue'.",
+            valueName: "file"))
+    var revocations: String?
+
     @OptionGroup var issuer: IssuerOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         let (key, path) = try readChain(target).leaf.keyIDAndPath
+        let list = revocations.map { RevocationListFile(path: $0) }
+        // The list is read first: a corrupt one is reported before the issuer's passphrase is asked for.
+        if let list, let file = revocations { _ = try readingFile(file) { try list.load() } }
         let reason = try Revocation.Reason(parsing: reason)
         let client = try EtcdClient(endpoints: try clusterEndpoints(etcd))
         let issuer = try issuer.load()
@@ -170,6 +180,7 @@ struct ClusterRevokeCommand: AsyncParsableCommand {
         guard try await ClusterStateReader.write(write, to: client, readAt: follower.revision) else {
             throw ArborError(.conflict, "\(write.key) changed while the revocation was being made; run the command again")
         }
+        _ = try list?.add(revocation)
         let summary = RevocationEntrySummary(revocation)
         let what = summary.coversBranch ? "every epoch of \(path)" : "\(path) key \(key.shortHex)"
         try output.emit(summary, human: "revoked \(what) (\(reason)) for the cluster: \(write.key)")

@@ -39,14 +39,27 @@ struct ClusterReissueCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Validity of the members' new certificates, in days.")
     var validityDays: Int = 365
 
+    @Option(
+        name: .revocations,
+        help: ArgumentHelp(
+            "The cluster's revocation list as you keep it ('arbor cluster revoke --revocations'): a member whose revocation was deleted from etcd is still left behind.",
+            valueName: "file"))
+    var revocations: String?
+
     @OptionGroup(title: "The old root") var issuer: IssuerOptions
     @OptionGroup var output: OutputOptions
 
     struct Summary: Encodable {
+        struct Skipped: Encodable {
+            let path: String
+            let reason: String
+        }
         let oldRootKeyID: String
         let newRootKeyID: String
         let transition: String
         let members: [String]
+        /// Members left in the old tree, and why: revoked, expired, a key a rekey moved away from.
+        let skipped: [Skipped]
     }
 
     func run() async throws {
@@ -63,7 +76,8 @@ struct ClusterReissueCommand: AsyncParsableCommand {
         let client = try EtcdClient(endpoints: try clusterEndpoints(etcd))
         let time = now()
         let anchor = try TrustAnchor(name: "cluster", rootCertificate: oldRoot.chain.root)
-        let (follower, _) = try await ClusterStateReader.read(from: client, root: anchor, at: time)
+        let kept = try revocations.map { file in try readingFile(file) { try RevocationListFile(path: file).load() } }
+        let (follower, _) = try await ClusterStateReader.read(from: client, root: anchor, revocations: kept ?? RevocationList(), at: time)
         let reissue = try ClusterRekeys.reissue(
             by: oldRoot, under: newRoot, transition: handOver, validity: try validity(days: validityDays), after: follower.ledger,
             at: time)
@@ -74,13 +88,14 @@ struct ClusterReissueCommand: AsyncParsableCommand {
         }
         let summary = Summary(
             oldRootKeyID: oldRoot.keys.keyID.hex, newRootKeyID: newRoot.keys.keyID.hex, transition: reissue.transition.key,
-            members: reissue.instructions.map { $0.path.description })
+            members: reissue.instructions.map { $0.path.description },
+            skipped: reissue.skipped.map { Summary.Skipped(path: $0.path.description, reason: $0.reason) })
         let members = summary.members.isEmpty ? "no member" : summary.members.joined(separator: ", ")
         try output.emit(
             summary,
             human: """
                 published the transition to root \(newRoot.keys.keyID.shortHex): \(reissue.transition.key)
                 issued again under the new root: \(members)
-                """)
+                """ + summary.skipped.map { "left behind: \($0.path) (\($0.reason))" }.map { "\n" + $0 }.joined())
     }
 }

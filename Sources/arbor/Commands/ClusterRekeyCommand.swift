@@ -1,5 +1,6 @@
 import ArborCluster
 import ArborCore
+import ArborKeyStore
 import ArborOperations
 import ArgumentParser
 
@@ -33,8 +34,15 @@ struct ClusterRekeyCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Validity of the new certificate, in days.")
     var validityDays: Int = 365
 
-    @Option(name: .long, help: "Usages of the new key.")
-    var usage: String = "sign,agree,certify"
+    @Option(name: .long, help: "Usages of the new key (default: those of the member's current key).")
+    var usage: String?
+
+    @Option(
+        name: .revocations,
+        help: ArgumentHelp(
+            "The cluster's revocation list as you keep it ('arbor cluster revoke --revocations'): a revocation deleted from etcd still counts.",
+            valueName: "file"))
+    var revocations: String?
 
     @Option(
         name: .long,
@@ -58,12 +66,13 @@ struct ClusterRekeyCommand: AsyncParsableCommand {
     func run() async throws {
         let target = try parsePath(path)
         let reason = try Revocation.Reason(parsing: reason)
-        let usage = try KeyUsage(parsing: usage)
+        let usage = try usage.map { try KeyUsage(parsing: $0) }
         let client = try EtcdClient(endpoints: try clusterEndpoints(etcd))
         let issuer = try issuer.load()
         let time = now()
         let root = try TrustAnchor(name: "cluster", rootCertificate: issuer.chain.root)
-        let (follower, _) = try await ClusterStateReader.read(from: client, root: root, at: time)
+        let kept = try revocations.map { file in try readingFile(file) { try RevocationListFile(path: file).load() } }
+        let (follower, _) = try await ClusterStateReader.read(from: client, root: root, revocations: kept ?? RevocationList(), at: time)
         let order = try ClusterRekeys.order(
             target, by: issuer, usage: usage, validity: try validity(days: validityDays), grace: grace, reason: reason,
             current: try oldChain.map(readChain), after: follower.ledger, at: time)
