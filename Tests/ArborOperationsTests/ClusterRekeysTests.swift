@@ -40,8 +40,11 @@ import Testing
         #expect(order.newPath.description == "eu/node-7#1")
         #expect(order.write.key.hasSuffix("/rekeys/eu/node-7"))
         try fixture.ledger.apply(order.write.value, storedAt: order.write.key, at: Self.now)
+        // A theft of the old key would expose the new one (the order is sealed to it).
+        #expect(
+            ClusterRekeys.keysExposed(byCompromiseOf: fixture.node.chain.leaf.keyID, in: fixture.ledger).map(\.keyID) == [order.newKeyID])
 
-        let instruction = try #require(try ClusterRekeys.pending(for: fixture.node.secret, in: fixture.ledger))
+        let instruction = try #require(try ClusterRekeys.pending(for: fixture.node.secret, in: fixture.ledger, at: Self.now))
         let moved = try ClusterRekeys.open(instruction, with: fixture.node.secret)
         #expect(moved.secret.path.description == "eu/node-7#1")
         #expect(try moved.secret.keySet().keyID == order.newKeyID)
@@ -53,7 +56,7 @@ import Testing
         }
         #expect(throws: ArborError(.noMatchingKey, "")) { try ClusterRekeys.open(instruction, with: sibling.secret) }
         // Once moved, the node has nothing pending: the instruction names the key it left.
-        #expect(try ClusterRekeys.pending(for: moved.secret, in: fixture.ledger) == nil)
+        #expect(try ClusterRekeys.pending(for: moved.secret, in: fixture.ledger, at: Self.now) == nil)
 
         // The moved node announces itself under its new path, with its own key.
         let announced = try ClusterWrites.announce(
@@ -100,7 +103,7 @@ import Testing
             fixture.node.secret.path, by: fixture.eu, usage: .all, validity: TestCluster.validity, grace: 0, reason: .superseded,
             after: fixture.ledger, at: Self.now)
         try fixture.ledger.apply(order.write.value, storedAt: order.write.key, at: Self.now)
-        let instruction = try #require(try ClusterRekeys.pending(for: fixture.node.secret, in: fixture.ledger))
+        let instruction = try #require(try ClusterRekeys.pending(for: fixture.node.secret, in: fixture.ledger, at: Self.now))
         #expect(try ClusterRekeys.open(instruction, with: fixture.node.secret).chain.leaf.keyID == order.newKeyID)
         // A path that never was a member has no key to seal to.
         #expect(throws: ArborError(.fileNotFound, "")) {
@@ -191,7 +194,7 @@ import Testing
         }
         #expect(fixture.ledger.transition == rekey.transition)
 
-        let instruction = try #require(try ClusterRekeys.pending(for: fixture.node.secret, in: fixture.ledger))
+        let instruction = try #require(try ClusterRekeys.pending(for: fixture.node.secret, in: fixture.ledger, at: Self.now))
         #expect(instruction.kind == .root)
         let moved = try ClusterRekeys.open(instruction, with: fixture.node.secret)
         #expect(moved.secret.path == fixture.node.secret.path)
@@ -274,5 +277,20 @@ import Testing
         #expect(reissue.skipped.map { $0.path.description } == ["eu/node-7"])
         // The order kept the usage the member had, as no other was asked for.
         #expect(moved.chain.leaf.usage == fixture.node.chain.leaf.usage)
+    }
+
+    @Test func anInstructionWhoseSignerWasRevokedSinceIsNotCarriedOut() throws {
+        var fixture = try Fixture()
+        let order = try ClusterRekeys.order(
+            fixture.node.secret.path, by: fixture.eu, validity: TestCluster.validity, grace: 60, reason: .superseded,
+            after: fixture.ledger, at: Self.now)
+        try fixture.ledger.apply(order.write.value, storedAt: order.write.key, at: Self.now)
+        #expect(try ClusterRekeys.pending(for: fixture.node.secret, in: fixture.ledger, at: Self.now) != nil)
+        // The root revokes eu (its key was stolen, say) before the node read its order.
+        let revocation = try fixture.cluster.issuer.revoke(
+            fixture.eu.keys.keyID, at: fixture.eu.chain.leaf.path, reason: .keyCompromise, time: Self.now)
+        let revoked = try ClusterWrites.revoke(revocation, by: fixture.cluster.issuer, after: fixture.ledger, at: Self.now)
+        try fixture.ledger.apply(revoked.value, storedAt: revoked.key, at: Self.now)
+        #expect(throws: ArborError(.revoked, "")) { try ClusterRekeys.pending(for: fixture.node.secret, in: fixture.ledger, at: Self.now) }
     }
 }

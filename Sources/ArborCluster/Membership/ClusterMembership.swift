@@ -87,7 +87,8 @@ public final class ClusterMembership: Service, ClusterViewSource {
 
     /// Whether an instruction to move this node to a new key is waiting in the state it applied.
     public var hasPendingRekey: Bool {
-        shared.withLock { (try? ClusterRekeys.pending(for: secret, in: $0.follower.ledger)) != nil }
+        let time = now() / 1000
+        return shared.withLock { (try? ClusterRekeys.pending(for: secret, in: $0.follower.ledger, at: time)) != nil }
     }
 
     /// The cluster's root key id.
@@ -200,17 +201,19 @@ public final class ClusterMembership: Service, ClusterViewSource {
     /// that came before the move) goes to `onRekey`, once.
     private func handOverRekey() {
         let instruction: RekeyInstruction?
+        let time = now() / 1000
         do {
             // Checked and marked under one lock: handed over once.
             instruction = try shared.withLock { shared in
-                guard !shared.rekeyHandedOver, let found = try ClusterRekeys.pending(for: secret, in: shared.follower.ledger) else {
+                guard !shared.rekeyHandedOver, let found = try ClusterRekeys.pending(for: secret, in: shared.follower.ledger, at: time)
+                else {
                     return nil
                 }
                 shared.rekeyHandedOver = true
                 return found
             }
         } catch {
-            logger.error("cluster: the rekey instruction for this node could not be read", metadata: ["error": "\(error)"])
+            logger.error("cluster: the rekey instruction for this node is refused", metadata: ["error": "\(error)"])
             return
         }
         guard let instruction else { return }

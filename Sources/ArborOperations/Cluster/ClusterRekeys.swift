@@ -133,6 +133,13 @@ public enum ClusterRekeys {
         }
     }
 
+    /// The keys an order sealed to `keyID` hands out (the new key of an instruction that moves
+    /// away from it): whoever holds a stolen `keyID` can open those orders from etcd, so a
+    /// compromise of `keyID` exposes them too.
+    public static func keysExposed(byCompromiseOf keyID: KeyID, in ledger: ClusterLedger) -> [KeyCertificate] {
+        ledger.rekeys.values.filter { $0.fromKeyID == keyID }.map(\.chain.leaf).sorted { $0.path.description < $1.path.description }
+    }
+
     /// What a reissue writes: the transition record, one instruction per member issued again, and
     /// the members left behind with the reason.
     public struct Reissue {
@@ -151,9 +158,16 @@ public enum ClusterRekeys {
 
     /// The instruction the ledger holds for this node's current key, if any: a node that has moved
     /// holds another key, so an instruction it carried out is never carried out twice.
-    public static func pending(for secret: NodeSecret, in ledger: ClusterLedger) throws -> RekeyInstruction? {
-        guard let instruction = ledger.rekeys[secret.path] else { return nil }
-        return instruction.fromKeyID == (try secret.keySet()).keyID ? instruction : nil
+    ///
+    /// The record is verified again at `time`, with the revocations held now: an instruction whose
+    /// signer (or new chain) was revoked after it was applied is refused, not carried out.
+    public static func pending(for secret: NodeSecret, in ledger: ClusterLedger, at time: Int64) throws -> RekeyInstruction? {
+        guard let instruction = ledger.rekeys[secret.path], instruction.fromKeyID == (try secret.keySet()).keyID else { return nil }
+        let key = ClusterRecordKey.rekey(secret.path, cluster: ledger.cluster)
+        if let record = ledger.applied[key] {
+            _ = try record.verify(storedAt: key.text, root: ledger.root, revocations: ledger.revocations, at: time)
+        }
+        return instruction
     }
 
     /// Opens the new key sealed to `secret`, the node's current key, and checks it is the key the

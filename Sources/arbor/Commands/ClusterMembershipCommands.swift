@@ -176,13 +176,27 @@ struct ClusterRevokeCommand: AsyncParsableCommand {
         let root = try TrustAnchor(name: "cluster", rootCertificate: issuer.chain.root)
         let (follower, _) = try await ClusterStateReader.read(from: client, root: root, at: time)
         let revocation = try issuer.revoke(key, at: path, reason: reason, time: time)
-        let write = try ClusterWrites.revoke(revocation, by: issuer, after: follower.ledger, at: time)
-        guard try await ClusterStateReader.write(write, to: client, readAt: follower.revision) else {
-            throw ArborError(.conflict, "\(write.key) changed while the revocation was being made; run the command again")
+        // A stolen key opens the orders sealed to it: the keys they hand out are revoked with it.
+        let exposed =
+            reason == .keyCompromise
+            ? try ClusterRekeys.keysExposed(byCompromiseOf: key, in: follower.ledger).map {
+                try issuer.revoke($0.keyID, at: $0.path, reason: .keyCompromise, time: time)
+            } : []
+        for next in [revocation] + exposed {
+            let write = try ClusterWrites.revoke(next, by: issuer, after: follower.ledger, at: time)
+            guard try await ClusterStateReader.write(write, to: client, readAt: follower.revision) else {
+                throw ArborError(.conflict, "\(write.key) changed while the revocation was being made; run the command again")
+            }
+            _ = try list?.add(next)
         }
-        _ = try list?.add(revocation)
         let summary = RevocationEntrySummary(revocation)
         let what = summary.coversBranch ? "every epoch of \(path)" : "\(path) key \(key.shortHex)"
-        try output.emit(summary, human: "revoked \(what) (\(reason)) for the cluster: \(write.key)")
+        var lines = [
+            "revoked \(what) (\(reason)) for the cluster: \(ClusterRecordKey.revocation(revocation, cluster: follower.cluster).text)"
+        ]
+        lines += exposed.map {
+            "also revoked \($0.revokedPath) key \($0.revokedKeyID.shortHex): a rekey order sealed to the compromised key hands it out"
+        }
+        try output.emit(summary, human: lines.joined(separator: "\n"))
     }
 }
