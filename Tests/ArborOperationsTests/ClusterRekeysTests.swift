@@ -25,6 +25,13 @@ import Testing
             try ledger.apply(joined.value, storedAt: joined.key, at: ClusterRekeysTests.now)
         }
 
+        /// A new root for the cluster, with the transition, and its issuer.
+        func rootRekey() throws -> (RootRekey, Issuer) {
+            let rekey = try RootRekey(
+                from: cluster.root, certificate: cluster.certificate, validity: TestCluster.validity, at: ClusterRekeysTests.now)
+            return (rekey, try Issuer(root: rekey.root, rootCertificate: rekey.certificate))
+        }
+
         /// A record of kind 9 for eu/node-7 with this value, signed by `signer`.
         func instruction(_ value: [UInt8], by signer: Issuer) throws -> ClusterRecord {
             let key = ClusterRecordKey.rekey(try TreePath(parsing: "eu/node-7"), cluster: ledger.cluster)
@@ -181,9 +188,7 @@ import Testing
         let revokedWrite = try ClusterWrites.revoke(revocation, by: fixture.eu, after: fixture.ledger, at: Self.now)
         try fixture.ledger.apply(revokedWrite.value, storedAt: revokedWrite.key, at: Self.now)
 
-        let rekey = try RootRekey(
-            from: fixture.cluster.root, certificate: fixture.cluster.certificate, validity: TestCluster.validity, at: Self.now)
-        let newRoot = try Issuer(root: rekey.root, rootCertificate: rekey.certificate)
+        let (rekey, newRoot) = try fixture.rootRekey()
         let reissue = try ClusterRekeys.reissue(
             by: fixture.cluster.issuer, under: newRoot, transition: rekey.transition, validity: TestCluster.validity,
             after: fixture.ledger, at: Self.now)
@@ -220,9 +225,7 @@ import Testing
 
     @Test func onlyTheRootHandsOverOrIssuesUnderANewRoot() throws {
         let fixture = try Fixture()
-        let rekey = try RootRekey(
-            from: fixture.cluster.root, certificate: fixture.cluster.certificate, validity: TestCluster.validity, at: Self.now)
-        let newRoot = try Issuer(root: rekey.root, rootCertificate: rekey.certificate)
+        let (rekey, newRoot) = try fixture.rootRekey()
         let reissue = try ClusterRekeys.reissue(
             by: fixture.cluster.issuer, under: newRoot, transition: rekey.transition, validity: TestCluster.validity,
             after: fixture.ledger, at: Self.now)
@@ -255,9 +258,7 @@ import Testing
             fixture.node.secret.path, by: fixture.eu, validity: TestCluster.validity, grace: 60, reason: .keyCompromise,
             after: fixture.ledger, at: Self.now)
         try fixture.ledger.apply(order.write.value, storedAt: order.write.key, at: Self.now)
-        let rekey = try RootRekey(
-            from: fixture.cluster.root, certificate: fixture.cluster.certificate, validity: TestCluster.validity, at: Self.now)
-        let newRoot = try Issuer(root: rekey.root, rootCertificate: rekey.certificate)
+        let (rekey, newRoot) = try fixture.rootRekey()
         // The move is pending: the reissue waits for it rather than seal to the key being left.
         #expect(throws: ArborError(.conflict, "")) {
             try ClusterRekeys.reissue(
