@@ -25,7 +25,7 @@ struct CLIVocabularyTests {
         // Certificates, derivation, revocation.
         "epoch", "usage", "validity-days", "key-id", "path", "reason", "parent-ordered", "recipients",
         // Rekey over the cluster: the grace period, the root a reissue hands over to.
-        "grace", "new-root", "new-anchor", "transition",
+        "grace", "new-root", "new-anchor", "transition", "branches",
         // age.
         "recipient", "recipients-file", "passphrase", "armor", "pq", "to-node", "root-passphrase-file",
         // Keyrings and tokens.

@@ -40,7 +40,7 @@ public final class ClusterMembership: Service, ClusterViewSource {
         var rekeyHandedOver = false
     }
 
-    let etcd: EtcdClient
+    public let etcd: EtcdClient
     let secret: NodeSecret
     let keys: NodeKeySet
     let chain: CertificateChain
@@ -83,6 +83,21 @@ public final class ClusterMembership: Service, ClusterViewSource {
         self.logger = logger
         self.now = now
         self.onRekey = onRekey
+    }
+
+    /// The lease the node's member record is attached to, once it is published.
+    public var lease: Int64? { shared.withLock { $0.lease } }
+
+    /// The ledger as applied now (for a service that verifies records itself, with the same root and revocations).
+    public var ledger: ClusterLedger { shared.withLock { $0.follower.ledger } }
+
+    /// What the branch ownership reports, shown in the view (and so in the health answer).
+    public func report(branches: ClusterView.Branches?) {
+        let (view, subscribers) = shared.withLock { shared in
+            shared.view.branches = branches
+            return (shared.view, Array(shared.subscribers.values))
+        }
+        for subscriber in subscribers { subscriber.yield(view) }
     }
 
     /// Whether an instruction to move this node to a new key is waiting in the state it applied.

@@ -47,6 +47,19 @@ public struct ClusterView: Sendable, Equatable {
     public var keyrings: [Keyring]
     /// Records refused since the node started (each logged with its key and error code).
     public var refused: Int
+    /// The seed tree's branches this node holds, and the generation of the assignment in force,
+    /// when it takes part in branch assignment (`arbor serve --branches`); nil otherwise.
+    public var branches: Branches?
+
+    public struct Branches: Sendable, Equatable {
+        public let held: Int
+        public let generation: UInt64
+
+        public init(held: Int, generation: UInt64) {
+            self.held = held
+            self.generation = generation
+        }
+    }
 
     public init(
         state: State = .connecting, revision: Int64 = 0, lastContact: Int64? = nil, members: [Member] = [],

@@ -23,9 +23,17 @@ struct HealthRoutes: NodeRoutes {
         let staleForSeconds: Int64?
         let revision: Int64
         let members: Int
+        /// With `arbor serve --branches`: how many seed-tree branches this node holds, and the
+        /// generation of the assignment in force.
+        let branches: Branches?
+
+        struct Branches: Encodable {
+            let held: Int
+            let generation: UInt64
+        }
 
         enum CodingKeys: String, CodingKey {
-            case state, revision, members
+            case state, revision, members, branches
             case lastSync = "last_sync"
             case staleForSeconds = "stale_for_seconds"
         }
@@ -36,6 +44,7 @@ struct HealthRoutes: NodeRoutes {
             staleForSeconds = view.staleForSeconds(now: now)
             revision = view.revision
             members = view.members.count
+            branches = view.branches.map { Branches(held: $0.held, generation: $0.generation) }
         }
     }
 

@@ -79,6 +79,13 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var advertise: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --etcd: share this many seed-tree branches among the members by rendezvous hashing (the same number on every node).",
+            valueName: "count"))
+    var branches: Int?
+
     @OptionGroup(title: "Limits") var limits: ServeLimitOptions
 
     @OptionGroup(title: "Enrollment") var enrollment: ServeEnrollOptions
@@ -95,7 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
         let integers: [(ServeSettings.Key, Int?)] = [
             (.jsonBodyBytes, limits.jsonBodyBytes), (.randomBytes, limits.randomBytes), (.batchItems, limits.batchItems),
             (.idleTimeoutSeconds, limits.idleTimeoutSeconds), (.headerBytes, limits.headerBytes), (.requestBurst, limits.requestBurst),
-            (.failedAuthBurst, limits.failedAuthBurst),
+            (.failedAuthBurst, limits.failedAuthBurst), (.branches, branches),
         ]
         for case (let key, let value?) in integers { given[key] = .int(value) }
         let numbers: [(ServeSettings.Key, Double?)] = [
@@ -216,6 +223,14 @@ extension ServeCommand {
             // Unbuffered, so a supervisor or a test reading the pipe sees the address at once.
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
+        // A shared list of branches, agreed through etcd and rebalanced as members come and go.
+        let ownership = membership.flatMap { membership in
+            settings.branches.map { count in
+                BranchOwnership(
+                    membership: membership, etcd: membership.etcd, secret: directory.secret, chain: directory.chain,
+                    branches: BranchOwnership.branchIDs(count: count), logger: logger) as any Service
+            }
+        }
         let boundPeerPort = Mutex<Int?>(nil)
         let peers =
             try peerAddress.map {
@@ -224,7 +239,8 @@ extension ServeCommand {
                 }
             } ?? []
         try await NodeApplication.runUntilSignalled(
-            application, node: node, services: (membership.map { [$0 as any Service] } ?? []) + peers, logger: logger)
+            application, node: node, services: (membership.map { [$0 as any Service] } ?? []) + (ownership.map { [$0] } ?? []) + peers,
+            logger: logger)
         return (boundPort.withLock { $0 }, boundPeerPort.withLock { $0 })
     }
 

@@ -25,6 +25,9 @@ struct ServeSettings {
     var etcd: [String]?
     /// The `host:port` published in the node's member record (`--advertise`; default the listen address).
     var advertise: String?
+    /// How many seed-tree branches the members share by rendezvous hashing (`--branches`; with
+    /// `--etcd`; every member the same number); nil: the node takes no part.
+    var branches: Int?
 
     /// Every setting: its key in the file (dots are nesting), whence its flag and variable names.
     enum Key: String, CaseIterable {
@@ -46,6 +49,7 @@ struct ServeSettings {
         case peerAddress = "peer_address"
         case etcd
         case advertise
+        case branches
         /// A secret: flag or environment only.
         case devRootToken = "dev_root_token"
 
@@ -57,7 +61,8 @@ struct ServeSettings {
         }
         var type: ConfigType {
             switch self {
-            case .jsonBodyBytes, .randomBytes, .batchItems, .idleTimeoutSeconds, .headerBytes, .requestBurst, .failedAuthBurst: .int
+            case .jsonBodyBytes, .randomBytes, .batchItems, .idleTimeoutSeconds, .headerBytes, .requestBurst, .failedAuthBurst, .branches:
+                .int
             case .requestsPerSecond, .failedAuthPerSecond: .double
             default: .string
             }
@@ -108,6 +113,12 @@ struct ServeSettings {
             }
             return endpoints
         }
+        var branches: Int?
+        try integer(.branches, 1...65536) { branches = $0 }
+        guard branches == nil || etcd != nil else {
+            throw ArborError(
+                .invalidArgument, "\(sources.origin(of: .branches)) needs --etcd: branches are assigned among the cluster's members")
+        }
         let advertise = try sources.string(.advertise)
         if let advertise {
             guard (try? ListenAddress(parsing: advertise))?.port ?? 0 > 0 else {
@@ -119,7 +130,7 @@ struct ServeSettings {
             tlsCertificate: try sources.string(.tlsCert), tlsKey: try sources.string(.tlsKey), tlsMinimumVersion: tlsMinimumVersion,
             limits: limits, devRootToken: try sources.string(.devRootToken),
             peerAddress: try sources.string(.peerAddress).map { try Self.listenAddress($0, origin: sources.origin(of: .peerAddress)) },
-            etcd: etcd, advertise: advertise)
+            etcd: etcd, advertise: advertise, branches: branches)
     }
 
     /// The address, or a refusal that names where it came from (flag, variable or file).
