@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "ArborCustody", targets: ["ArborCustody"]),
         .library(name: "ArborSeal", targets: ["ArborSeal"]),
         .library(name: "ArborOperations", targets: ["ArborOperations"]),
+        .library(name: "ArborE2EE", targets: ["ArborE2EE"]),
         .executable(name: "arbor", targets: ["arbor"]),
     ],
     dependencies: [
@@ -70,6 +71,17 @@ let package = Package(
         ),
         .target(
             name: "ArborSeal",
+            dependencies: [
+                "ArborCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // End-to-end encryption for applications (issue 12): the client's keys and formats,
+        // pure like ArborCore (docs/e2ee.md).
+        .target(
+            name: "ArborE2EE",
             dependencies: [
                 "ArborCore",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -177,6 +189,12 @@ let package = Package(
         .testTarget(
             name: "ArborSealTests",
             dependencies: ["ArborSeal", "ArborTestSupport"],
+            resources: [.copy("Vectors")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ArborE2EETests",
+            dependencies: ["ArborE2EE", "ArborCore", "ArborTestSupport"],
             resources: [.copy("Vectors")],
             swiftSettings: strictSettings
         ),

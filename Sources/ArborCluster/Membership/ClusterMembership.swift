@@ -215,23 +215,27 @@ public final class ClusterMembership: Service, ClusterViewSource {
     /// A rekey instruction for the key this node holds (just applied, or applied before a restart
     /// that came before the move) goes to `onRekey`, once.
     private func handOverRekey() {
-        let instruction: RekeyInstruction?
         let time = now() / 1000
-        do {
-            // Checked and marked under one lock: handed over once.
-            instruction = try shared.withLock { shared in
-                guard !shared.rekeyHandedOver, let found = try ClusterRekeys.pending(for: secret, in: shared.follower.ledger, at: time)
-                else {
-                    return nil
-                }
+        // Checked and marked under one lock: handed over (or refused, and logged) once.
+        let pending = shared.withLock { shared -> Result<RekeyInstruction, any Error>? in
+            guard !shared.rekeyHandedOver else { return nil }
+            do {
+                guard let found = try ClusterRekeys.pending(for: secret, in: shared.follower.ledger, at: time) else { return nil }
                 shared.rekeyHandedOver = true
-                return found
+                return .success(found)
+            } catch {
+                shared.rekeyHandedOver = true
+                return .failure(error)
             }
-        } catch {
+        }
+        let instruction: RekeyInstruction
+        switch pending {
+        case nil: return
+        case .failure(let error)?:
             logger.error("cluster: the rekey instruction for this node is refused", metadata: ["error": "\(error)"])
             return
+        case .success(let found)?: instruction = found
         }
-        guard let instruction else { return }
         logger.notice(
             "cluster: rekey ordered for this node",
             metadata: [
