@@ -16,6 +16,7 @@ Prints one line per check and a summary; exits 0 only if no check failed.
 """
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -38,34 +39,11 @@ SWIFT_WORDLIST = os.path.join(HERE, "..", "Sources", "ArborCore", "Trust", "Word
 PURPOSES = ("master/password", "master/recovery", "identity")
 
 
-def _probe_mldsa():
-    try:
-        from cryptography.hazmat.primitives.asymmetric import mldsa
-        mldsa.MLDSA65PrivateKey.from_seed_bytes(bytes(32))
-        return mldsa, None
-    except Exception as error:  # ImportError, UnsupportedAlgorithm, AttributeError
-        return None, f"cryptography {cryptography.__version__} cannot import an ML-DSA-65 seed ({type(error).__name__}: {error})"
-
-
-def _probe_mlkem():
-    try:
-        from cryptography.hazmat.primitives.asymmetric import mlkem
-        mlkem.MLKEM768PrivateKey.from_seed_bytes(bytes(64))
-        return mlkem, None
-    except Exception as error:
-        return None, f"cryptography {cryptography.__version__} has no usable ML-KEM-768 ({type(error).__name__}: {error})"
-
-
-MLDSA, MLDSA_MISSING = _probe_mldsa()
-MLKEM, MLKEM_MISSING = _probe_mlkem()
-
-
-class Failure(Exception):
-    """A refusal, carrying the error code docs/e2ee.md names."""
-
-    def __init__(self, code, why):
-        super().__init__(f"{code}: {why}")
-        self.code = code
+# The ML-DSA-65 and ML-KEM-768 probes and the Failure type are the key-tree checker's.
+_spec = importlib.util.spec_from_file_location("keytree", os.path.join(HERE, "check-keytree-vectors.py"))
+kt = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(kt)
+MLDSA, MLDSA_MISSING, MLKEM, MLKEM_MISSING, Failure = kt.MLDSA, kt.MLDSA_MISSING, kt.MLKEM, kt.MLKEM_MISSING, kt.Failure
 
 
 # --- §2 conventions and §3 password keys -------------------------------------------------------
