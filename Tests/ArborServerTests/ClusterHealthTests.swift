@@ -17,6 +17,23 @@ struct ClusterHealthTests {
         var currentView: ClusterView { view.withLock { $0 } }
     }
 
+    @Test("branches held: present only when the node takes part in branch assignment")
+    func branches() async throws {
+        var view = ClusterView(state: .synced, revision: 3, lastContact: 1_800_000_000_000)
+        let without = try await TestNode(cluster: FixedView(view))
+        try await without.test { client in
+            let cluster = try #require(try await client.send(.get, "/v1/sys/health").json()["cluster"] as? [String: Any])
+            #expect(cluster["branches"] == nil)
+        }
+        view.branches = ClusterView.Branches(held: 21, generation: 4)
+        let with = try await TestNode(cluster: FixedView(view))
+        try await with.test { client in
+            let cluster = try #require(try await client.send(.get, "/v1/sys/health").json()["cluster"] as? [String: Any])
+            let branches = try #require(cluster["branches"] as? [String: Any])
+            #expect(branches["held"] as? Int == 21 && branches["generation"] as? Int == 4)
+        }
+    }
+
     @Test("a node without a cluster has no cluster object")
     func alone() async throws {
         let node = try await TestNode()

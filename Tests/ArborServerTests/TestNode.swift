@@ -22,14 +22,16 @@ final class TestNode: Sendable {
     private let time = Locked<Int64>(1_800_000_000)
     let rootToken: String
 
-    init(limits: NodeLimits = NodeLimits(), cluster: (any ClusterViewSource)? = nil) async throws {
+    init(
+        limits: NodeLimits = NodeLimits(), cluster: (any ClusterViewSource)? = nil, keyReplacement: NodeKeyReplacement? = nil
+    ) async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("arbor-server-test-\(UUID().uuidString)").path
         directory = try NodeDataDirectory.development(at: path, now: 1_800_000_000)
         database = try NodeDatabase(path: directory.databasePath, node: directory.keys)
         let time = self.time
         node = Node(
             database: database, owner: directory.secret, limits: limits, clock: NodeClock { time.withLock { $0 } }, metrics: metrics,
-            identity: try directory.signingIdentity, cluster: cluster)
+            identity: try directory.signingIdentity, cluster: cluster, keyReplacement: keyReplacement)
         rootToken = try await node.tokens.createRoot().reveal()
     }
 
