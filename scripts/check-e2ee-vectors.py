@@ -44,6 +44,7 @@ _spec = importlib.util.spec_from_file_location("keytree", os.path.join(HERE, "ch
 kt = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(kt)
 MLDSA, MLDSA_MISSING, MLKEM, MLKEM_MISSING, Failure = kt.MLDSA, kt.MLDSA_MISSING, kt.MLKEM, kt.MLKEM_MISSING, kt.Failure
+Report = kt.Report
 
 
 # --- §2 conventions and §3 password keys -------------------------------------------------------
@@ -146,23 +147,6 @@ def recovery_entropy(text, wordlist):
 
 
 # --- the checks --------------------------------------------------------------------------------
-
-class Report:
-    def __init__(self):
-        self.passed = self.failed = self.skipped = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"ok    {name}")
-        else:
-            self.failed += 1
-            print(f"FAIL  {name}" + (f": {detail}" if detail else ""))
-
-    def skip(self, name, why):
-        self.skipped += 1
-        print(f"skip  {name}: {why}")
-
 
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_VECTORS

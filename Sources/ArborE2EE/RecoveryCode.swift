@@ -43,7 +43,9 @@ public struct RecoveryCode: Sendable, CustomStringConvertible {
         var bits = [UInt8](repeating: 0, count: 23)
         for (index, word) in typed.enumerated() {
             guard let value = Wordlist.slip39.firstIndex(of: word) else {
-                throw ArborError(.invalidArgument, "word \(index + 1) of the recovery code, '\(word)', is not on the word list")
+                // The word itself is part of a secret: the message names its place only.
+                bits.wipe()
+                throw ArborError(.invalidArgument, "word \(index + 1) of the recovery code is not on the word list; check its spelling")
             }
             Self.setTenBits(&bits, at: index * 10, value)
         }

@@ -84,9 +84,12 @@ struct ServeClusterCLITests {
         #expect(bySibling.status == 3, "\(bySibling.stderr)")
         let revoked = try arbor.run([
             "cluster", "revoke", "eu_node-1.chain", "--key", "eu.key", "--chain", "eu.chain", "--reason", "key-compromise", "--etcd",
-            etcd.clientURL, "--json",
+            etcd.clientURL, "--revocations", "cluster.crl", "--json",
         ])
         try #require(revoked.status == 0, "\(revoked.stderr)")
+        // A copy kept away from etcd, for the operator's later reads.
+        let kept = try arbor.run(["revoke", "list", "cluster.crl", "--json"])
+        #expect(kept.status == 0 && kept.stdout.contains("eu/node-1"), "\(kept.stdout) \(kept.stderr)")
         #expect((try arbor.json(revoked) as? [String: Any])?["revokedPath"] as? String == "eu/node-1")
         try await waitFor("eu/node-2 drops the revoked eu/node-1") {
             (try await nodes[1].get("/v1/sys/health").body["cluster"] as? [String: Any])?["members"] as? Int == 1

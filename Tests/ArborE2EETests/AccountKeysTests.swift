@@ -49,9 +49,12 @@ struct AccountKeysTests {
             #expect(throws: ArborError(.invalidArgument, "")) { try RecoveryCode(parsing: words.joined(separator: " ")) }
         }
         #expect(throws: ArborError(.invalidArgument, "")) { try RecoveryCode(parsing: recovery.words.dropLast().joined(separator: " ")) }
-        #expect(throws: ArborError(.invalidArgument, "")) {
-            try RecoveryCode(parsing: (recovery.words.dropLast() + ["notaword"]).joined(separator: " "))
+        // A word off the list is named by its place, never echoed: the words are the secret.
+        let offList = #expect(throws: ArborError.self) {
+            try RecoveryCode(parsing: (["notaword"] + recovery.words.dropFirst()).joined(separator: " "))
         }
+        #expect(offList?.code == .invalidArgument)
+        #expect(offList?.message.contains("word 1") == true && offList?.message.contains("notaword") == false)
         // Another account's code (a valid checksum) does not open this one.
         let other = RecoveryCode.generate()
         #expect(throws: ArborError(.authenticationFailed, "")) { try AccountKeys.recover(with: other, record: record) }

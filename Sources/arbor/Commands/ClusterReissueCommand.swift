@@ -76,8 +76,8 @@ struct ClusterReissueCommand: AsyncParsableCommand {
         let client = try EtcdClient(endpoints: try clusterEndpoints(etcd))
         let time = now()
         let anchor = try TrustAnchor(name: "cluster", rootCertificate: oldRoot.chain.root)
-        let kept = try revocations.map { file in try readingFile(file) { try RevocationListFile(path: file).load() } }
-        let (follower, _) = try await ClusterStateReader.read(from: client, root: anchor, revocations: kept ?? RevocationList(), at: time)
+        let (follower, _) = try await ClusterStateReader.read(
+            from: client, root: anchor, revocations: try readRevocations(revocations.map { [$0] } ?? []), at: time)
         let reissue = try ClusterRekeys.reissue(
             by: oldRoot, under: newRoot, transition: handOver, validity: try validity(days: validityDays), after: follower.ledger,
             at: time)

@@ -1,6 +1,5 @@
 import ArborCluster
 import ArborCore
-import ArborKeyStore
 import ArborOperations
 import ArgumentParser
 
@@ -71,8 +70,8 @@ struct ClusterRekeyCommand: AsyncParsableCommand {
         let issuer = try issuer.load()
         let time = now()
         let root = try TrustAnchor(name: "cluster", rootCertificate: issuer.chain.root)
-        let kept = try revocations.map { file in try readingFile(file) { try RevocationListFile(path: file).load() } }
-        let (follower, _) = try await ClusterStateReader.read(from: client, root: root, revocations: kept ?? RevocationList(), at: time)
+        let (follower, _) = try await ClusterStateReader.read(
+            from: client, root: root, revocations: try readRevocations(revocations.map { [$0] } ?? []), at: time)
         let order = try ClusterRekeys.order(
             target, by: issuer, usage: usage, validity: try validity(days: validityDays), grace: grace, reason: reason,
             current: try oldChain.map(readChain), after: follower.ledger, at: time)
