@@ -91,7 +91,9 @@ let package = Package(
         ),
         .target(
             name: "ArborOperations",
-            dependencies: ["ArborCore", "ArborCustody", "ArborSeal", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "ArborCore", "ArborCustody", "ArborSeal", "ArborE2EE", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(

@@ -39,6 +39,8 @@ public struct ArborError: Error, Hashable, Sendable, CustomStringConvertible {
             case originNotVerified = "origin not verified"
             case notAuthorised = "not authorised"
             case rollback = "rollback"
+            case notFound = "not found"
+            case reordered = "reordered"
         }
 
         fileprivate let backing: Backing
@@ -92,6 +94,10 @@ public struct ArborError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let notAuthorised = Code(.notAuthorised)
         /// A change that would move held state backwards: a lowered keyring epoch, a lifted revocation.
         public static let rollback = Code(.rollback)
+        /// What was named (an account, a conversation, a message) does not exist.
+        public static let notFound = Code(.notFound)
+        /// Authentic data delivered out of its authenticated order.
+        public static let reordered = Code(.reordered)
     }
 
     public let code: Code

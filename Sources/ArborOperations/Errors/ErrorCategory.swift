@@ -34,10 +34,10 @@ public enum ErrorCategory: String, Sendable, Codable, CaseIterable {
         case .malformedInput, .unsupportedVersion, .invalidPath, .invalidArgument: self = .badInput
         case .invalidSignature, .wrongIssuer, .certificateExpired, .certificateNotYetValid, .usageNotAllowed, .revoked,
             .untrustedRoot, .invalidRekey, .fingerprintMismatch, .authenticationFailed, .truncated, .unknownEpoch, .retiredEpoch,
-            .replayed, .wrongCluster, .originNotVerified, .notAuthorised:
+            .replayed, .reordered, .wrongCluster, .originNotVerified, .notAuthorised:
             self = .verificationFailed
         case .wrongPassphrase, .noMatchingKey, .wrongKeyring: self = .authentication
-        case .fileNotFound: self = .notFound
+        case .fileNotFound, .notFound: self = .notFound
         case .fileExists: self = .alreadyExists
         case .conflict, .rollback: self = .conflict
         case .corruptFile: self = .corrupt
