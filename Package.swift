@@ -14,6 +14,7 @@ import PackageDescription
 //                    ranges, messages between nodes, and mutual TLS 1.3 between nodes (PeerTLS)
 //   ArborServer      the node (arbor serve): Hummingbird routes, SQLite stores (GRDB), tokens and
 //                    policies; HTTP statuses from error categories
+//   ArborPostgres    the E2EE store on PostgreSQL (postgres-nio), for nodes that share one database
 //   arbor            the command-line tool (CArborSystem: allocator settings from C)
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -50,6 +51,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // The E2EE store on PostgreSQL (ArborPostgres).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -143,6 +146,20 @@ let package = Package(
             resources: [.copy("OpenAPI/openapi.json")],
             swiftSettings: strictSettings
         ),
+        // The E2EE store on PostgreSQL (issue 12): the same protocol and contract tests as SQLite's.
+        .target(
+            name: "ArborPostgres",
+            dependencies: [
+                "ArborCore",
+                "ArborE2EE",
+                "ArborOperations",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // glibc's allocator thresholds for the streaming commands (malloc.h is not in Swift's Glibc).
         .target(name: "CArborSystem"),
         .executableTarget(
@@ -154,6 +171,7 @@ let package = Package(
                 "ArborCustody",
                 "ArborKeyStore",
                 "ArborOperations",
+                "ArborPostgres",
                 "ArborSeal",
                 "ArborServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -209,9 +227,13 @@ let package = Package(
             name: "ArborServerTests",
             dependencies: [
                 "ArborServer",
+                "ArborPostgres",
+                "ArborE2EE",
+                "ArborTestSupport",
                 "ArborOperations",
                 "ArborCore",
                 "ArborSeal",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -37,10 +37,11 @@ public enum NodeApplication {
     /// and are asked to stop before it.
     public static func runUntilSignalled(
         _ application: some ApplicationProtocol, node: Node, services extra: [any Service] = [],
-        auditHeadInterval: Duration = .seconds(10), logger: Logger
+        dependencies: [any Service] = [], auditHeadInterval: Duration = .seconds(10), logger: Logger
     ) async throws {
-        // Services stop in reverse order: the head service, listed first, stops after the server.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // Services stop in reverse order: the head service, listed first, stops after the server;
+        // so do `dependencies` (a database pool), which requests under way still need.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = dependencies.map { .init(service: $0) }
         if let audit = node.audit {
             services.append(.init(service: AuditHeadService(audit: audit, clock: node.clock, interval: auditHeadInterval, logger: logger)))
         }

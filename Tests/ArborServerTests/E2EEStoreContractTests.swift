@@ -1,0 +1,437 @@
+import ArborCore
+import ArborOperations
+import ArborPostgres
+import ArborServer
+import ArborTestSupport
+import Foundation
+import Logging
+import Testing
+
+@testable import ArborE2EE
+
+/// The E2EEStore protocol's rules (Sources/ArborOperations/E2EE/E2EEStore.swift), run against
+/// every implementation: each test gets a fresh, empty store of each kind.
+enum E2EEStoreKind: String, CaseIterable, CustomTestStringConvertible {
+    case postgres
+    // case sqlite  // SQLiteE2EEStore (ArborServer/Storage/E2EE), and its case in `withStore` below.
+
+    var testDescription: String { rawValue }
+
+    /// Runs `body` with a fresh, empty store of this kind; when the kind's database is missing,
+    /// returns having printed why (or failed, under ARBOR_REQUIRE_PEERS=1).
+    func withStore(_ body: (any E2EEStore) async throws -> Void) async throws {
+        switch self {
+        case .postgres:
+            guard let server = PostgresServer.shared(for: "E2EE store contract on PostgreSQL") else { return }
+            let logger = Logger(label: "arbor.test.e2ee-store") { _ in SwiftLogNoOpLogHandler() }
+            let store = try PostgresE2EEStore(url: server.url(database: try server.createDatabase()), logger: logger)
+            try await store.withRunning { try await body($0) }
+        }
+    }
+}
+
+@Suite("E2EE store contract", .postgresServer)
+struct E2EEStoreContractTests {
+    static let kinds = E2EEStoreKind.allCases
+
+    // MARK: Accounts
+
+    @Test("an account is found by id and by name; a taken id or name is a conflict that stores nothing", arguments: kinds)
+    func accounts(kind: E2EEStoreKind) async throws {
+        try await kind.withStore { store in
+            let alice = try Fixtures.account("alice", createdAt: 100)
+            try await store.createAccount(alice)
+            #expect(try await store.account(alice.record.account) == alice)
+            #expect(try await store.account(named: "alice") == alice)
+            #expect(try await store.account(AccountID.random()) == nil)
+            #expect(try await store.account(named: "bob") == nil)
+
+            // The same name under another id, the same id under another name.
+            await #expect(throws: ArborError(.conflict, "")) { try await store.createAccount(try Fixtures.account("alice")) }
+            var sameID = try Fixtures.account("bob")
+            sameID.record = alice.record
+            await #expect(throws: ArborError(.conflict, "")) { try await store.createAccount(sameID) }
+            #expect(try await store.account(named: "bob") == nil)
+            #expect(try await store.account(alice.record.account) == alice)
+        }
+    }
+
+    @Test("a password change replaces the password fields and nothing else; an unknown account is not found", arguments: kinds)
+    func passwordChange(kind: E2EEStoreKind) async throws {
+        try await kind.withStore { store in
+            let alice = try Fixtures.account("alice", createdAt: 100)
+            try await store.createAccount(alice)
+            let other = try Fixtures.template.get()
+            let change = PasswordChange(
+                password: try PasswordParameters(rounds: PasswordParameters.minimumRounds + 1, salt: Array(repeating: 7, count: 16)),
+                loginPublicKey: Array(repeating: 8, count: 32), masterByPassword: other.masterByRecovery)
+            try await store.changePassword(of: alice.record.account, to: change)
+
+            let changed = try #require(try await store.account(alice.record.account))
+            #expect(changed.record.password == change.password)
+            #expect(changed.record.loginPublicKey == change.loginPublicKey)
+            #expect(changed.record.masterByPassword == change.masterByPassword)
+            #expect(changed.record.masterByRecovery == alice.record.masterByRecovery)
+            #expect(changed.record.identity == alice.record.identity)
+            #expect(changed.record.identityPublicKeys == alice.record.identityPublicKeys)
+            #expect(changed.name == "alice")
+            #expect(changed.createdAt == 100)
+
+            await #expect(throws: ArborError(.notFound, "")) { try await store.changePassword(of: AccountID.random(), to: change) }
+        }
+    }
+
+    // MARK: Sessions
+
+    @Test("a session is found by its token hash until it expires; sign-out deletes only the account's own", arguments: kinds)
+    func sessions(kind: E2EEStoreKind) async throws {
+        try await kind.withStore { store in
+            let alice = try Fixtures.account("alice")
+            let bob = try Fixtures.account("bob")
+            try await store.createAccount(alice)
+            try await store.createAccount(bob)
+            let now: Int64 = 1_000_000
+            let laptop = Fixtures.session(of: alice, createdAt: now - 10, expiresAt: now + 3600)
+            let phone = Fixtures.session(of: alice, createdAt: now - 5, expiresAt: now + 7200)
+            let expired = Fixtures.session(of: alice, createdAt: now - 7200, expiresAt: now - 1)
+            let bobs = Fixtures.session(of: bob, createdAt: now, expiresAt: now + 3600)
+            for session in [laptop, phone, expired, bobs] { try await store.createSession(session) }
+
+            #expect(try await store.session(tokenHash: laptop.tokenHash, now: now) == laptop)
+            #expect(try await store.session(tokenHash: expired.tokenHash, now: now) == nil)
+            #expect(try await store.session(tokenHash: Fixtures.bytes(32), now: now) == nil)
+            #expect(try await store.session(tokenHash: laptop.tokenHash, now: laptop.expiresAt + 1) == nil)
+            #expect(Set(try await store.sessions(of: alice.record.account, now: now).map(\.device)) == [laptop.device, phone.device])
+            #expect(try await store.sessions(of: bob.record.account, now: now) == [bobs])
+
+            // Bob cannot sign out Alice's device; Alice can, once.
+            #expect(try await store.deleteSession(device: laptop.device, of: bob.record.account) == false)
+            #expect(try await store.session(tokenHash: laptop.tokenHash, now: now) == laptop)
+            #expect(try await store.deleteSession(device: laptop.device, of: alice.record.account))
+            #expect(try await store.deleteSession(device: laptop.device, of: alice.record.account) == false)
+            #expect(try await store.session(tokenHash: laptop.tokenHash, now: now) == nil)
+            #expect(try await store.sessions(of: alice.record.account, now: now) == [phone])
+        }
+    }
+
+    // MARK: Conversations and envelopes
+
+    @Test("a conversation is stored with its epoch-0 envelopes; a taken id is a conflict that adds nothing", arguments: kinds)
+    func conversations(kind: E2EEStoreKind) async throws {
+        try await kind.withStore { store in
+            let (alice, bob, carol) = (AccountID.random(), AccountID.random(), AccountID.random())
+            let conversation = try Fixtures.conversation(by: alice, createdAt: 100)
+            let envelopes = [Fixtures.envelope(0, to: alice, by: alice), Fixtures.envelope(0, to: bob, by: alice)]
+            try await store.createConversation(conversation, envelopes: envelopes)
+            #expect(try await store.conversation(conversation.id) == conversation)
+            #expect(try await store.envelopes(in: conversation.id) == envelopes)
+
+            var again = conversation
+            again.createdAt = 200
+            await #expect(throws: ArborError(.conflict, "")) {
+                try await store.createConversation(again, envelopes: [Fixtures.envelope(0, to: carol, by: alice)])
+            }
+            #expect(try await store.conversation(conversation.id) == conversation)
+            #expect(try await store.envelopes(in: conversation.id) == envelopes)
+            #expect(try await store.conversations(of: carol) == [])
+
+            let unknown = try Fixtures.conversation(by: alice)
+            #expect(try await store.conversation(unknown.id) == nil)
+            #expect(try await store.envelopes(in: unknown.id) == [])
+        }
+    }
+
+    @Test("two epoch-0 envelopes for one recipient refuse the whole conversation", arguments: kinds)
+    func conversationAllOrNothing(kind: E2EEStoreKind) async throws {
+        try await kind.withStore { store in
+            let (alice, bob) = (AccountID.random(), AccountID.random())
+            let conversation = try Fixtures.conversation(by: alice)
+            await #expect(throws: ArborError(.conflict, "")) {
+                try await store.createConversation(
+                    conversation,
+                    envelopes: [
+                        Fixtures.envelope(0, to: alice, by: alice), Fixtures.envelope(0, to: bob, by: alice),
+                        Fixtures.envelope(0, to: bob, by: alice),
+                    ])
+            }
+            #expect(try await store.conversation(conversation.id) == nil)
+            #expect(try await store.envelopes(in: conversation.id) == [])
+            #expect(try await store.conversations(of: alice) == [])
+        }
+    }
+
+    @Test("an account's conversations are those it holds an envelope in, oldest first", arguments: kinds)
+    func conversationsOfAccount(kind: E2EEStoreKind) async throws {
+        try await kind.withStore { store in
+            let (alice, bob, carol) = (AccountID.random(), AccountID.random(), AccountID.random())
+            let newest = try Fixtures.conversation(by: alice, createdAt: 300)
+            let oldest = try Fixtures.conversation(by: bob, createdAt: 100)
+            let middle = try Fixtures.conversation(by: alice, createdAt: 200)
+            try await store.createConversation(newest, envelopes: [Fixtures.envelope(0, to: alice, by: alice)])
+            try await store.createConversation(
+                oldest, envelopes: [Fixtures.envelope(0, to: bob, by: bob), Fixtures.envelope(0, to: alice, by: bob)])
+            try await store.createConversation(middle, envelopes: [Fixtures.envelope(0, to: alice, by: alice)])
+
+            #expect(try await store.conversations(of: alice) == [oldest.id, middle.id, newest.id])
+            #expect(try await store.conversations(of: bob) == [oldest.id])
+            #expect(try await store.conversations(of: carol) == [])
+            // An envelope of a later epoch counts too.
+            try await store.addEnvelopes([Fixtures.envelope(0, to: carol, by: alice)], to: newest.id, opening: false)
+            try await store.addEnvelopes(
+                [Fixtures.envelope(1, to: alice, by: alice), Fixtures.envelope(1, to: carol, by: alice)], to: middle.id, opening: true)
+            #expect(try await store.conversations(of: carol) == [middle.id, newest.id])
+        }
+    }
+
+    @Test("envelopes go to the newest epoch, or open the next one once; anything else is a conflict that adds nothing", arguments: kinds)
+    func addEnvelopes(kind: E2EEStoreKind) async throws {
+        try await kind.withStore { store in
+            let (alice, bob, carol, dave) = (AccountID.random(), AccountID.random(), AccountID.random(), AccountID.random())
+            let conversation = try Fixtures.conversation(by: alice)
+            let id = conversation.id
+            let first = [Fixtures.envelope(0, to: alice, by: alice), Fixtures.envelope(0, to: bob, by: alice)]
+            try await store.createConversation(conversation, envelopes: first)
+
+            // Adding to the newest epoch (0).
+            let carol0 = Fixtures.envelope(0, to: carol, by: bob)
+            try await store.addEnvelopes([carol0], to: id, opening: false)
+            // Not opening, but not the newest; opening, but not the next.
+            await #expect(throws: ArborError(.conflict, "")) {
+                try await store.addEnvelopes([Fixtures.envelope(1, to: dave, by: alice)], to: id, opening: false)
+            }
+            await #expect(throws: ArborError(.conflict, "")) {
+                try await store.addEnvelopes([Fixtures.envelope(0, to: dave, by: alice)], to: id, opening: true)
+            }
+            await #expect(throws: ArborError(.conflict, "")) {
+                try await store.addEnvelopes([Fixtures.envelope(2, to: dave, by: alice)], to: id, opening: true)
+            }
+            // A recipient who has an envelope of the epoch, alone or within a batch: nothing is added.
+            await #expect(throws: ArborError(.conflict, "")) {
+                try await store.addEnvelopes([Fixtures.envelope(0, to: bob, by: alice)], to: id, opening: false)
+            }
+            await #expect(throws: ArborError(.conflict, "")) {
+                try await store.addEnvelopes(
+                    [Fixtures.envelope(0, to: dave, by: alice), Fixtures.envelope(0, to: carol, by: alice)], to: id, opening: false)
+            }
+            await #expect(throws: ArborError(.conflict, "")) {
+                try await store.addEnvelopes(
+                    [Fixtures.envelope(1, to: alice, by: alice), Fixtures.envelope(1, to: alice, by: bob)], to: id, opening: true)
+            }
+            // Envelopes of two epochs in one request.
+            await #expect(throws: ArborError(.conflict, "")) {
+                try await store.addEnvelopes(
+                    [Fixtures.envelope(0, to: dave, by: alice), Fixtures.envelope(1, to: alice, by: alice)], to: id, opening: false)
+            }
+            #expect(try await store.envelopes(in: id) == first + [carol0])
+
+            // Opening epoch 1 (Carol removed), once; then adding to it.
+            let second = [Fixtures.envelope(1, to: alice, by: alice), Fixtures.envelope(1, to: bob, by: alice)]
+            try await store.addEnvelopes(second, to: id, opening: true)
+            await #expect(throws: ArborError(.conflict, "")) {
+                try await store.addEnvelopes([Fixtures.envelope(1, to: carol, by: alice)], to: id, opening: true)
+            }
+            await #expect(throws: ArborError(.conflict, "")) {
+                try await store.addEnvelopes([Fixtures.envelope(0, to: dave, by: alice)], to: id, opening: false)
+            }
+            let dave1 = Fixtures.envelope(1, to: dave, by: bob)
+            try await store.addEnvelopes([dave1], to: id, opening: false)
+            // By epoch, then insertion.
+            #expect(try await store.envelopes(in: id) == first + [carol0] + second + [dave1])
+
+            await #expect(throws: ArborError(.notFound, "")) {
+                try await store.addEnvelopes([Fixtures.envelope(0, to: dave, by: alice)], to: try Fixtures.conversation(by: alice).id, opening: false)
+            }
+        }
+    }
+
+    @Test("of requests racing to open the same epoch, exactly one wins", arguments: kinds)
+    func openingRace(kind: E2EEStoreKind) async throws {
+        try await kind.withStore { store in
+            let members = (0..<3).map { _ in AccountID.random() }
+            let conversation = try Fixtures.conversation(by: members[0])
+            try await store.createConversation(conversation, envelopes: members.map { Fixtures.envelope(0, to: $0, by: members[0]) })
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for opener in members {
+                    group.addTask {
+                        do {
+                            try await store.addEnvelopes(members.map { Fixtures.envelope(1, to: $0, by: opener) }, to: conversation.id, opening: true)
+                            return true
+                        } catch let error as ArborError where error.code == .conflict {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 1)
+            let epoch1 = try await store.envelopes(in: conversation.id).filter { $0.epoch == 1 }
+            #expect(epoch1.count == members.count)
+            #expect(Set(epoch1.map(\.adder)).count == 1)
+        }
+    }
+
+    // MARK: Messages
+
+    @Test("messages get positions 1, 2, 3 … per conversation; a taken id is a conflict that leaves no gap", arguments: kinds)
+    func messages(kind: E2EEStoreKind) async throws {
+        try await kind.withStore { store in
+            let alice = AccountID.random()
+            let (one, two) = (try Fixtures.conversation(by: alice), try Fixtures.conversation(by: alice))
+            for conversation in [one, two] {
+                try await store.createConversation(conversation, envelopes: [Fixtures.envelope(0, to: alice, by: alice)])
+            }
+            let first = Fixtures.message(in: one.id, by: alice)
+            let second = Fixtures.message(in: one.id, by: alice, isStream: true)
+            #expect(try await store.appendMessage(first) == 1)
+            #expect(try await store.appendMessage(second) == 2)
+            // The same id again in its conversation; the same id in another conversation is another message.
+            var repeated = Fixtures.message(in: one.id, by: alice)
+            repeated.id = first.id
+            await #expect(throws: ArborError(.conflict, "")) { _ = try await store.appendMessage(repeated) }
+            var elsewhere = first
+            elsewhere.conversation = two.id
+            #expect(try await store.appendMessage(elsewhere) == 1)
+            let third = Fixtures.message(in: one.id, by: alice)
+            #expect(try await store.appendMessage(third) == 3)
+
+            let stored = try await store.messages(in: one.id, after: 0, limit: 10)
+            #expect(stored.map(\.position) == [1, 2, 3])
+            #expect(stored.map(\.id) == [first.id, second.id, third.id])
+            var expected = second
+            expected.position = 2
+            #expect(stored[1] == expected)
+            #expect(try await store.messages(in: one.id, after: 1, limit: 1).map(\.id) == [second.id])
+            #expect(try await store.messages(in: one.id, after: 3, limit: 10) == [])
+            #expect(try await store.message(third.id, in: one.id)?.position == 3)
+            #expect(try await store.message(first.id, in: two.id)?.position == 1)
+            #expect(try await store.message(MessageID.random(), in: one.id) == nil)
+        }
+    }
+
+    @Test("messages appended in parallel get positions 1 … n with no gap and no repeat", arguments: kinds)
+    func parallelAppends(kind: E2EEStoreKind) async throws {
+        try await kind.withStore { store in
+            let alice = AccountID.random()
+            let conversation = try Fixtures.conversation(by: alice)
+            try await store.createConversation(conversation, envelopes: [Fixtures.envelope(0, to: alice, by: alice)])
+            let count = 40
+            let sent = (0..<count).map { _ in Fixtures.message(in: conversation.id, by: alice) }
+            let positions = try await withThrowingTaskGroup(of: Int64.self) { group in
+                for message in sent { group.addTask { try await store.appendMessage(message) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(positions.sorted() == Array(1...Int64(count)))
+            let stored = try await store.messages(in: conversation.id, after: 0, limit: count + 10)
+            #expect(stored.map(\.position) == Array(1...Int64(count)))
+            #expect(Set(stored.map(\.id)) == Set(sent.map(\.id)))
+        }
+    }
+
+    // MARK: Streams
+
+    @Test("chunks are appended in order until the final one; the seal comes once, after it", arguments: kinds)
+    func streams(kind: E2EEStoreKind) async throws {
+        try await kind.withStore { store in
+            let alice = AccountID.random()
+            let conversation = try Fixtures.conversation(by: alice)
+            try await store.createConversation(conversation, envelopes: [Fixtures.envelope(0, to: alice, by: alice)])
+            let stream = Fixtures.message(in: conversation.id, by: alice, isStream: true)
+            _ = try await store.appendMessage(stream)
+            let (id, c) = (stream.id, conversation.id)
+            #expect(try await store.streamState(of: id, in: c) == StreamState(chunkCount: 0, isFinished: false, seal: nil))
+
+            let chunks = (0..<3).map { StoredChunk(index: Int64($0), bytes: Fixtures.bytes(20 + $0), isFinal: $0 == 2) }
+            try await store.appendChunk(chunks[0], stream: id, in: c)
+            await #expect(throws: ArborError(.conflict, "")) { try await store.appendChunk(chunks[0], stream: id, in: c) }
+            await #expect(throws: ArborError(.conflict, "")) { try await store.appendChunk(chunks[2], stream: id, in: c) }
+            try await store.appendChunk(chunks[1], stream: id, in: c)
+            // No seal before the final chunk.
+            await #expect(throws: ArborError(.conflict, "")) { try await store.sealStream(id, in: c, seal: Fixtures.bytes(64)) }
+            #expect(try await store.streamState(of: id, in: c) == StreamState(chunkCount: 2, isFinished: false, seal: nil))
+            try await store.appendChunk(chunks[2], stream: id, in: c)
+            // Nothing after the final chunk.
+            await #expect(throws: ArborError(.conflict, "")) {
+                try await store.appendChunk(StoredChunk(index: 3, bytes: Fixtures.bytes(16), isFinal: true), stream: id, in: c)
+            }
+            #expect(try await store.chunks(of: id, in: c, from: 0) == chunks)
+            #expect(try await store.chunks(of: id, in: c, from: 1) == Array(chunks[1...]))
+            #expect(try await store.chunks(of: id, in: c, from: 3) == [])
+            #expect(try await store.streamState(of: id, in: c) == StreamState(chunkCount: 3, isFinished: true, seal: nil))
+
+            let seal = Fixtures.bytes(64)
+            try await store.sealStream(id, in: c, seal: seal)
+            await #expect(throws: ArborError(.conflict, "")) { try await store.sealStream(id, in: c, seal: Fixtures.bytes(64)) }
+            #expect(try await store.streamState(of: id, in: c) == StreamState(chunkCount: 3, isFinished: true, seal: seal))
+
+            // A stream that was never sent.
+            await #expect(throws: ArborError(.notFound, "")) {
+                try await store.appendChunk(chunks[0], stream: MessageID.random(), in: c)
+            }
+        }
+    }
+
+    @Test("of writers racing for one chunk index, exactly one wins", arguments: kinds)
+    func chunkRace(kind: E2EEStoreKind) async throws {
+        try await kind.withStore { store in
+            let alice = AccountID.random()
+            let conversation = try Fixtures.conversation(by: alice)
+            try await store.createConversation(conversation, envelopes: [Fixtures.envelope(0, to: alice, by: alice)])
+            let stream = Fixtures.message(in: conversation.id, by: alice, isStream: true)
+            _ = try await store.appendMessage(stream)
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        do {
+                            try await store.appendChunk(
+                                StoredChunk(index: 0, bytes: Fixtures.bytes(24), isFinal: false), stream: stream.id, in: conversation.id)
+                            return true
+                        } catch let error as ArborError where error.code == .conflict {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 1)
+            #expect(try await store.streamState(of: stream.id, in: conversation.id).chunkCount == 1)
+        }
+    }
+}
+
+/// Valid-looking records for the store, which keeps bytes and does not open them.
+enum Fixtures {
+    /// One real account record (PBKDF2 at the minimum rounds takes a while), reused with other ids.
+    static let template = Result { try AccountKeys.signUp(password: SecretBytes(copying: Array("contract".utf8))).record }
+
+    static func account(_ name: String, createdAt: Int64 = 1) throws -> StoredAccount {
+        let record = try template.get()
+        return StoredAccount(
+            name: name,
+            record: AccountRecord(
+                account: AccountID.random(), password: record.password, loginPublicKey: record.loginPublicKey,
+                masterByPassword: record.masterByPassword, masterByRecovery: record.masterByRecovery, identity: record.identity,
+                identityPublicKeys: record.identityPublicKeys),
+            createdAt: createdAt)
+    }
+
+    static func session(of account: StoredAccount, createdAt: Int64, expiresAt: Int64) -> DeviceSession {
+        DeviceSession(
+            device: DeviceID.random(), account: account.record.account, name: "device", tokenHash: bytes(32), createdAt: createdAt,
+            expiresAt: expiresAt)
+    }
+
+    static func conversation(by creator: AccountID, createdAt: Int64 = 1) throws -> StoredConversation {
+        let nonce = bytes(ConversationID.nonceSize)
+        return StoredConversation(id: try ConversationID(creator: creator, nonce: nonce), creator: creator, nonce: nonce, createdAt: createdAt)
+    }
+
+    static func envelope(_ epoch: UInt32, to recipient: AccountID, by adder: AccountID) -> StoredEnvelope {
+        StoredEnvelope(epoch: epoch, recipient: recipient, adder: adder, bytes: bytes(64))
+    }
+
+    static func message(in conversation: ConversationID, by sender: AccountID, isStream: Bool = false) -> StoredMessage {
+        StoredMessage(conversation: conversation, id: MessageID.random(), epoch: 0, sender: sender, isStream: isStream, bytes: bytes(48))
+    }
+
+    static func bytes(_ count: Int) -> [UInt8] { randomBytes(count) }
+}
