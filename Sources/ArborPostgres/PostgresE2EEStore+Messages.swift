@@ -11,8 +11,9 @@ extension PostgresE2EEStore {
     public func appendMessage(_ message: StoredMessage) async throws -> Int64 {
         let conversation = message.conversation
         return try await transaction(
-            refusing: Refusal(duplicate: { [id = message.id.hex] _ in
-                "message \(id) exists in conversation \(conversation.hex): send a new message under a new random id"
+            refusing: Refusal(duplicate: { [id = message.id.hex] constraint in
+                constraint == "e2ee_messages_id_key"
+                    ? "message \(id) exists in conversation \(conversation.hex): send a new message under a new random id" : nil
             })
         ) { connection in
             let counted = try await connection.query(

@@ -6,8 +6,9 @@ import PostgresNIO
 /// a foreign key names is `not found`; each with a message that says what to do. Messages name ids,
 /// never stored bytes.
 struct Refusal: Sendable {
-    /// The `conflict` message for a unique violation, given the constraint's name.
-    var duplicate: (@Sendable (_ constraint: String) -> String)?
+    /// The `conflict` message for a unique violation, given the constraint's name; nil for a
+    /// constraint the caller did not expect (left an I/O failure).
+    var duplicate: (@Sendable (_ constraint: String) -> String?)?
     /// The `not found` message for a foreign-key violation.
     var missing: String?
 
@@ -15,7 +16,7 @@ struct Refusal: Sendable {
 
     func translate(_ error: PSQLError) -> ArborError? {
         switch error.serverInfo?[.sqlState] {
-        case "23505": duplicate.map { ArborError(.conflict, $0(error.serverInfo?[.constraintName] ?? "")) }
+        case "23505": duplicate?(error.serverInfo?[.constraintName] ?? "").map { ArborError(.conflict, $0) }
         case "23503": missing.map { ArborError(.notFound, $0) }
         default: nil
         }

@@ -239,7 +239,8 @@ struct E2EEStoreContractTests {
             #expect(try await store.envelopes(in: id) == first + [carol0] + second + [dave1])
 
             await #expect(throws: ArborError(.notFound, "")) {
-                try await store.addEnvelopes([Fixtures.envelope(0, to: dave, by: alice)], to: try Fixtures.conversation(by: alice).id, opening: false)
+                try await store.addEnvelopes(
+                    [Fixtures.envelope(0, to: dave, by: alice)], to: try Fixtures.conversation(by: alice).id, opening: false)
             }
         }
     }
@@ -254,7 +255,8 @@ struct E2EEStoreContractTests {
                 for opener in members {
                     group.addTask {
                         do {
-                            try await store.addEnvelopes(members.map { Fixtures.envelope(1, to: $0, by: opener) }, to: conversation.id, opening: true)
+                            try await store.addEnvelopes(
+                                members.map { Fixtures.envelope(1, to: $0, by: opener) }, to: conversation.id, opening: true)
                             return true
                         } catch let error as ArborError where error.code == .conflict {
                             return false
@@ -422,7 +424,8 @@ enum Fixtures {
 
     static func conversation(by creator: AccountID, createdAt: Int64 = 1) throws -> StoredConversation {
         let nonce = bytes(ConversationID.nonceSize)
-        return StoredConversation(id: try ConversationID(creator: creator, nonce: nonce), creator: creator, nonce: nonce, createdAt: createdAt)
+        return StoredConversation(
+            id: try ConversationID(creator: creator, nonce: nonce), creator: creator, nonce: nonce, createdAt: createdAt)
     }
 
     static func envelope(_ epoch: UInt32, to recipient: AccountID, by adder: AccountID) -> StoredEnvelope {

@@ -64,7 +64,8 @@ public final class PostgresServer: Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("arbor-postgres-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         if getuid() == 0 {
-            try FileManager.default.setAttributes([.ownerAccountName: "postgres", .groupOwnerAccountName: "postgres"], ofItemAtPath: directory.path)
+            try FileManager.default.setAttributes(
+                [.ownerAccountName: "postgres", .groupOwnerAccountName: "postgres"], ofItemAtPath: directory.path)
         }
         port = try EtcdServer.freeLoopbackPort()
         let data = directory.appendingPathComponent("data").path
