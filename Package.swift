@@ -272,7 +272,7 @@ let package = Package(
         .testTarget(
             name: "ArborCLITests",
             dependencies: [
-                "arbor", "ArborCluster", "ArborCore", "ArborKeyStore", "ArborServer", "ArborTestSupport",
+                "arbor", "ArborCluster", "ArborCore", "ArborKeyStore", "ArborPostgres", "ArborServer", "ArborTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings

@@ -98,6 +98,22 @@ public final class PostgresServer: Sendable {
         return name
     }
 
+    /// What psql prints for `sql` in `database` (unaligned, tuples only), as the test user.
+    public func query(_ sql: String, in database: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binaries + "/psql")
+        process.arguments = ["-X", "-q", "-t", "-A", "-h", "127.0.0.1", "-p", "\(port)", "-U", user, "-d", database, "-c", sql]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw PostgresServerError("psql failed (exit \(process.terminationStatus))") }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Until pg_isready says the server accepts connections.
     private func waitUntilReady() throws {
         for _ in 0..<300 {

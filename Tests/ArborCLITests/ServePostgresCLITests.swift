@@ -1,0 +1,40 @@
+import ArborTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `arbor serve --e2ee-database`: the node keeps the E2EE data in a real PostgreSQL, which it
+/// prepares at start and lets go of at shutdown (docs/server.md, "PostgreSQL for E2EE data").
+@Suite("arbor serve --e2ee-database", .serialized)
+struct ServePostgresCLITests {
+    @Test("the node brings the PostgreSQL schema up at start, never shows the URL's password, and stops cleanly")
+    func migratesAndStops() async throws {
+        guard let server = try PostgresServer.startIfInstalled(for: "arbor serve --e2ee-database") else { return }
+        defer { server.stop() }
+        let database = try server.createDatabase()
+        let arbor = try ArborExecutable()
+        defer { arbor.remove() }
+        // Trust authentication: the password is never asked for, so it must only never be shown.
+        let url = server.url(database: database).replacingOccurrences(of: "://arbor@", with: "://arbor:not-shown-1234@")
+        let node = try NodeProcess(arbor, ["serve", "--dev", "--listen", "127.0.0.1:0", "--e2ee-database", url], logs: "node")
+
+        var version = ""
+        for _ in 0..<600 where version != "1" {
+            version = (try? server.query("SELECT max(version) FROM e2ee_schema_version", in: database)) ?? ""
+            if version != "1" { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(version == "1", "the node did not migrate the database: \(node.stderr)")
+        let tables = try server.query("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'e2ee\\_%'", in: database)
+        #expect(tables == "8")
+
+        node.signal(SIGTERM)
+        let exit = node.waitForExit()
+        #expect(exit.reason == .exit && exit.status == 0, "\(node.stderr)")
+        let printed = node.stderr + ((try? String(contentsOfFile: node.stdoutPath, encoding: .utf8)) ?? "")
+        #expect(printed.contains("E2EE data in PostgreSQL"))
+        #expect(!printed.contains("not-shown-1234"))
+    }
+}
