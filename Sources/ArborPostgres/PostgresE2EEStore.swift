@@ -129,6 +129,9 @@ public final class PostgresE2EEStore: E2EEStore, Service {
             return "\(error.code)"
         }
         if let error = error as? ArborError { return error.message }
-        return "\(type(of: error))"
+        if error is PostgresDecodingError { return "a column of an unexpected type: is the schema Arbor's?" }
+        if error is CancellationError { return "cancelled" }
+        // The pool's own errors: it gave up connecting (its log says why), or it was shut down.
+        return "no connection to the database could be made"
     }
 }
