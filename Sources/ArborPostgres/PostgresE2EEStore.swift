@@ -42,6 +42,10 @@ public final class PostgresE2EEStore: E2EEStore, Service {
             do {
                 try await PostgresE2EESchema.migrate(client, logger: logger)
                 readiness.open()
+            } catch let error as ArborError {
+                readiness.fail(error)
+                group.cancelAll()
+                throw error
             } catch {
                 let refusal = ArborError(
                     .ioFailure,
