@@ -88,14 +88,10 @@ public struct Node: Sendable {
     /// sign-in) or behind a device session, never behind a node token.
     var e2eeRoutes: [any NodeRoutes] {
         let gate = E2EEGate(node: self)
-        #if E2EE_FORMATS
-            return [
-                E2EEAccountRoutes(gate: gate), E2EERecoveryRoutes(gate: gate), E2EEConversationRoutes(gate: gate),
-                E2EEStreamRoutes(gate: gate),
-            ]
-        #else
-            return [E2EEAccountRoutes(gate: gate)]
-        #endif
+        return [
+            E2EEAccountRoutes(gate: gate), E2EERecoveryRoutes(gate: gate), E2EEConversationRoutes(gate: gate),
+            E2EEStreamRoutes(gate: gate),
+        ]
     }
 
     /// Vault's Transit surface, behind a token too, but registered apart: its errors, the token

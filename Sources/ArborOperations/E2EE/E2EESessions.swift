@@ -55,7 +55,9 @@ public struct E2EESessions: Sendable {
     }
 
     static func checkDeviceName(_ name: String) throws {
-        guard (1...maximumDeviceNameLength).contains(name.utf8.count), !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard (1...maximumDeviceNameLength).contains(name.utf8.count),
+            !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
             throw ArborError(.invalidArgument, "a device name is 1 to \(maximumDeviceNameLength) bytes of UTF-8 without control characters")
         }
     }

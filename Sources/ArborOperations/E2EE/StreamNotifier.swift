@@ -52,12 +52,7 @@ public final class StreamNotifier: Sendable {
             return id
         }
         guard let registered else { return true }
-        continuation.onTermination = { [state] _ in
-            state.withLock { state in
-                state.waiters[stream]?[registered] = nil
-                if state.waiters[stream]?.isEmpty == true { state.waiters[stream] = nil }
-            }
-        }
+        continuation.onTermination = { [self] _ in unregister(registered, from: stream) }
         return await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 for await _ in events { return true }
@@ -71,6 +66,13 @@ public final class StreamNotifier: Sendable {
             group.cancelAll()
             continuation.finish()
             return first
+        }
+    }
+
+    private func unregister(_ waiter: UInt64, from stream: Stream) {
+        state.withLock { state in
+            state.waiters[stream]?[waiter] = nil
+            if state.waiters[stream]?.isEmpty == true { state.waiters[stream] = nil }
         }
     }
 

@@ -17,11 +17,12 @@ struct E2EEAccountRouteTests {
         throws -> String
     {
         let signature = try signature ?? account.proof(challenge)
-        return #"{"account":"\#(account.id.hex)","challenge":"\#(Base64URL.encode(challenge))","signature":"\#(signature)","device":"\#(device)"}"#
+        return
+            #"{"account":"\#(account.id.hex)","challenge":"\#(Base64URL.encode(challenge))","signature":"\#(signature)","device":"\#(device)"}"#
     }
 
     static func challengeBytes(_ answer: [String: Any]) throws -> [UInt8] {
-        try #require(Base64URL.decode(try #require(answer["challenge"] as? String).utf8))
+        try decodedBytes(answer["challenge"])
     }
 
     @Test("sign-up, sign-in, the record, the devices, sign-out", arguments: E2EEStoreKind.available)
@@ -36,7 +37,8 @@ struct E2EEAccountRouteTests {
             #expect(answer["salt"] as? String == Base64URL.encode(alice.salt))
             #expect(try Self.challengeBytes(answer).count == 32)
 
-            let signedIn = try await client.e2ee(.post, "sessions", json: try Self.signInBody(alice, challenge: Self.challengeBytes(answer)))
+            let signedIn = try await client.e2ee(
+                .post, "sessions", json: try Self.signInBody(alice, challenge: Self.challengeBytes(answer)))
             #expect(signedIn.status == .created)
             let session = try #require(try signedIn.json()["session"] as? String)
             #expect(Base64URL.decode(session.utf8)?.count == 32)
@@ -90,8 +92,9 @@ struct E2EEAccountRouteTests {
         }
     }
 
-    @Test("an unknown name gets a made-up account and salt, stable and of the same shape; its sign-in fails like a wrong password",
-          arguments: E2EEStoreKind.available)
+    @Test(
+        "an unknown name gets a made-up account and salt, stable and of the same shape; its sign-in fails like a wrong password",
+        arguments: E2EEStoreKind.available)
     func unknownName(kind: E2EEStoreKind) async throws {
         let node = try await TestNode(e2ee: kind)
         let alice = try E2EETestAccount("alice")
@@ -155,7 +158,9 @@ struct E2EEAccountRouteTests {
             for _ in 0..<3 {
                 let challenge = try Self.challengeBytes(try await client.challenge("alice"))
                 let forged = try alice.proof(challenge, with: Curve25519.Signing.PrivateKey())
-                #expect(try await client.e2ee(.post, "sessions", json: try Self.signInBody(alice, challenge: challenge, signature: forged)).status == .badRequest)
+                #expect(
+                    try await client.e2ee(.post, "sessions", json: try Self.signInBody(alice, challenge: challenge, signature: forged))
+                        .status == .badRequest)
             }
             // Even the right proof is refused now, and says nothing of whether it was right.
             let challenge = try Self.challengeBytes(try await client.challenge("alice"))
@@ -195,7 +200,8 @@ struct E2EEAccountRouteTests {
             try await client.signUp(alice)
             let session = try await client.signIn(alice)
             let changed = E2EETestAccount(copying: alice, id: alice.id, login: Curve25519.Signing.PrivateKey(), salt: randomBytes(16))
-            let body = #"{"rounds":700000,"salt":"\#(Base64URL.encode(changed.salt))","login_public_key":"\#(Base64URL.encode(changed.login.publicKey.rawRepresentation))","master_by_password":"\#(E2EETestAccount.wrapped(32))"}"#
+            let body =
+                #"{"rounds":700000,"salt":"\#(Base64URL.encode(changed.salt))","login_public_key":"\#(Base64URL.encode(changed.login.publicKey.rawRepresentation))","master_by_password":"\#(E2EETestAccount.wrapped(32))"}"#
             #expect(try await client.e2ee(.put, "account/password", session: session, json: body).status == .noContent)
             let bad = #"{"rounds":700000,"salt":"AA","login_public_key":"AA","master_by_password":"AA"}"#
             #expect(try await client.e2ee(.put, "account/password", session: session, json: bad).status == .unprocessableContent)
@@ -209,7 +215,8 @@ struct E2EEAccountRouteTests {
         }
     }
 
-    @Test("devices: listed with the current one marked; one signs another out; an unknown device is 404", arguments: E2EEStoreKind.available)
+    @Test(
+        "devices: listed with the current one marked; one signs another out; an unknown device is 404", arguments: E2EEStoreKind.available)
     func devices(kind: E2EEStoreKind) async throws {
         let node = try await TestNode(e2ee: kind)
         let alice = try E2EETestAccount("alice")
@@ -249,7 +256,8 @@ struct E2EEAccountRouteTests {
                 let json = try response.json()
                 #expect(json["name"] as? String == "bob")
                 #expect(json["account"] as? String == bob.id.hex)
-                #expect((json["identity_public_keys"] as? [String: String])?["signing"] == Base64URL.encode(bob.identity.publicKeys.signing))
+                #expect(
+                    (json["identity_public_keys"] as? [String: String])?["signing"] == Base64URL.encode(bob.identity.publicKeys.signing))
                 #expect(json["master_by_recovery"] == nil)
             }
             #expect(try await client.e2ee(.get, "accounts/\(AccountID.random().hex)", session: session).status == .notFound)

@@ -82,11 +82,13 @@ extension TestClientProtocol {
 
     /// Signs in as `account`; returns the session token.
     func signIn(_ account: E2EETestAccount, device: String = "laptop") async throws -> String {
-        let challenge = try #require(Base64URL.decode(try #require(try await challenge(account.name)["challenge"] as? String).utf8))
+        let challenge = try decodedBytes(try await challenge(account.name)["challenge"])
         let body: [String: String] = [
-            "account": account.id.hex, "challenge": Base64URL.encode(challenge), "signature": try account.proof(challenge), "device": device,
+            "account": account.id.hex, "challenge": Base64URL.encode(challenge), "signature": try account.proof(challenge),
+            "device": device,
         ]
-        let response = try await e2ee(.post, "sessions", json: String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self))
+        let response = try await e2ee(
+            .post, "sessions", json: String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self))
         try #require(response.status == .created, "\(String(buffer: response.body))")
         return try #require(try response.json()["session"] as? String)
     }
@@ -94,4 +96,10 @@ extension TestClientProtocol {
 
 extension TestResponse {
     var text: String { String(buffer: body) }
+}
+
+/// The bytes of a base64url string in a JSON answer; fails the test for anything else.
+func decodedBytes(_ value: Any?) throws -> [UInt8] {
+    let text = try #require(value as? String)
+    return try #require(Base64URL.decode(text.utf8))
 }

@@ -26,7 +26,7 @@ enum SQLiteE2EESchema {
             }
             try db.create(table: "sessions") { table in
                 table.primaryKey("device", .blob)
-                table.column("account", .blob).notNull().indexed().references("accounts", onDelete: .cascade)
+                table.column("account", .blob).notNull().indexed()
                 table.column("name", .text).notNull()
                 table.column("token_hash", .blob).notNull().unique()
                 table.column("created_at", .integer).notNull()

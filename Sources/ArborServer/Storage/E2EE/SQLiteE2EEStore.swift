@@ -253,7 +253,8 @@ public final class SQLiteE2EEStore: E2EEStore {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT chunk_index, bytes, is_final FROM chunks WHERE conversation = ? AND stream = ? AND chunk_index >= ? ORDER BY chunk_index",
+                sql:
+                    "SELECT chunk_index, bytes, is_final FROM chunks WHERE conversation = ? AND stream = ? AND chunk_index >= ? ORDER BY chunk_index",
                 arguments: [Data(conversation.bytes), Data(stream.bytes), from]
             ).map { row in StoredChunk(index: row["chunk_index"], bytes: Self.bytes(row, "bytes"), isFinal: row["is_final"]) }
         }
@@ -262,7 +263,9 @@ public final class SQLiteE2EEStore: E2EEStore {
     public func sealStream(_ stream: MessageID, in conversation: ConversationID, seal: [UInt8]) async throws {
         try await write("stream \(stream) is sealed already") { db in
             let state = try Self.streamState(stream, conversation, db)
-            guard state.isFinished else { throw ArborError(.conflict, "stream \(stream) is sealed after its final chunk, which has not come") }
+            guard state.isFinished else {
+                throw ArborError(.conflict, "stream \(stream) is sealed after its final chunk, which has not come")
+            }
             guard state.seal == nil else { throw ArborError(.conflict, "stream \(stream) is sealed already") }
             try db.execute(
                 sql: "INSERT INTO stream_seals (conversation, stream, seal) VALUES (?, ?, ?)",
@@ -282,7 +285,8 @@ public final class SQLiteE2EEStore: E2EEStore {
             db, sql: "SELECT COUNT(*) AS count, COALESCE(MAX(is_final), 0) AS finished FROM chunks WHERE conversation = ? AND stream = ?",
             arguments: arguments)
         let seal = try Data.fetchOne(db, sql: "SELECT seal FROM stream_seals WHERE conversation = ? AND stream = ?", arguments: arguments)
-        return StreamState(chunkCount: row?["count"] ?? 0, isFinished: (row?["finished"] ?? 0 as Int64) != 0, seal: seal.map { [UInt8]($0) })
+        return StreamState(
+            chunkCount: row?["count"] ?? 0, isFinished: (row?["finished"] ?? 0 as Int64) != 0, seal: seal.map { [UInt8]($0) })
     }
 
     private static func insert(_ envelopes: [StoredEnvelope], into conversation: ConversationID, _ db: Database) throws {
@@ -306,7 +310,8 @@ public final class SQLiteE2EEStore: E2EEStore {
         let record = try AccountRecordRules.record(
             account: account, password: try PasswordParameters(rounds: UInt32(row["rounds"] as Int64), salt: bytes(row, "salt")),
             loginPublicKey: bytes(row, "login_public_key"), masterByPassword: try WrappedKey(bytes: bytes(row, "master_by_password")),
-            masterByRecovery: try WrappedKey(bytes: bytes(row, "master_by_recovery")), identity: try WrappedKey(bytes: bytes(row, "identity")),
+            masterByRecovery: try WrappedKey(bytes: bytes(row, "master_by_recovery")),
+            identity: try WrappedKey(bytes: bytes(row, "identity")),
             identityPublicKeys: keys)
         return StoredAccount(name: row["name"], record: record, createdAt: row["created_at"])
     }
@@ -320,7 +325,8 @@ public final class SQLiteE2EEStore: E2EEStore {
     private static func message(_ row: Row) throws -> StoredMessage {
         StoredMessage(
             conversation: try ConversationID(bytes: bytes(row, "conversation")), position: row["position"],
-            id: try MessageID(bytes: bytes(row, "id")), epoch: UInt32(row["epoch"] as Int64), sender: try AccountID(bytes: bytes(row, "sender")),
+            id: try MessageID(bytes: bytes(row, "id")), epoch: UInt32(row["epoch"] as Int64),
+            sender: try AccountID(bytes: bytes(row, "sender")),
             isStream: row["is_stream"], bytes: bytes(row, "bytes"))
     }
 
