@@ -172,9 +172,18 @@ struct E2EEStreamRouteTests {
                     try await client.e2ee(.put, base + "/chunks/\(index)", session: s[0], json: Self.chunk(chunks[index], final: false))
                         .status == .noContent)
             }
-            // A reader that saw chunk 0 reconnects; it waits for the rest.
-            async let resumed = client.e2ee(.get, base, session: s[1], headers: [HTTPField.Name("Last-Event-ID")!: "0"])
-            while notifier.waiting(on: stream) == 0 { await Task.yield() }
+            // A reader that saw chunk 0 reconnects; it waits for the rest (or, failing, ends at once).
+            let answered = Locked(false)
+            let resumed = Task {
+                defer { answered.withLock { $0 = true } }
+                return try await client.e2ee(.get, base, session: s[1], headers: [HTTPField.Name("Last-Event-ID")!: "0"])
+            }
+            while notifier.waiting(on: stream) == 0, !answered.withLock({ $0 }) { await Task.yield() }
+            guard notifier.waiting(on: stream) == 1 else {
+                let early = try await resumed.value
+                Issue.record("the reader answered before waiting: \(early.status) \(early.text)")
+                return
+            }
             #expect(
                 try await client.e2ee(.put, base + "/chunks/2", session: s[0], json: Self.chunk(chunks[2], final: false)).status
                     == .noContent)
@@ -184,7 +193,7 @@ struct E2EEStreamRouteTests {
             #expect(
                 try await client.e2ee(.put, base + "/seal", session: s[0], json: json(["seal": Base64URL.encode(seal)])).status
                     == .noContent)
-            let events = Self.events(try await resumed.text)
+            let events = Self.events(try await resumed.value.text)
             #expect(events.map(\.id) == ["1", "2", "3", nil])
             #expect(events.last?.event == "seal")
             #expect(
