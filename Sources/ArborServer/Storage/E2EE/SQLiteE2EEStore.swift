@@ -159,7 +159,7 @@ public final class SQLiteE2EEStore: E2EEStore {
                 sql: """
                     SELECT c.id FROM conversations c
                     WHERE EXISTS (SELECT 1 FROM envelopes e WHERE e.conversation = c.id AND e.recipient = ?)
-                    ORDER BY c.seq
+                    ORDER BY c.created_at, c.seq
                     """, arguments: [Data(account.bytes)]
             ).map { try ConversationID(bytes: [UInt8]($0)) }
         }
@@ -180,7 +180,7 @@ public final class SQLiteE2EEStore: E2EEStore {
     public func addEnvelopes(_ envelopes: [StoredEnvelope], to conversation: ConversationID, opening: Bool) async throws {
         let epochs = Set(envelopes.map(\.epoch))
         guard epochs.count == 1, let epoch = epochs.first else {
-            throw ArborError(.invalidArgument, "the envelopes added at once are all of one epoch")
+            throw ArborError(.conflict, "the envelopes added at once are all of one epoch")
         }
         try await write("an account already holds an envelope of epoch \(epoch)") { db in
             guard
@@ -279,8 +279,16 @@ public final class SQLiteE2EEStore: E2EEStore {
 
     // MARK: Rows
 
+    /// `not found` without the stream's message, `conflict` when that message is no stream.
     private static func streamState(_ stream: MessageID, _ conversation: ConversationID, _ db: Database) throws -> StreamState {
         let arguments: StatementArguments = [Data(conversation.bytes), Data(stream.bytes)]
+        guard
+            let isStream = try Bool.fetchOne(
+                db, sql: "SELECT is_stream FROM messages WHERE conversation = ? AND id = ?", arguments: arguments)
+        else {
+            throw ArborError(.notFound, "stream \(stream) does not exist in conversation \(conversation): send its stream message first")
+        }
+        guard isStream else { throw ArborError(.conflict, "message \(stream) is a text message, not a stream") }
         let row = try Row.fetchOne(
             db, sql: "SELECT COUNT(*) AS count, COALESCE(MAX(is_final), 0) AS finished FROM chunks WHERE conversation = ? AND stream = ?",
             arguments: arguments)
