@@ -9,8 +9,8 @@ public final class LoginChallenges: Sendable {
     public enum Purpose: Sendable { case signIn, recovery }
 
     public static let lifetimeSeconds: Int64 = 300
-    /// Beyond this many outstanding challenges, expired ones are dropped, and if none has expired
-    /// the oldest go: a flood of questions cannot grow the table without bound.
+    /// At this many outstanding challenges, expired ones are dropped, and if that is not enough the
+    /// older half: a flood of questions cannot grow the table without bound.
     static let maximumOutstanding = 100_000
 
     private struct Entry {
@@ -29,8 +29,10 @@ public final class LoginChallenges: Sendable {
         entries.withLock { entries in
             if entries.count >= Self.maximumOutstanding {
                 entries = entries.filter { $0.value.expiresAt > now }
-                while entries.count >= Self.maximumOutstanding, let oldest = entries.min(by: { $0.value.expiresAt < $1.value.expiresAt }) {
-                    entries[oldest.key] = nil
+                // Still full: the older half goes at once, so that the next inserts cost nothing.
+                if entries.count >= Self.maximumOutstanding {
+                    let kept = entries.sorted { $0.value.expiresAt > $1.value.expiresAt }.prefix(Self.maximumOutstanding / 2)
+                    entries = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
                 }
             }
             entries[challenge] = Entry(account: account, purpose: purpose, expiresAt: now + Self.lifetimeSeconds)
