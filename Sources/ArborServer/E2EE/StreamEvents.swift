@@ -4,9 +4,11 @@ import ArborOperations
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// A token stream as Server-Sent Events: the chunks stored from `from` on, then each new one as
-/// it is written (the notifier wakes the reader; nothing polls), then the seal.
+/// it is written (the notifier wakes the reader; nothing polls), then the seal. The connection
+/// ends early when the node shuts down gracefully, so that a waiting reader does not hold it up.
 struct StreamEvents: Sendable {
     let streams: E2EEStreams
     let conversation: ConversationID
@@ -47,7 +49,13 @@ struct StreamEvents: Sendable {
             }
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { return }
-            let woken = await streams.notifier.wait(for: key, beyond: version, timeout: min(keepAlive, remaining))
+            let notifier = streams.notifier
+            let woken = await cancelWhenGracefulShutdown {
+                await notifier.wait(for: key, beyond: version, timeout: min(keepAlive, remaining))
+            }
+            // A node shutting down does not wait for unfinished streams: the reader reconnects
+            // (to this node once it is back, or to another) with Last-Event-ID.
+            guard !Task.isShuttingDownGracefully else { return }
             if !woken { try await writer.write(ByteBuffer(string: ": waiting\n\n")) }
         }
     }
