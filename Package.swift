@@ -194,7 +194,7 @@ let package = Package(
         .target(
             name: "ArborTestSupport",
             dependencies: [
-                "ArborCluster",
+                "ArborCluster", "ArborOperations", "ArborServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -238,10 +238,7 @@ let package = Package(
         .testTarget(
             name: "ArborServerTests",
             dependencies: [
-                "ArborServer",
-                "ArborPostgres",
-                "ArborE2EE",
-                "ArborTestSupport",
+                "ArborServer", "ArborE2EE", "ArborPostgres", "ArborTestSupport",
                 "ArborOperations",
                 "ArborCore",
                 "ArborSeal",

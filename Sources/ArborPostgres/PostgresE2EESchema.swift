@@ -11,8 +11,9 @@ enum PostgresE2EESchema {
     static let migrationLock: Int64 = 0x6172_626F_722D_6532
 
     static let versions: [[String]] = [
-        // 1: accounts, sessions, conversations, envelopes, messages, stream chunks and seals.
+        // 1: settings, accounts, sessions, conversations, envelopes, messages, stream chunks and seals.
         [
+            "CREATE TABLE e2ee_settings (name text PRIMARY KEY, value bytea NOT NULL)",
             """
             CREATE TABLE e2ee_accounts (
                 id bytea PRIMARY KEY,

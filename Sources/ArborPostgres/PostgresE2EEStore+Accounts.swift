@@ -1,11 +1,8 @@
 import ArborCore
+import ArborE2EE
 import ArborOperations
 import NIOCore
 import PostgresNIO
-
-// TODO(issue 12): ArborE2EE gives no public initialisers for AccountRecord and
-// IdentityPublicKeys yet; `@testable` (debug builds) stands in until it does.
-@testable import ArborE2EE
 
 extension PostgresE2EEStore {
     public func createAccount(_ account: StoredAccount) async throws {
@@ -45,6 +42,21 @@ extension PostgresE2EEStore {
         guard !changed.isEmpty else {
             throw ArborError(.notFound, "account \(account.hex) does not exist: sign up first, or check the account id")
         }
+    }
+
+    /// Made once by whichever node asks first: a racing insert does nothing, and every caller
+    /// then reads the one stored (a statement of its own, so it sees the winner's commit).
+    public func decoySecret() async throws -> [UInt8] {
+        _ = try await rows(
+            """
+            INSERT INTO e2ee_settings (name, value) VALUES ('decoy_secret', \(randomBytes(32).bytea))
+            ON CONFLICT (name) DO NOTHING
+            """)
+        let found = try await rows("SELECT value FROM e2ee_settings WHERE name = 'decoy_secret'")
+        guard let value = try found.first?.decode(ByteBuffer.self).bytes, value.count == 32 else {
+            throw ArborError(.corruptFile, "the E2EE database holds no usable decoy secret: restore the database from a backup")
+        }
+        return value
     }
 
     static let accountColumns = """

@@ -66,7 +66,7 @@ extension PostgresE2EEStore {
     public func addEnvelopes(_ envelopes: [StoredEnvelope], to conversation: ConversationID, opening: Bool) async throws {
         guard let epoch = envelopes.first?.epoch else { throw ArborError(.invalidArgument, "no envelopes to add") }
         guard envelopes.allSatisfy({ $0.epoch == epoch }) else {
-            throw ArborError(.invalidArgument, "the envelopes of one request are of one epoch: send each epoch's envelopes on their own")
+            throw ArborError(.conflict, "the envelopes of one request are of one epoch: send each epoch's envelopes on their own")
         }
         let id = conversation
         try await transaction(

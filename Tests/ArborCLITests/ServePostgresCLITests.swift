@@ -28,7 +28,7 @@ struct ServePostgresCLITests {
         }
         #expect(version == "1", "the node did not migrate the database: \(node.stderr)")
         let tables = try server.query("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'e2ee\\_%'", in: database)
-        #expect(tables == "8")
+        #expect(tables == "9")
 
         node.signal(SIGTERM)
         let exit = node.waitForExit()

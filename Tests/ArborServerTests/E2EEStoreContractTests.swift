@@ -1,4 +1,5 @@
 import ArborCore
+import ArborE2EE
 import ArborOperations
 import ArborPostgres
 import ArborServer
@@ -7,8 +8,6 @@ import Foundation
 import Logging
 import Testing
 
-@testable import ArborE2EE
-
 /// The E2EEStore protocol's rules (Sources/ArborOperations/E2EE/E2EEStore.swift), run against
 /// every implementation: each test gets a fresh, empty store of each kind.
 @Suite("E2EE store contract", .postgresServer)
@@ -16,7 +15,7 @@ struct E2EEStoreContractTests {
     /// The implementations under test.
     enum Kind: String, CaseIterable, CustomTestStringConvertible {
         case postgres
-        // case sqlite  // SQLiteE2EEStore (ArborServer/Storage/E2EE), with its case in `withStore` below.
+        case sqlite
 
         var testDescription: String { rawValue }
 
@@ -29,6 +28,12 @@ struct E2EEStoreContractTests {
                 let logger = Logger(label: "arbor.test.e2ee-store") { _ in SwiftLogNoOpLogHandler() }
                 let store = try PostgresE2EEStore(url: server.url(database: try server.createDatabase()), logger: logger)
                 try await store.withRunning { try await body($0) }
+            case .sqlite:
+                let directory = FileManager.default.temporaryDirectory.appendingPathComponent("arbor-e2ee-contract-\(UUID().uuidString)")
+                    .path
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(atPath: directory) }
+                try await body(try SQLiteE2EEStore(directory: directory))
             }
         }
     }
@@ -79,6 +84,19 @@ struct E2EEStoreContractTests {
             #expect(changed.createdAt == 100)
 
             await #expect(throws: ArborError(.notFound, "")) { try await store.changePassword(of: AccountID.random(), to: change) }
+        }
+    }
+
+    @Test("the decoy secret is 32 bytes made once: every call, however many at once, gets the same", arguments: kinds)
+    func decoySecret(kind: Kind) async throws {
+        try await kind.withStore { store in
+            let secrets = try await withThrowingTaskGroup(of: [UInt8].self) { group in
+                for _ in 0..<8 { group.addTask { try await store.decoySecret() } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(secrets.count == 8 && Set(secrets).count == 1)
+            #expect(secrets[0].count == 32)
+            #expect(try await store.decoySecret() == secrets[0])
         }
     }
 
@@ -165,14 +183,14 @@ struct E2EEStoreContractTests {
     func conversationsOfAccount(kind: Kind) async throws {
         try await kind.withStore { store in
             let (alice, bob, carol) = (AccountID.random(), AccountID.random(), AccountID.random())
-            // Made in this order, as a node makes them (its clock going forward).
+            // Stored out of the order of their creation times (nodes sharing a database, their clocks apart).
+            let newest = try StoreFixtures.conversation(by: alice, createdAt: 300)
             let oldest = try StoreFixtures.conversation(by: bob, createdAt: 100)
             let middle = try StoreFixtures.conversation(by: alice, createdAt: 200)
-            let newest = try StoreFixtures.conversation(by: alice, createdAt: 300)
+            try await store.createConversation(newest, envelopes: [StoreFixtures.envelope(0, to: alice, by: alice)])
             try await store.createConversation(
                 oldest, envelopes: [StoreFixtures.envelope(0, to: bob, by: bob), StoreFixtures.envelope(0, to: alice, by: bob)])
             try await store.createConversation(middle, envelopes: [StoreFixtures.envelope(0, to: alice, by: alice)])
-            try await store.createConversation(newest, envelopes: [StoreFixtures.envelope(0, to: alice, by: alice)])
 
             #expect(try await store.conversations(of: alice) == [oldest.id, middle.id, newest.id])
             #expect(try await store.conversations(of: bob) == [oldest.id])
@@ -221,8 +239,8 @@ struct E2EEStoreContractTests {
                 try await store.addEnvelopes(
                     [StoreFixtures.envelope(1, to: alice, by: alice), StoreFixtures.envelope(1, to: alice, by: bob)], to: id, opening: true)
             }
-            // Envelopes of two epochs in one request: a malformed request.
-            await #expect(throws: ArborError(.invalidArgument, "")) {
+            // Envelopes of two epochs in one request.
+            await #expect(throws: ArborError(.conflict, "")) {
                 try await store.addEnvelopes(
                     [StoreFixtures.envelope(0, to: dave, by: alice), StoreFixtures.envelope(1, to: alice, by: alice)], to: id,
                     opening: false)
@@ -369,6 +387,14 @@ struct E2EEStoreContractTests {
             try await store.sealStream(id, in: c, seal: seal)
             await #expect(throws: ArborError(.conflict, "")) { try await store.sealStream(id, in: c, seal: StoreFixtures.bytes(64)) }
             #expect(try await store.streamState(of: id, in: c) == StreamState(chunkCount: 3, isFinished: true, seal: seal))
+
+            // A stream that was never sent; a text message, which is no stream.
+            let never = MessageID.random()
+            await #expect(throws: ArborError(.notFound, "")) { try await store.appendChunk(chunks[0], stream: never, in: c) }
+            await #expect(throws: ArborError(.notFound, "")) { try await store.sealStream(never, in: c, seal: seal) }
+            let text = StoreFixtures.message(in: c, by: alice)
+            _ = try await store.appendMessage(text)
+            await #expect(throws: ArborError(.conflict, "")) { try await store.appendChunk(chunks[0], stream: text.id, in: c) }
 
         }
     }
