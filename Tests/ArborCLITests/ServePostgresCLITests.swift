@@ -10,7 +10,7 @@ import Testing
 /// prepares at start and lets go of at shutdown (docs/server.md, "PostgreSQL for E2EE data").
 @Suite("arbor serve --e2ee-database", .serialized)
 struct ServePostgresCLITests {
-    @Test("the node brings the PostgreSQL schema up at start, never shows the URL's password, and stops cleanly")
+    @Test("the node brings the PostgreSQL schema up at start, keeps its E2EE data there, never shows the URL's password, and stops cleanly")
     func migratesAndStops() async throws {
         guard let server = try PostgresServer.startIfInstalled(for: "arbor serve --e2ee-database") else { return }
         defer { server.stop() }
@@ -29,6 +29,14 @@ struct ServePostgresCLITests {
         #expect(version == "1", "the node did not migrate the database: \(node.stderr)")
         let tables = try server.query("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'e2ee\\_%'", in: database)
         #expect(tables == "9")
+
+        // The node's E2EE routes use it: a sign-in challenge for an unknown name makes the decoy
+        // secret there, and the same name gets the same made-up answer again.
+        let first = try await node.post("/v1/e2ee/sessions/challenge", token: nil, json: ["name": "nobody"])
+        let second = try await node.post("/v1/e2ee/sessions/challenge", token: nil, json: ["name": "nobody"])
+        #expect(first.status == 200 && second.status == 200, "\(first.body)")
+        #expect(first.body["salt"] as? String != nil && first.body["salt"] as? String == second.body["salt"] as? String)
+        #expect(try server.query("SELECT count(*) FROM e2ee_settings WHERE name = 'decoy_secret'", in: database) == "1")
 
         node.signal(SIGTERM)
         let exit = node.waitForExit()
