@@ -434,7 +434,14 @@ export async function openIdentity(master, record) {
 
 /** Sign-in (§8), once the record is at hand: the password's keys open the master key, which opens the identity. */
 export async function signIn(password, record) {
-    const { kek, login, loginPublicKey } = await passwordKeys(password, record.salt, record.rounds, record.account);
+    return openAccount(await passwordKeys(password, record.salt, record.rounds, record.account), record);
+}
+
+/** The second half of sign-in, with the password's keys already derived (they signed the login challenge). */
+export async function openAccount({ kek, login, loginPublicKey }, record) {
+    if (!equalBytes(loginPublicKey, record.loginPublicKey)) {
+        throw new E2EEError("authentication failed", "the password does not match this account");
+    }
     const master = await unwrapMasterKey(kek, record.masterByPassword, "master/password", record.account);
     const identity = await openIdentity(master, record);
     return { account: record.account, master, identity, login, kek, loginPublicKey };
