@@ -11,6 +11,12 @@ public struct SafetyNumber: Sendable, Equatable, CustomStringConvertible {
         digest = Array(SHA512.hash(data: Array("arbor/v1/safety-number".utf8) + [0] + rootKeys.encoded))
     }
 
+    /// From a 64-byte digest computed elsewhere under another label (the E2EE identities').
+    package init(digest: [UInt8]) {
+        precondition(digest.count == 64, "a safety number digest is SHA-512")
+        self.digest = digest
+    }
+
     /// Twelve groups of five digits: bytes 5i..5i+4 of the digest as a big-endian integer mod 100000.
     public var digitGroups: [String] {
         (0..<Self.groupCount).map { group in
