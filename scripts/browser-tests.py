@@ -163,6 +163,18 @@ await check('recovery: the code opens the master key, which opens the identity',
   const key = await e2ee.recoveryKey(await e2ee.parseRecoveryCode(v.recovery_words.join(' ')), account);
   const master = await e2ee.unwrapMasterKey(key, record.masterByRecovery, 'master/recovery', account);
   return (await e2ee.openIdentity(master, record)).publicKeys.signing.length === 32; });
+await check('recovery sets a new password that opens the same master key and identity', async () => {
+  const { fields, keys } = await e2ee.recover(v.recovery_words.join(' '), record, 'a new password', v.rounds);
+  const again = await e2ee.signIn('a new password', { ...record, ...fields });
+  const proof = e2ee.recoveryProofMessage(account, h(v.login_challenge), fields.loginPublicKey);
+  const signature = await e2ee.hybridSign(keys.identity, proof);
+  return x(again.identity.publicKeys.pqSigning) === v.pq_signing_public_key && await e2ee.hybridVerify(again.identity.public, proof, signature)
+    && x(fields.loginPublicKey) !== v.login_public_key; });
+await check('password change wraps the same master key under the new password only', async () => {
+  const { fields } = await e2ee.changePassword(signedIn, record, 'changed password');
+  const again = await e2ee.signIn('changed password', { ...record, ...fields });
+  const old = await refused('authentication failed', () => e2ee.signIn(v.password, { ...record, ...fields }));
+  return again.identity.publicKeys.signing.length === 32 && old === true; });
 await check('recovery: a word off the list is refused by place', async () => {
   const w = v.recovery_words.slice(); w[4] = 'notaword';
   try { await e2ee.parseRecoveryCode(w.join(' ')); return 'accepted'; } catch (e) { return e.code === 'invalid argument' && e.message.includes('word 5') && !e.message.includes('notaword'); } });

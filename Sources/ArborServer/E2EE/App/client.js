@@ -20,6 +20,10 @@ function publicKeysToJSON(k) {
     return { receiving: b64(k.receiving), signing: b64(k.signing), pq_signing: b64(k.pqSigning) };
 }
 
+function passwordFieldsToJSON(f) {
+    return { rounds: f.rounds, salt: b64(f.salt), login_public_key: b64(f.loginPublicKey), master_by_password: b64(f.masterByPassword) };
+}
+
 function publicKeysFromJSON(k) {
     return { receiving: unb64(k.receiving), signing: unb64(k.signing), pqSigning: unb64(k.pq_signing) };
 }
@@ -92,6 +96,30 @@ export class ArborClient {
         const session = await this.request("POST", "/v1/e2ee/sessions",
             { account: toHex(account), challenge: challenge.challenge, signature: b64(signature), device }, { signedIn: false });
         this.session = session.session;
+    }
+
+    /** Changes the password: the master key is wrapped again, nothing else changes. */
+    async changePassword(newPassword) {
+        const record = recordFromJSON(await this.request("GET", "/v1/e2ee/account"));
+        const { fields, keys } = await e2ee.changePassword(this.keys, record, newPassword);
+        await this.request("PUT", "/v1/e2ee/account/password", passwordFieldsToJSON(fields));
+        this.keys = keys;
+    }
+
+    /** Recovery with the 18 words: sets a new password and signs in. */
+    async recover(name, code, newPassword, { device = "browser" } = {}) {
+        const json = await this.request("POST", "/v1/e2ee/recovery/challenge", { name }, { signedIn: false });
+        const account = fromHex(json.account);
+        const record = { account, masterByRecovery: unb64(json.master_by_recovery), identity: unb64(json.identity),
+            identityPublicKeys: publicKeysFromJSON(json.identity_public_keys) };
+        const { fields, keys } = await e2ee.recover(code, record, newPassword);
+        const challenge = unb64(json.challenge);
+        const signature = await e2ee.hybridSign(keys.identity, e2ee.recoveryProofMessage(account, challenge, fields.loginPublicKey));
+        const session = await this.request("POST", "/v1/e2ee/recovery", { account: json.account, challenge: json.challenge,
+            signature: b64(signature), device, ...passwordFieldsToJSON(fields) }, { signedIn: false });
+        this.session = session.session;
+        this.keys = keys;
+        this.name = name;
     }
 
     /** Signs out at the node and drops every key (CryptoKeys have no destroy: their last reference goes). */

@@ -447,10 +447,51 @@ export async function openAccount({ kek, login, loginPublicKey }, record) {
     return { account: record.account, master, identity, login, kek, loginPublicKey };
 }
 
-/** The password keys for a new password (password change or recovery): new salt, a new login key. */
-export async function newPasswordFields(password, account, rounds = MIN_ROUNDS) {
+/**
+ * A new password for the master key in `masterBytes` (password change or recovery, §8): new salt,
+ * new login key, the master key wrapped again. The master key, the identity and the data stay.
+ */
+async function rewrapMaster(masterBytes, password, account, rounds) {
     const salt = randomBytes(16);
-    return { salt, rounds, ...(await passwordKeys(password, salt, rounds, account)) };
+    const keys = await passwordKeys(password, salt, rounds, account);
+    const masterByPassword = await wrapKey(keys.kek, masterBytes, "master/password", account);
+    return { fields: { rounds, salt, loginPublicKey: keys.loginPublicKey, masterByPassword }, keys };
+}
+
+/** Password change: the session's KEK opens the stored master key (bytes for an instant) to wrap it anew. */
+export async function changePassword(session, record, newPassword, rounds = record.rounds) {
+    const masterBytes = await unwrapBytes(session.kek, record.masterByPassword, "master/password", record.account);
+    try {
+        const { fields, keys } = await rewrapMaster(masterBytes, newPassword, record.account, rounds);
+        return { fields, keys: { ...session, kek: keys.kek, login: keys.login, loginPublicKey: keys.loginPublicKey } };
+    } finally {
+        masterBytes.fill(0);
+    }
+}
+
+/**
+ * Recovery (§8, §16): the code opens the master key, which opens the identity; a new password
+ * wraps the master key again. `record` holds `account`, `masterByRecovery`, `identity` and
+ * `identityPublicKeys`. Returns the new password fields and the session's keys.
+ */
+export async function recover(code, record, newPassword, rounds = MIN_ROUNDS) {
+    const entropy = await parseRecoveryCode(code);
+    const key = await recoveryKey(entropy, record.account);
+    entropy.fill(0);
+    const masterBytes = await unwrapBytes(key, record.masterByRecovery, "master/recovery", record.account);
+    try {
+        const master = await aesKey(masterBytes);
+        const identity = await openIdentity(master, record);
+        const { fields, keys } = await rewrapMaster(masterBytes, newPassword, record.account, rounds);
+        return { fields, keys: { account: record.account, master, identity, ...keys } };
+    } finally {
+        masterBytes.fill(0);
+    }
+}
+
+/** What a recovering client signs with its identity (§16): binds the new login key to the challenge. */
+export function recoveryProofMessage(account, challenge, loginPublicKey) {
+    return concat(label("arbor/v1/e2ee/recovery"), account, challenge, loginPublicKey);
 }
 
 // ---------------------------------------------------------------------------------------------
