@@ -44,8 +44,6 @@ async function signedIn() {
     const me = await client.profile({ account: client.account });
     $("my-safety").textContent = `your safety number: ${me.safety.digits}`;
     show("chat");
-    const ids = await client.conversationIds();
-    if (ids.length > 0) await openConversation(ids[ids.length - 1]);
     polling = setInterval(() => refresh().catch((error) => status(error.message, true)), 1000);
 }
 
@@ -59,7 +57,7 @@ async function openConversation(id) {
         $("peer-safety").textContent = `${peer.name}: ${peer.safety.digits}`;
     }
     if (conversation.invalid > 0) status(`${conversation.invalid} key envelope(s) of this conversation are not valid and were ignored`, true);
-    await refresh();
+    await refreshNow();
 }
 
 function addMessage(item) {
@@ -81,7 +79,20 @@ function addMessage(item) {
     return li;
 }
 
-async function refresh() {
+// Reads run one at a time (the poll, the buttons): two reads of the same messages would
+// rightly be refused the second time as replays.
+let queue = Promise.resolve();
+function serial(work) {
+    const run = queue.then(work);
+    queue = run.catch(() => {});
+    return run;
+}
+
+function refresh() {
+    return serial(refreshNow);
+}
+
+async function refreshNow() {
     if (!conversation) {
         const ids = await client.conversationIds();
         if (ids.length === 0) return;
@@ -157,9 +168,12 @@ action("signout-button", async () => {
 
 action("start-button", async () => {
     const state = await client.startConversation([$("peer-name").value.trim()]);
-    $("messages").replaceChildren();
-    shownStreams.clear();
-    await openConversation(state.id);
+    await serial(async () => {
+        $("messages").replaceChildren();
+        shownStreams.clear();
+        conversation = null;
+        await openConversation(state.id);
+    });
 });
 
 action("refresh-button", refresh);
