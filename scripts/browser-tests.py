@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The browser client (docs/e2ee.md §17) in headless Chromium, against a real node.
+"""The browser client (docs/e2ee.md §18) in headless Chromium, against a real node.
 
 Starts `arbor serve --dev` on a loopback port of its own, opens the node's /app pages in headless
 Chromium (selenium + Debian's chromium-driver) and checks, printing each check:
@@ -321,7 +321,7 @@ def account_vectors(report, driver):
     report.checks("accounts vector", run(driver, ACCOUNT_VECTORS, vectors))
     others = sorted(n for n in os.listdir(VECTORS) if n.startswith("e2ee-") and n.endswith(".json") and n != "e2ee-accounts.json")
     for name in others:
-        # §10–§14 vector files: checked here once their fields are specified (docs/e2ee.md §17).
+        # §10–§14 vector files: checked here once their fields are specified (docs/e2ee.md §18).
         report.skip(f"vector file {name}", "no browser check for this file yet")
 
 

@@ -5,7 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-/// The browser client's files at /app/ (docs/e2ee.md §17): every file of the source folder is
+/// The browser client's files at /app/ (docs/e2ee.md §18): every file of the source folder is
 /// served with its content type and a strict Content-Security-Policy, nothing else is, and no
 /// page carries inline script. What the files do is checked in Chromium (scripts/browser-tests.py).
 @Suite("Browser client files")

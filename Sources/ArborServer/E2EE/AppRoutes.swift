@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 
-/// `GET /app/…`: the browser client (docs/e2ee.md §17), plain ES modules and a demo chat page,
+/// `GET /app/…`: the browser client (docs/e2ee.md §18), plain ES modules and a demo chat page,
 /// read once from the module's resources. Open, like the OpenAPI document: it is public code; the
 /// keys stay in the browser. A strict Content-Security-Policy allows scripts, styles and requests
 /// from this origin only, and no inline script.

@@ -1,6 +1,6 @@
 // Arbor's end-to-end encryption formats (docs/e2ee.md §3–§14) in the browser, with WebCrypto only:
 // no cryptographic primitive is written here. Keys are non-extractable CryptoKeys wherever the API
-// allows; docs/e2ee.md §17 lists where it does not (seeds read once to import a key, then wiped).
+// allows; docs/e2ee.md §18 lists where it does not (seeds read once to import a key, then wiped).
 
 import { SLIP39 } from "./wordlist.js";
 
