@@ -4,7 +4,8 @@
 Starts `arbor serve --dev` on a loopback port of its own, opens the node's /app pages in headless
 Chromium (selenium + Debian's chromium-driver) and checks, printing each check:
 
-  vectors      e2ee.js reproduces Tests/ArborE2EETests/Vectors/e2ee-accounts.json byte for byte
+  vectors      e2ee.js reproduces Tests/ArborE2EETests/Vectors/e2ee-*.json byte for byte where
+               deterministic (and verifies the rest)
                (the JSON is injected with execute_script; the node has no test-only route), and
                refuses each wrapped key under another purpose, key or a changed byte
   formats      §10–§14 round trips in the browser: hybrid signature, safety number, envelope,
@@ -245,15 +246,17 @@ await check('message: claimed by another member and re-signed by them fails to o
   const body = sent.bytes.slice(0, sent.bytes.length - 3373); body.set(bob, 38);
   const resig = await e2ee.hybridSign(B, e2ee.concat(te.encode('arbor/v1/e2ee/message'), new Uint8Array([0]), body));
   return refused('authentication failed', () => e2ee.openMessage(e2ee.parseMessage(e2ee.concat(body, resig)), epochKeyBob, Bpub)); });
-await check('message order: replay, reorder, gap', async () => {
+await check('message order: replay, reorder, a sequence gap, a reply before what it answers', async () => {
   const order = new e2ee.MessageOrder();
   const m2 = e2ee.parseMessage((await e2ee.sealMessage({ conversation: conv.id, epoch: 0, epochKey: epochKeyAlice, sender: alice, sequence: 3, previous: msg.id, plaintext: te.encode('x'), identity: A })).bytes);
   const first = order.accept(msg);
   const replay = await refused('replayed', () => order.accept(msg));
   const gap = order.accept(m2);
   const back = await refused('reordered', async () => order.accept(e2ee.parseMessage((await e2ee.sealMessage({ conversation: conv.id, epoch: 0, epochKey: epochKeyAlice, sender: alice, sequence: 2, plaintext: te.encode('y'), identity: A })).bytes)));
-  const early = await refused('reordered', async () => new e2ee.MessageOrder().accept(m2));
-  return first.missing === 0 && replay === true && gap.missing === 1 && back === true && early === true; });
+  const other = new e2ee.MessageOrder();
+  const early = other.accept(m2);
+  const late = await refused('reordered', () => other.accept(msg));
+  return first.missing === 0 && replay === true && gap.missing === 1 && back === true && early.answersMissing === true && late === true; });
 // A stream: the kind-2 message carries the stream key; chunks open in order only.
 const streamKeyBytes = e2ee.randomBytes(32);
 const head = await e2ee.sealMessage({ kind: e2ee.KIND_STREAM, conversation: conv.id, epoch: 0, epochKey: epochKeyAlice, sender: alice, sequence: 4, plaintext: streamKeyBytes, identity: A });
@@ -277,6 +280,75 @@ await check('stream: truncation (no final chunk) is reported', async () => { con
   return refused('truncated', () => reader.finish(seal, Apub)); });
 await check('stream: a seal by another member fails', async () => { const { reader } = await readAll(chunks);
   return refused('authentication failed', () => reader.finish(seal, Bpub)); });
+return results;
+"""
+
+CONVERSATION_VECTORS = PRELUDE + """
+const v = args[0];
+const te = new TextEncoder(), td = new TextDecoder();
+const people = {};
+for (const who of ['alice', 'bob']) {
+  const p = v[who];
+  const identity = await e2ee.identityFromSeeds(h(p.identity_seeds));
+  people[who] = { account: h(p.account), identity, pub: await e2ee.importIdentityPublicKeys(identity.publicKeys) };
+  await check(`${who}: identity public keys from the seeds`, () => x(identity.publicKeys.receiving) === p.receiving_public_key
+    && x(identity.publicKeys.signing) === p.signing_public_key && x(identity.publicKeys.pqSigning) === p.pq_signing_public_key);
+  await check(`${who}: safety number`, async () => { const n = await e2ee.safetyNumber(h(p.account), identity.publicKeys);
+    return n.digits === p.safety_number_digits && n.words.join(' ') === p.safety_number_words.join(' '); });
+}
+const { alice, bob } = people;
+const conversation = h(v.conversation);
+await check('conversation id', async () => x(await e2ee.conversationId(alice.account, h(v.conversation_nonce))) === v.conversation);
+const envelope = e2ee.parseEnvelope(h(v.envelope_to_bob));
+await check('envelope: verifies under Alice, opens for Bob to the epoch key', async () =>
+  await e2ee.verifyEnvelope(envelope, alice.pub) && x(await e2ee.openEnvelopeBytes(envelope, bob.identity, alice.pub)) === v.epoch_key);
+await check('envelope: given its X-Wing ciphertext, the sealed key recomputes', async () => {
+  const ss = new Uint8Array(await crypto.subtle.decapsulateBits({ name: e2ee.XWING }, bob.identity.receiving, envelope.ciphertext));
+  const wrap = await crypto.subtle.importKey('raw', await e2ee.hkdfBits(ss, te.encode('arbor/v1/e2ee/envelope-key\\0')), 'AES-GCM', false, ['encrypt']);
+  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: new Uint8Array(12), additionalData: envelope.header }, wrap, h(v.epoch_key)));
+  return x(sealed) === x(envelope.sealed); });
+await check('envelope: the Ed25519 half of its signature recomputes', async () => {
+  const signed = e2ee.concat(te.encode('arbor/v1/e2ee/envelope\\0'), envelope.header, envelope.ciphertext, envelope.sealed);
+  return x(new Uint8Array(await crypto.subtle.sign('Ed25519', alice.identity.signing, signed))) === x(envelope.signature.subarray(0, 64)); });
+await check('envelope: Alice cannot open Bob\\'s envelope', () => refused('authentication failed', () => e2ee.openEnvelope(envelope, alice.identity, alice.pub)));
+const epochKey = await e2ee.importEpochKey(h(v.epoch_key));
+const sealedBy = {};
+for (const [i, m] of v.messages.entries()) {
+  const sender = x(alice.account) === m.sender ? alice : bob;
+  await check(`message ${i}: message key`, async () => x(await e2ee.hkdfBits(h(v.epoch_key), e2ee.messageKeyInfo(conversation, m.epoch))) === m.message_key);
+  const plaintext = m.kind === e2ee.KIND_STREAM ? h(m.plaintext) : te.encode(m.plaintext);
+  const made = await e2ee.sealMessage({ kind: m.kind, conversation, epoch: m.epoch, epochKey, sender: h(m.sender), sequence: m.sequence,
+    previous: h(m.previous), plaintext, identity: sender.identity, messageId: h(m.id), nonce: h(m.nonce) });
+  sealedBy[i] = made;
+  await check(`message ${i}: header`, () => x(made.header) === m.header);
+  await check(`message ${i}: recomputes byte for byte but the ML-DSA half`, () => made.bytes.length === h(m.message).length
+    && x(made.bytes.subarray(0, made.bytes.length - 3309)) === m.message.slice(0, 2 * (made.bytes.length - 3309)));
+  const parsed = e2ee.parseMessage(h(m.message));
+  await check(`message ${i}: Bob's reader opens the file's message`, async () => { const opened = await e2ee.openMessage(parsed, epochKey, sender.pub);
+    return m.kind === e2ee.KIND_STREAM ? opened.streamKey.extractable === false : td.decode(opened.plaintext) === m.plaintext; });
+  await check(`message ${i}: a changed header byte is refused`, () => refused('authentication failed', () => e2ee.openMessage(e2ee.parseMessage(flip(h(m.message), 60)), epochKey, sender.pub)));
+  await check(`message ${i}: a changed sender is refused`, () => { const other = sender === alice ? bob : alice; const forged = h(m.message); forged.set(other.account, 38);
+    return refused('authentication failed', () => e2ee.openMessage(e2ee.parseMessage(forged), epochKey, other.pub)); });
+}
+await check('messages: read in order; the second answers the first', () => { const order = new e2ee.MessageOrder();
+  const a = order.accept(e2ee.parseMessage(h(v.messages[0].message))), b = order.accept(e2ee.parseMessage(h(v.messages[1].message)));
+  return a.missing === 0 && b.answersMissing === false; });
+const streamMessage = v.messages.find((m) => m.kind === e2ee.KIND_STREAM);
+const streamParsed = e2ee.parseMessage(h(streamMessage.message));
+const streamSender = x(alice.account) === streamMessage.sender ? alice : bob;
+await check('stream key is the stream message\\'s plaintext', () => v.stream_key === streamMessage.plaintext);
+await check('chunk key', async () => x(await e2ee.hkdfBits(h(v.stream_key), e2ee.chunkKeyInfo(conversation, streamParsed.epoch, streamParsed.id))) === v.chunk_key);
+const writer = await e2ee.StreamWriter.start({ bytes: h(streamMessage.message) }, h(v.stream_key), streamSender.identity);
+await check('chunks recompute byte for byte', async () => { for (const c of v.chunks) { if (x(await writer.next(te.encode(c.piece), c.is_final)) !== c.chunk) return 'chunk ' + c.index; } return true; });
+await check('transcript hash', async () => x(await e2ee.sha256(e2ee.concat(...v.chunks.flatMap((c) => { const b = h(c.chunk); const n = new Uint8Array(4); new DataView(n.buffer).setUint32(0, b.length); return [n, b]; })))) === v.transcript_hash);
+await check('seal: its Ed25519 half recomputes', async () => x((await writer.seal()).subarray(0, 64)) === v.seal.slice(0, 128));
+const streamKey = (await e2ee.openMessage(streamParsed, epochKey, streamSender.pub)).streamKey;
+const readChunks = async (list) => { const reader = await e2ee.StreamReader.start(streamParsed, streamKey); let text = '';
+  for (const c of list) text += td.decode(await reader.next(h(c.chunk), c.is_final)); return { reader, text }; };
+await check('stream: read in the browser, the seal verifies', async () => { const { reader, text } = await readChunks(v.chunks);
+  return text === v.chunks.map((c) => c.piece).join('') && await reader.finish(h(v.seal), streamSender.pub); });
+await check('stream: a chunk at another index is refused', () => refused('authentication failed', () => readChunks([v.chunks[1]])));
+await check('stream: a flipped final flag is refused', () => refused('authentication failed', () => readChunks(v.chunks.map((c) => ({ ...c, is_final: !c.is_final })))));
 return results;
 """
 
@@ -319,10 +391,11 @@ def account_vectors(report, driver):
     with open(path) as f:
         vectors = json.load(f)
     report.checks("accounts vector", run(driver, ACCOUNT_VECTORS, vectors))
-    others = sorted(n for n in os.listdir(VECTORS) if n.startswith("e2ee-") and n.endswith(".json") and n != "e2ee-accounts.json")
-    for name in others:
-        # §10–§14 vector files: checked here once their fields are specified (docs/e2ee.md §18).
-        report.skip(f"vector file {name}", "no browser check for this file yet")
+    with open(os.path.join(VECTORS, "e2ee-conversations.json")) as f:
+        report.checks("conversations vector", run(driver, CONVERSATION_VECTORS, json.load(f)))
+    known = {"e2ee-accounts.json", "e2ee-conversations.json"}
+    for name in sorted(n for n in os.listdir(VECTORS) if n.startswith("e2ee-") and n.endswith(".json") and n not in known):
+        report.check(f"vector file {name} has a browser check", False, "add its check to scripts/browser-tests.py")
 
 
 def features(report, driver, base):

@@ -656,10 +656,15 @@ export async function openEnvelopeBytes(envelope, identity, adderPublic) {
 
 export const KIND_TEXT = 1;
 export const KIND_STREAM = 2;
+export const KIND_IMPORTED = 3;
 const MESSAGE_HEADER = 90;
 
+export function messageKeyInfo(conversation, epoch) {
+    return concat(label("arbor/v1/e2ee/message-key"), conversation, uint32(epoch));
+}
+
 async function messageKey(epochKey, conversation, epoch, usages) {
-    return hkdfAesKey(epochKey, concat(label("arbor/v1/e2ee/message-key"), conversation, uint32(epoch)), usages);
+    return hkdfAesKey(epochKey, messageKeyInfo(conversation, epoch), usages);
 }
 
 /**
@@ -677,7 +682,7 @@ export async function sealMessage({ kind = KIND_TEXT, conversation, epoch, epoch
 }
 
 export function parseMessage(bytes) {
-    if (!(bytes instanceof Uint8Array) || bytes.length < MESSAGE_HEADER + 16 + HYBRID_SIGNATURE_SIZE || bytes[0] !== 1 || (bytes[1] !== 1 && bytes[1] !== 2)) {
+    if (!(bytes instanceof Uint8Array) || bytes.length < MESSAGE_HEADER + 16 + HYBRID_SIGNATURE_SIZE || bytes[0] !== 1 || bytes[1] < 1 || bytes[1] > 3) {
         throw new E2EEError("malformed input", "not a version-1 message of a known kind");
     }
     const end = bytes.length - HYBRID_SIGNATURE_SIZE;
@@ -720,28 +725,31 @@ export async function openMessage(message, epochKey, senderPublic) {
 }
 
 /**
- * Step 4 of §13, per conversation: replays, reordering and gaps, in the node's delivery order.
- * `accept(message)` throws `replayed` or `reordered`, and returns the gap (`missing` count) if any.
+ * Step 4 of §13, per conversation, in the node's delivery order. `accept(message)` throws
+ * `replayed` or `reordered`; it returns the gaps it reports rather than refuses: `missing` (the
+ * sender's sequence skipped numbers) and `answersMissing` (`previous` names a message not read
+ * yet; if that message comes later it is refused as `reordered`).
  */
 export class MessageOrder {
     constructor() {
         this.read = new Set();
         this.lastSequence = new Map();
+        this.answeredBeforeDelivery = new Set();
     }
 
     accept(message) {
         const id = toHex(message.id);
         const sender = toHex(message.sender);
-        if (this.read.has(id)) throw new E2EEError("replayed", "this message was read before");
+        if (this.read.has(id)) throw new E2EEError("replayed", "this message was delivered before");
         const last = this.lastSequence.get(sender) ?? 0;
         if (message.sequence <= last) throw new E2EEError("reordered", "the sender's sequence went backwards");
+        if (this.answeredBeforeDelivery.has(id)) throw new E2EEError("reordered", "this message was delivered after a message that answers it");
         const previous = toHex(message.previous);
-        if (previous !== "0".repeat(32) && !this.read.has(previous)) {
-            throw new E2EEError("reordered", "the message answers one not read yet");
-        }
+        const answersMissing = previous !== "0".repeat(32) && !this.read.has(previous);
+        if (answersMissing) this.answeredBeforeDelivery.add(previous);
         this.read.add(id);
         this.lastSequence.set(sender, message.sequence);
-        return { missing: message.sequence - last - 1 };
+        return { missing: message.sequence - last - 1, answersMissing };
     }
 }
 
@@ -755,8 +763,12 @@ function chunkContext(conversation, epoch, messageId) {
 }
 
 /** The chunk key from the stream key (bytes when writing, the HKDF CryptoKey from `openMessage` when reading). */
+export function chunkKeyInfo(conversation, epoch, messageId) {
+    return concat(label("arbor/v1/e2ee/stream-key"), chunkContext(conversation, epoch, messageId));
+}
+
 export async function chunkKey(streamKey, conversation, epoch, messageId) {
-    return hkdfAesKey(streamKey, concat(label("arbor/v1/e2ee/stream-key"), chunkContext(conversation, epoch, messageId)));
+    return hkdfAesKey(streamKey, chunkKeyInfo(conversation, epoch, messageId));
 }
 
 function chunkNonce(index, final) {
