@@ -352,6 +352,39 @@ await check('stream: a flipped final flag is refused', () => refused('authentica
 return results;
 """
 
+# A reader whose connection drops after two chunks resumes after the last chunk it verified.
+RESUME = """
+const { ArborClient } = await import('/app/client.js');
+const client = new ArborClient();
+await client.signIn(args[0], args[1], { device: 'resume test' });
+const ids = await client.conversationIds();
+const state = await client.conversation(ids[ids.length - 1]);
+const stream = (await client.read(state)).find((item) => item.stream);
+if (!stream) return 'no stream message';
+const realFetch = window.fetch;
+const froms = [];
+window.fetch = async (url, init) => {
+  const response = await realFetch(url, init);
+  if (!String(url).includes('/streams/')) return response;
+  froms.push(new URL(url, location.href).searchParams.get('from'));
+  if (froms.length > 1) return response;
+  const reader = response.body.getReader();
+  let text = '';
+  while ((text.match(/\\n\\n/g) || []).length < 2) { const { value, done } = await reader.read(); if (done) break; text += new TextDecoder().decode(value); }
+  reader.cancel();
+  const prefix = text.split('\\n\\n').slice(0, 2).join('\\n\\n') + '\\n\\n';
+  let pulls = 0;
+  const cut = new ReadableStream({ pull(controller) { if (pulls++ === 0) controller.enqueue(new TextEncoder().encode(prefix)); else controller.error(new TypeError('connection dropped')); } });
+  return new Response(cut, { headers: response.headers });
+};
+let text = '';
+try {
+  const sealed = await client.readStream(state, stream.stream, (piece) => { text += piece; });
+  await client.signOut();
+  return { sealed, froms, text };
+} finally { window.fetch = realFetch; }
+"""
+
 MEASURE = """
 const te = new TextEncoder();
 const time = async (n, f) => { const t0 = performance.now(); for (let i = 0; i < n; i++) await f(i); return (performance.now() - t0) / n; };
@@ -479,7 +512,7 @@ def flows(report, work, base, swift_step):
             fill(driver, {"signup-name": name, "signup-password": password})
             driver.find_element(By.ID, "signup-understood").click()
             driver.find_element(By.ID, "signup-button").click()
-            words = wait_for(driver, "return document.querySelector('#recovery-words:not([hidden])')?.textContent || ''", 120)
+            words = wait_for(driver, "return [...document.querySelectorAll('#recovery-words:not([hidden]) li')].map((e) => e.textContent).join(' ')", 120)
             report.check(f"flows: sign-up of {name} shows the recovery code once, 18 words in six groups",
                          len(words.split()) == 18 and len(driver.find_elements(By.CSS_SELECTOR, "#recovery-words li")) == 6, words)
             driver.find_element(By.ID, "recovery-done").click()
@@ -513,6 +546,10 @@ def flows(report, work, base, swift_step):
         second.find_element(By.ID, "assistant-button").click()
         streamed = wait_for(first, "const e = document.querySelector('#messages .stream.sealed'); return e ? e.textContent : ''", 120)
         report.check("flows: Alice sees Bob's streamed reply, chunk by chunk, then sealed", "assistant" in (streamed or "").lower(), streamed)
+        resumed = run(first, RESUME, alice, password)
+        report.check("flows: a reader cut off after two chunks resumes after the last chunk it verified (?from=2), then the seal verifies",
+                     isinstance(resumed, dict) and resumed.get("sealed") is True and resumed.get("froms") == ["0", "2"]
+                     and "assistant" in resumed.get("text", ""), resumed)
         chunks = first.execute_script("return window.arborStats?.chunksShown || 0")
         report.check("flows: the reply arrived in several chunks, each shown as it verified", chunks > 3, chunks)
         shot = os.path.join(work, "demo.png")
