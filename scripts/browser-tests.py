@@ -385,6 +385,27 @@ try {
 } finally { window.fetch = realFetch; }
 """
 
+# Alice removes Bob: the conversation moves to epoch 1, whose key Bob never receives.
+REMOVE = """
+const { ArborClient } = await import('/app/client.js');
+const alice = new ArborClient();
+await alice.signIn(args[0], args[2], { device: 'removal test' });
+const ids = await alice.conversationIds();
+let state = await alice.conversation(ids[ids.length - 1]);
+await alice.read(state);
+state = await alice.removeParticipant(state, args[1]);
+await alice.send(state, 'after the removal');
+const epoch = state.epoch, members = [...state.members.get(epoch)];
+await alice.signOut();
+const bob = new ArborClient();
+await bob.signIn(args[1], args[2], { device: 'removal test' });
+const bobState = await bob.conversation(ids[ids.length - 1]);
+const read = await bob.read(bobState);
+await bob.signOut();
+const last = read[read.length - 1];
+return { epoch, members: members.length, bobEpoch: bobState.epoch, lastError: last.error ? last.error.code : null, lastText: last.text ?? null };
+"""
+
 MEASURE = """
 const te = new TextEncoder();
 const time = async (n, f) => { const t0 = performance.now(); for (let i = 0; i < n; i++) await f(i); return (performance.now() - t0) / n; };
@@ -555,6 +576,9 @@ def flows(report, work, base, swift_step):
         report.check("flows: a reader cut off after two chunks resumes after the last chunk it verified (?from=2), then the seal verifies",
                      isinstance(resumed, dict) and resumed.get("sealed") is True and resumed.get("froms") == ["0", "2"]
                      and "assistant" in resumed.get("text", ""), resumed)
+        removal = run(first, REMOVE, alice, bob, password)
+        report.check("flows: Alice removes Bob: epoch 1 for Alice alone; Bob cannot read what she writes after (no matching key)",
+                     removal == {"epoch": 1, "members": 1, "bobEpoch": 0, "lastError": "no matching key", "lastText": None}, removal)
         chunks = first.execute_script("return window.arborStats?.chunksShown || 0")
         report.check("flows: the reply arrived in several chunks, each shown as it verified", chunks > 3, chunks)
         shot = os.path.join(work, "demo.png")

@@ -69,7 +69,7 @@ function addMessage(item) {
         li.classList.add("refused");
         li.textContent = `message ${item.position} refused: ${item.error.message}`;
     } else {
-        who.textContent = item.sender === client.account ? "you" : item.senderName;
+        who.textContent = item.imported ? `${item.imported.author} (imported)` : item.sender === client.account ? "you" : item.senderName;
         li.classList.add("verified");
         if (item.sender === client.account) li.classList.add("mine");
         li.append(who, document.createTextNode(item.text ?? ""));

@@ -217,6 +217,56 @@ export class ArborClient {
         return state;
     }
 
+    /**
+     * Adds someone to the newest epoch (§11): my envelope of that epoch is opened to its key's
+     * bytes for an instant and the key sealed to them. They read that epoch, earlier messages of
+     * it included, and nothing of earlier epochs.
+     */
+    async addParticipant(state, name) {
+        const p = await this.profile({ name });
+        const mine = await this.myEnvelope(state, state.epoch);
+        const epochKeyBytes = await e2ee.openEnvelopeBytes(mine.envelope, this.keys.identity, mine.adderKeys);
+        try {
+            const envelope = await e2ee.sealEnvelope({ conversation: state.conversation, epoch: state.epoch, recipient: fromHex(p.account),
+                recipientPublic: p.keys, adder: this.keys.account, adderIdentity: this.keys.identity, epochKeyBytes });
+            await this.request("POST", `/v1/e2ee/conversations/${state.id}/envelopes`, { envelopes: [b64(envelope)] });
+        } finally {
+            epochKeyBytes.fill(0);
+        }
+        return this.conversation(state.id);
+    }
+
+    /** Removes someone (§11): opens the next epoch with a new key for every other member of the newest one, in one request. */
+    async removeParticipant(state, name) {
+        const removed = (await this.profile({ name })).account;
+        const remaining = [...state.members.get(state.epoch)].filter((a) => a !== removed);
+        const epoch = state.epoch + 1;
+        const epochKeyBytes = e2ee.randomBytes(32);
+        try {
+            const envelopes = [];
+            for (const account of remaining) {
+                const keys = account === this.account ? await this.myPublic() : (await this.profile({ account })).keys;
+                envelopes.push(b64(await e2ee.sealEnvelope({ conversation: state.conversation, epoch, recipient: fromHex(account),
+                    recipientPublic: keys, adder: this.keys.account, adderIdentity: this.keys.identity, epochKeyBytes })));
+            }
+            await this.request("POST", `/v1/e2ee/conversations/${state.id}/envelopes`, { envelopes });
+        } finally {
+            epochKeyBytes.fill(0);
+        }
+        return this.conversation(state.id);
+    }
+
+    async myEnvelope(state, epoch) {
+        const json = await this.request("GET", `/v1/e2ee/conversations/${state.id}`);
+        for (const bytes of json.envelopes) {
+            const envelope = e2ee.parseEnvelope(unb64(bytes));
+            if (envelope.epoch === epoch && toHex(envelope.recipient) === this.account) {
+                return { envelope, adderKeys: (await this.profile({ account: toHex(envelope.adder) })).keys };
+            }
+        }
+        throw new E2EEError("no matching key", `no envelope of epoch ${epoch} is addressed to me`);
+    }
+
     // --- Messages (§13)
 
     nextHeaderFields(state) {
@@ -259,6 +309,11 @@ export class ArborClient {
             state.lastRead = m.id;
             if (sender === this.account) state.sequence = Math.max(state.sequence, m.sequence);
             const base = { position, id: toHex(m.id), sender, senderName: profile.name, missing, epoch: m.epoch };
+            if (m.kind === e2ee.KIND_IMPORTED) {
+                // Migrated from a legacy store (§15): author and time are what that store said.
+                const imported = JSON.parse(decoder.decode(opened.plaintext));
+                return { ...base, text: imported.text, imported: { author: imported.author, sentAt: imported.sent_at } };
+            }
             if (opened.plaintext) return { ...base, text: decoder.decode(opened.plaintext) };
             return { ...base, stream: { message: m, streamKey: opened.streamKey, senderKeys: profile.keys } };
         } catch (error) {
