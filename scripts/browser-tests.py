@@ -22,10 +22,12 @@ and prints measurements (sign-up and sign-in at 600,000 PBKDF2 rounds, message e
 decrypt, stream chunk open, against the raw AES-GCM in the same browser).
 
 Usage: scripts/browser-tests.py [--arbor .build/debug/arbor] [--swift-step 'COMMAND']
---swift-step (or ARBOR_SWIFT_STEP) plugs in the Swift side: the command runs with ARBOR_NODE (the
-node's URL) and ARBOR_STEP_DIR set; what the browser wrote is in $ARBOR_STEP_DIR/browser.json
-({name, password, conversation}); a step that writes $ARBOR_STEP_DIR/swift.json
-({name, password, conversation, text}) is then read back by the browser.
+--swift-step (or ARBOR_SWIFT_STEP) plugs in the Swift side (the SDK's test command): it runs with
+ARBOR_NODE (the node's URL) and ARBOR_STEP_DIR set, after the browser's conversation; it finds in
+$ARBOR_STEP_DIR/browser.json {node, conversation, writer: {name, password}, reader: {name,
+password}, texts: [...], streamed} what the browser wrote, signs in as the reader, and must exit 0
+only if it read and verified all of it; it may then write, as the reader, a message and a streamed
+reply, and leave $ARBOR_STEP_DIR/swift.json {text, streamed}, which the browser reads back.
 Exits non-zero when a check fails.
 """
 import argparse
@@ -518,6 +520,34 @@ def fill(driver, fields):
         element.send_keys(value)
 
 
+def swift_step_run(report, page, base, command, work, described):
+    """The Swift side, plugged in: it reads what the browser wrote, then writes for the browser to read."""
+    from selenium.webdriver.common.by import By
+    step_dir = os.path.join(work, "swift-step")
+    os.makedirs(step_dir, exist_ok=True)
+    with open(os.path.join(step_dir, "browser.json"), "w") as f:
+        json.dump(described, f)
+    result = subprocess.run(command, shell=True, env={**os.environ, "ARBOR_NODE": base, "ARBOR_STEP_DIR": step_dir})
+    report.check("swift step: the Swift side read what the browser wrote, the streamed reply included (exit 0)", result.returncode == 0,
+                 result.returncode)
+    swift_side = os.path.join(step_dir, "swift.json")
+    if not os.path.exists(swift_side):
+        report.skip("swift step: the browser reads the Swift side", "the step left no swift.json")
+        return
+    with open(swift_side) as f:
+        wrote = json.load(f)
+    page.find_element(By.ID, "refresh-button").click()
+    script = ("return [...document.querySelectorAll('#messages .message.verified')].map((e) => e.textContent).join('\\n')"
+              ".includes(arguments[0])")
+    for text in [wrote.get("text")] + ([wrote["streamed"]] if wrote.get("streamed") else []):
+        deadline = time.time() + 60
+        got = False
+        while time.time() < deadline and not got:
+            got = page.execute_script(script, text)
+            time.sleep(0.2)
+        report.check(f"swift step: the browser reads and verifies what the Swift side wrote ({text[:30]!r})", got is True, got)
+
+
 def flows(report, work, base, swift_step):
     from selenium.webdriver.common.by import By
     alice, bob = f"alice-{os.getpid()}", f"bob-{os.getpid()}"
@@ -570,12 +600,20 @@ def flows(report, work, base, swift_step):
         got = wait_for(first, "return [...document.querySelectorAll('#messages .message.verified')].map(e => e.textContent).join('\\n').includes('hello alice')")
         report.check("flows: Alice reads Bob's reply", got is True, got)
         second.find_element(By.ID, "assistant-button").click()
-        streamed = wait_for(first, "const e = document.querySelector('#messages .stream.sealed'); return e ? e.textContent : ''", 120)
+        streamed = wait_for(first, "const e = document.querySelector('#messages .stream.sealed');"
+                            "return e ? [...e.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('') : ''", 120)
         report.check("flows: Alice sees Bob's streamed reply, chunk by chunk, then sealed", "assistant" in (streamed or "").lower(), streamed)
         resumed = run(first, RESUME, alice, password)
         report.check("flows: a reader cut off after two chunks resumes after the last chunk it verified (?from=2), then the seal verifies",
                      isinstance(resumed, dict) and resumed.get("sealed") is True and resumed.get("froms") == ["0", "2"]
                      and "assistant" in resumed.get("text", ""), resumed)
+        if swift_step:
+            swift_step_run(report, first, base, swift_step, work, {
+                "node": base, "conversation": first.execute_script("return document.querySelector('#messages').dataset.conversation"),
+                "writer": {"name": alice, "password": password}, "reader": {"name": bob, "password": password},
+                "texts": ["hello bob", "hello alice"], "streamed": streamed})
+        else:
+            report.skip("swift step", "no --swift-step (ARBOR_SWIFT_STEP) given: the Swift SDK's side is not plugged in yet")
         removal = run(first, REMOVE, alice, bob, password)
         report.check("flows: Alice removes Bob: epoch 1 for Alice alone; Bob cannot read what she writes after (no matching key)",
                      removal == {"epoch": 1, "members": 1, "bobEpoch": 0, "lastError": "no matching key", "lastText": None}, removal)
@@ -586,22 +624,6 @@ def flows(report, work, base, swift_step):
         size = os.path.getsize(shot)
         blank = first.execute_script("return document.body.innerText.trim().length") < 50
         report.check(f"flows: screenshot of the demo page ({shot}, {size} bytes) is not blank", size > 20000 and not blank, size)
-        if swift_step:
-            step_dir = os.path.join(work, "swift-step")
-            os.makedirs(step_dir, exist_ok=True)
-            with open(os.path.join(step_dir, "browser.json"), "w") as f:
-                json.dump({"name": alice, "password": password, "peer": bob}, f)
-            result = subprocess.run(swift_step, shell=True, env={**os.environ, "ARBOR_NODE": base, "ARBOR_STEP_DIR": step_dir})
-            report.check("swift step: the Swift side read what the browser wrote (exit 0)", result.returncode == 0, result.returncode)
-            swift_side = os.path.join(step_dir, "swift.json")
-            if os.path.exists(swift_side):
-                with open(swift_side) as f:
-                    wrote = json.load(f)
-                first.find_element(By.ID, "refresh-button").click()
-                got = wait_for(first, "return [...document.querySelectorAll('#messages .message.verified')].map(e => e.textContent).join('\\n').includes(arguments[0])", 60)
-                report.check("swift step: the browser reads what the Swift side wrote", got is True, got)
-        else:
-            report.skip("swift step", "no --swift-step (ARBOR_SWIFT_STEP) given: the Swift SDK's side is not plugged in yet")
     finally:
         first.quit()
         second.quit()

@@ -49,6 +49,7 @@ async function signedIn() {
 
 async function openConversation(id) {
     conversation = await client.conversation(id);
+    $("messages").dataset.conversation = id;
     $("epoch").textContent = String(conversation.epoch);
     const others = [...conversation.members.get(conversation.epoch)].filter((a) => a !== client.account);
     if (others.length > 0) {
