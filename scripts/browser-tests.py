@@ -655,7 +655,7 @@ def main():
         report.checks("formats", run(driver, FORMATS))
         print("measurements (headless Chromium, this machine):")
         for name, value in run(driver, MEASURE).items():
-            print(f"  {name}: {value:.1f}" if isinstance(value, float) else f"  {name}: {value}")
+            print(f"  {name}: {value:.3g}" if isinstance(value, float) else f"  {name}: {value}")
         features(report, driver, base)
         driver.quit()
         driver = None
