@@ -617,6 +617,9 @@ def flows(report, work, base, swift_step):
         removal = run(first, REMOVE, alice, bob, password)
         report.check("flows: Alice removes Bob: epoch 1 for Alice alone; Bob cannot read what she writes after (no matching key)",
                      removal == {"epoch": 1, "members": 1, "bobEpoch": 0, "lastError": "no matching key", "lastText": None}, removal)
+        moved = wait_for(first, "return document.querySelector('#epoch').textContent === '1'"
+                                " && [...document.querySelectorAll('#messages .message.verified')].some((e) => e.textContent.includes('after the removal'))")
+        report.check("flows: Alice's page moves to epoch 1 on reading a message of it, and reads it", moved is True, moved)
         chunks = first.execute_script("return window.arborStats?.chunksShown || 0")
         report.check("flows: the reply arrived in several chunks, each shown as it verified", chunks > 3, chunks)
         shot = os.path.join(work, "demo.png")

@@ -99,7 +99,9 @@ async function refreshNow() {
         if (ids.length === 0) return;
         return openConversation(ids[ids.length - 1]);
     }
-    for (const item of await client.read(conversation)) {
+    const items = await client.read(conversation);
+    $("epoch").textContent = String(conversation.epoch);
+    for (const item of items) {
         if (item.stream) {
             if (shownStreams.has(item.id)) continue;
             shownStreams.add(item.id);

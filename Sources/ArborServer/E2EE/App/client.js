@@ -206,13 +206,12 @@ export class ArborClient {
             epochKeys.set(envelope.epoch, await e2ee.openEnvelope(envelope, this.keys.identity, envelope.adderKeys));
         }
         if (epochKeys.size === 0) throw new E2EEError("no matching key", "no valid key envelope of this conversation is addressed to me");
+        const keys = { members, invalid: invalid.length, epochKeys, epoch: Math.max(...epochKeys.keys()) };
+        // A conversation loaded again (a new epoch) keeps its reading position and order checks.
         const previous = this.conversations.get(id);
-        const state = {
-            id, conversation, creator: json.creator, members, invalid: invalid.length, epochKeys,
-            epoch: Math.max(...epochKeys.keys()),
-            after: previous?.after ?? 0, order: previous?.order ?? new e2ee.MessageOrder(),
-            sequence: previous?.sequence ?? 0, lastRead: previous?.lastRead ?? new Uint8Array(16),
-        };
+        if (previous) return Object.assign(previous, keys);
+        const state = { id, conversation, creator: json.creator, ...keys, after: 0, order: new e2ee.MessageOrder(), sequence: 0,
+            lastRead: new Uint8Array(16) };
         this.conversations.set(id, state);
         return state;
     }
@@ -299,6 +298,8 @@ export class ArborClient {
         try {
             const m = e2ee.parseMessage(bytes);
             if (toHex(m.conversation) !== state.id) throw new E2EEError("conflict", "a message of another conversation");
+            // A message of a newer epoch than I hold: its envelopes may have come since I loaded them.
+            if (!state.epochKeys.has(m.epoch) && m.epoch > state.epoch) await this.conversation(state.id);
             const epochKey = state.epochKeys.get(m.epoch);
             if (!epochKey) throw new E2EEError("no matching key", `no key of epoch ${m.epoch}`);
             const sender = toHex(m.sender);
