@@ -147,7 +147,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.copy("OpenAPI/openapi.json")],
+            resources: [.copy("OpenAPI/openapi.json"), .copy("E2EE/App")],
             swiftSettings: strictSettings
         ),
         // glibc's allocator thresholds for the streaming commands (malloc.h is not in Swift's Glibc).
