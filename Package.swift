@@ -150,7 +150,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.copy("OpenAPI/openapi.json")],
+            resources: [.copy("OpenAPI/openapi.json"), .copy("E2EE/App")],
             swiftSettings: strictSettings
         ),
         // The E2EE store on PostgreSQL (issue 12): the same protocol and contract tests as SQLite's.

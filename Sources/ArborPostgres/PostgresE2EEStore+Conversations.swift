@@ -61,6 +61,11 @@ extension PostgresE2EEStore {
         }
     }
 
+    /// Its envelopes, messages, chunks and seals go with it (the schema's ON DELETE CASCADE).
+    public func deleteConversation(_ conversation: ConversationID) async throws -> Bool {
+        try await !rows("DELETE FROM e2ee_conversations WHERE id = \(conversation.bytes.bytea) RETURNING 1").isEmpty
+    }
+
     /// Under a lock on the conversation's row, so that two requests opening the same epoch queue
     /// and the second finds it opened.
     public func addEnvelopes(_ envelopes: [StoredEnvelope], to conversation: ConversationID, opening: Bool) async throws {

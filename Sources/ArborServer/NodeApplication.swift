@@ -101,6 +101,8 @@ public enum NodeApplication {
         for node: Node
     ) -> AccessLogResponder<AuditResponder<ErrorEnvelopeResponder<RouterResponder<NodeRequestContext>>>> {
         let router = router(for: node)
+        // The browser client's files (docs/e2ee.md §18): a web page beside the API, not part of it.
+        AppRoutes(rateLimits: node.rateLimits).register(on: router.group("app"))
         return AccessLogResponder(
             wrapped: AuditResponder(wrapped: ErrorEnvelopeResponder(wrapped: router.buildResponder()), audit: node.audit, clock: node.clock)
         )

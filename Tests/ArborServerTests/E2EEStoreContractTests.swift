@@ -268,6 +268,38 @@ struct E2EEStoreContractTests {
         }
     }
 
+    @Test("deleting a conversation takes everything in it and nothing else; a second delete finds none", arguments: kinds)
+    func deleteConversation(kind: Kind) async throws {
+        try await kind.withStore { store in
+            let alice = AccountID.random()
+            let (gone, kept) = (try StoreFixtures.conversation(by: alice), try StoreFixtures.conversation(by: alice))
+            var streams: [ConversationID: MessageID] = [:]
+            for conversation in [gone, kept] {
+                try await store.createConversation(conversation, envelopes: [StoreFixtures.envelope(0, to: alice, by: alice)])
+                let stream = StoreFixtures.message(in: conversation.id, by: alice, isStream: true)
+                _ = try await store.appendMessage(stream)
+                try await store.appendChunk(
+                    StoredChunk(index: 0, bytes: StoreFixtures.bytes(20), isFinal: true), stream: stream.id, in: conversation.id)
+                try await store.sealStream(stream.id, in: conversation.id, seal: StoreFixtures.bytes(64))
+                streams[conversation.id] = stream.id
+            }
+            #expect(try await store.deleteConversation(gone.id))
+            #expect(try await store.conversation(gone.id) == nil)
+            #expect(try await store.envelopes(in: gone.id) == [])
+            #expect(try await store.messages(in: gone.id, after: 0, limit: 10) == [])
+            #expect(try await store.chunks(of: try #require(streams[gone.id]), in: gone.id, from: 0) == [])
+            #expect(try await store.conversations(of: alice) == [kept.id])
+            #expect(try await store.deleteConversation(gone.id) == false)
+
+            let keptStream = try #require(streams[kept.id])
+            #expect(try await store.messages(in: kept.id, after: 0, limit: 10).count == 1)
+            #expect(try await store.streamState(of: keptStream, in: kept.id).seal != nil)
+            // The id is free again: the same conversation can be made anew, its positions from 1.
+            try await store.createConversation(gone, envelopes: [StoreFixtures.envelope(0, to: alice, by: alice)])
+            #expect(try await store.appendMessage(StoreFixtures.message(in: gone.id, by: alice)) == 1)
+        }
+    }
+
     @Test("of requests racing to open the same epoch, exactly one wins", arguments: kinds)
     func openingRace(kind: Kind) async throws {
         try await kind.withStore { store in
