@@ -234,8 +234,16 @@ await check('envelope: a moved envelope (epoch changed) fails', () => refused('a
 await check('envelope: a claimed other adder fails', () => refused('authentication failed', () => e2ee.openEnvelope(parsedBob, B, Cpub)));
 await check('membership: the creator adds at epoch 0; a non-member adder is ignored', () => {
   const valid = (recipient, adder, epoch) => ({ recipient, adder, epoch, valid: true });
-  const m = e2ee.membership(x(alice), [valid(alice, alice, 0), valid(bob, alice, 0), valid(carol, carol, 0), valid(carol, bob, 1)]);
-  return m.members.get(0).size === 2 && m.invalid.length === 1 && m.members.get(1).has(x(carol)); });
+  const m = e2ee.membership(x(alice), [valid(alice, alice, 0), valid(bob, alice, 0), valid(carol, carol, 0), valid(carol, bob, 1), valid(bob, bob, 1)]);
+  return m.members.get(0).size === 2 && m.invalid.length === 1 && m.members.get(1).has(x(carol)) && m.openers.get(1) === x(bob); });
+await check('membership: one opener per epoch, who holds a key of it', () => {
+  const valid = (recipient, adder, epoch) => ({ recipient, adder, epoch, valid: true });
+  const base = [valid(alice, alice, 0), valid(bob, alice, 0), valid(carol, alice, 0)];
+  const hidden = e2ee.membership(x(alice), [...base, valid(bob, carol, 1)]);
+  const both = e2ee.membership(x(alice), [...base, valid(alice, alice, 1), valid(bob, alice, 1), valid(bob, carol, 1), valid(carol, carol, 1)]);
+  const noCreatorKey = e2ee.membership(x(alice), [valid(bob, alice, 0)]);
+  return !hidden.members.has(1) && hidden.invalid.length === 1 && both.openers.get(1) === x(alice)
+    && both.members.get(1).size === 2 && both.invalid.length === 2 && !noCreatorKey.members.has(0); });
 const epochKeyAlice = await e2ee.importEpochKey(conv.epochKeyBytes);
 const sent = await e2ee.sealMessage({ conversation: conv.id, epoch: 0, epochKey: epochKeyAlice, sender: alice, sequence: 1, plaintext: te.encode('hello bob'), identity: A });
 const msg = e2ee.parseMessage(sent.bytes);

@@ -552,26 +552,53 @@ export async function importEpochKey(bytes) {
 }
 
 /**
- * Membership of each epoch (§11), from envelopes in any order: `{members: Map<epoch, Set<hex>>, invalid: [...]}`.
- * `envelopes` are parsed envelopes with `valid` (their signature verified under the adder's keys).
+ * Membership of each epoch (§11), from envelopes in any order: `{members: Map<epoch, Set<hex>>,
+ * openers: Map<epoch, hex>, invalid: [...]}`. `envelopes` are parsed envelopes with `valid` (their
+ * signature verified under the adder's keys). An envelope counts when its adder is the creator
+ * (epoch 0), a member of its epoch (adding), or a member of the one before (opening); each epoch
+ * has one opener, who must hold a key of it, as the Swift `ConversationMembership`.
  */
 export function membership(creatorHex, envelopes) {
     const members = new Map();
+    const openers = new Map();
     const invalid = [];
-    const sorted = [...envelopes].sort((a, b) => a.epoch - b.epoch);
-    for (const e of sorted) {
-        const adder = toHex(e.adder);
-        const current = members.get(e.epoch);
-        const previous = members.get(e.epoch - 1);
-        const allowed = e.valid && ((e.epoch === 0 && adder === creatorHex) || current?.has(adder) || previous?.has(adder));
-        if (!allowed) {
-            invalid.push(e);
-            continue;
+    const isMember = (epoch, hex) => members.get(epoch)?.has(hex) ?? false;
+    const epochs = [...new Set(envelopes.map((e) => e.epoch))].sort((a, b) => a - b);
+    for (const epoch of epochs) {
+        let pending = envelopes.filter((e) => e.epoch === epoch);
+        const accepted = [];
+        let progressed = true;
+        while (progressed) {
+            progressed = false;
+            const waiting = [];
+            for (const e of pending) {
+                const adder = toHex(e.adder);
+                const recipient = toHex(e.recipient);
+                const opens = (epoch === 0 && adder === creatorHex) || (epoch > 0 && isMember(epoch - 1, adder));
+                if (!isMember(epoch, adder) && !opens) {
+                    waiting.push(e);
+                    continue;
+                }
+                const secondOpener = !isMember(epoch, adder) && openers.has(epoch) && openers.get(epoch) !== adder;
+                if (!e.valid || isMember(epoch, recipient) || secondOpener) {
+                    invalid.push(e);
+                    continue;
+                }
+                if (!isMember(epoch, adder) && !openers.has(epoch)) openers.set(epoch, adder);
+                if (!members.has(epoch)) members.set(epoch, new Set());
+                members.get(epoch).add(recipient);
+                accepted.push(e);
+                progressed = true;
+            }
+            pending = waiting;
         }
-        if (!current) members.set(e.epoch, new Set());
-        members.get(e.epoch).add(toHex(e.recipient));
+        invalid.push(...pending);
+        if (openers.has(epoch) && !isMember(epoch, openers.get(epoch))) {
+            invalid.push(...accepted);
+            members.delete(epoch);
+        }
     }
-    return { members, invalid };
+    return { members, openers, invalid };
 }
 
 // ---------------------------------------------------------------------------------------------
