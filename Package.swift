@@ -194,7 +194,7 @@ let package = Package(
         .target(
             name: "ArborTestSupport",
             dependencies: [
-                "ArborCluster", "ArborOperations", "ArborServer",
+                "ArborCluster", "ArborOperations", "ArborServer", "ArborPostgres",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -22,6 +22,8 @@ final class TestNode: Sendable {
     let logLines = Locked<[String]>([])
     private let time = Locked<Int64>(1_800_000_000)
     let rootToken: String
+    /// Kept for the node's life: releasing it stops the store (PostgreSQL's pool).
+    let e2eeStore: RunningE2EEStore?
 
     init(
         limits: NodeLimits = NodeLimits(), cluster: (any ClusterViewSource)? = nil, keyReplacement: NodeKeyReplacement? = nil,
@@ -31,10 +33,11 @@ final class TestNode: Sendable {
         directory = try NodeDataDirectory.development(at: path, now: 1_800_000_000)
         database = try NodeDatabase(path: directory.databasePath, node: directory.keys)
         let time = self.time
-        let e2eeStore = try await e2ee?.make(in: directory.path)
+        let e2eeStore = try await e2ee?.open(in: directory.path)
+        self.e2eeStore = e2eeStore
         node = Node(
             database: database, owner: directory.secret, limits: limits, clock: NodeClock { time.withLock { $0 } }, metrics: metrics,
-            identity: try directory.signingIdentity, cluster: cluster, keyReplacement: keyReplacement, e2eeStore: e2eeStore)
+            identity: try directory.signingIdentity, cluster: cluster, keyReplacement: keyReplacement, e2eeStore: e2eeStore?.store)
         rootToken = try await node.tokens.createRoot().reveal()
     }
 

@@ -114,6 +114,22 @@ public final class PostgresServer: Sendable {
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// `pg_dump` of `database`, plain SQL (bytea as hex): what a stolen copy of it holds.
+    public func dump(_ database: String) throws -> [UInt8] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binaries + "/pg_dump")
+        process.arguments = ["-h", "127.0.0.1", "-p", "\(port)", "-U", user, "--no-owner", database]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw PostgresServerError("pg_dump failed (exit \(process.terminationStatus))") }
+        return [UInt8](data)
+    }
+
     /// Until pg_isready says the server accepts connections.
     private func waitUntilReady() throws {
         for _ in 0..<300 {

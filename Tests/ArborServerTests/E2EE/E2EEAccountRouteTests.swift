@@ -11,7 +11,7 @@ import Testing
 
 /// Accounts, sign-in, sessions and devices under `/v1/e2ee` (docs/e2ee.md §16) through the real
 /// router, against every store kind.
-@Suite("E2EE account routes")
+@Suite("E2EE account routes", .postgresServer)
 struct E2EEAccountRouteTests {
     static func signInBody(_ account: E2EETestAccount, challenge: [UInt8], signature: String? = nil, device: String = "laptop")
         throws -> String

@@ -10,7 +10,7 @@ import Testing
 
 /// Conversations, envelopes and messages under `/v1/e2ee` through the real router, with envelopes
 /// and messages made by ArborE2EE, against every store kind.
-@Suite("E2EE conversation routes")
+@Suite("E2EE conversation routes", .postgresServer)
 struct E2EEConversationRouteTests {
     /// A node with Alice, Bob and Carol signed up and signed in.
     static func people(_ kind: E2EEStoreKind) async throws -> (

@@ -11,7 +11,7 @@ import Testing
 
 /// Recovery under `/v1/e2ee`: the node hands out the keys the code opens and a challenge, and
 /// sets the new password on the identity's signature; against every store kind.
-@Suite("E2EE recovery routes")
+@Suite("E2EE recovery routes", .postgresServer)
 struct E2EERecoveryRouteTests {
     static func recoveryJSON(
         _ account: E2EETestAccount, challenge: [UInt8], newLogin: Curve25519.Signing.PrivateKey, salt: [UInt8],

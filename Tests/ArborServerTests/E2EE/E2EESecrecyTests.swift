@@ -1,4 +1,5 @@
 import ArborCore
+import ArborOperations
 import ArborTestSupport
 import Crypto
 import Foundation
@@ -12,11 +13,13 @@ import Testing
 
 /// What the node must never hold or let through: the store's files after a conversation hold no
 /// plaintext, key or session token; failed sign-ins are limited per account as well as per address.
-@Suite("E2EE secrecy and limits")
+@Suite("E2EE secrecy and limits", .postgresServer)
 struct E2EESecrecyTests {
-    @Test("after sign-in, a conversation and a stream, e2ee.sqlite and its WAL hold no plaintext, epoch or stream key, login key or token")
-    func nothingSecretStored() async throws {
-        let node = try await TestNode(e2ee: .sqlite)
+    @Test(
+        "after sign-in, a conversation and a stream, the database (e2ee.sqlite and its WAL; pg_dump) holds no plaintext, epoch or stream key, login key or token",
+        arguments: E2EEStoreKind.available)
+    func nothingSecretStored(kind: E2EEStoreKind) async throws {
+        let node = try await TestNode(e2ee: kind)
         let alice = try E2EETestAccount("alice")
         let conversation = try E2EETestConversation(creator: alice)
         let plaintext = "the secret plaintext of this test"
@@ -47,6 +50,14 @@ struct E2EESecrecyTests {
         scanner.add("session token", bytes: try #require(Base64URL.decode(session.utf8)))
         scanner.add("session token text", bytes: Array(session.utf8), forms: [.raw])
         var findings: [LeakScanner.Finding] = []
+        if let dump = node.e2eeStore?.dump {
+            let dumped = try dump()
+            #expect(dumped.count > 1000, "pg_dump gave \(dumped.count) bytes")
+            // The dump holds the ciphertext: the message's bytes, as hex, are in it.
+            let stored = try #require(try await node.e2eeStore?.store.messages(in: conversation.id, after: 0, limit: 1).first)
+            #expect(String(decoding: dumped, as: UTF8.self).contains(Hex.encode(stored.bytes)))
+            findings += scanner.scan(dumped, file: "pg_dump")
+        }
         for suffix in ["", "-wal", "-shm"] {
             let path = node.directory.path + "/" + SQLiteE2EEStore.fileName + suffix
             guard let data = FileManager.default.contents(atPath: path) else { continue }

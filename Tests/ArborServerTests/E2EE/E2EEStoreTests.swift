@@ -8,7 +8,8 @@ import Testing
 @testable import ArborServer
 
 /// The store protocol's own rules, on each store directly: what two racing requests must not both
-/// win (an epoch opened twice, a chunk appended twice), and what must survive a reopen.
+/// win (an epoch opened twice, a chunk appended twice), and what must survive a reopen. On SQLite;
+/// the same rules on both stores are `E2EEStoreContractTests`.
 @Suite("E2EE store")
 struct E2EEStoreTests {
     static func directory() throws -> String {
@@ -21,11 +22,11 @@ struct E2EEStoreTests {
         StoredEnvelope(epoch: epoch, recipient: recipient, adder: adder, bytes: randomBytes(8))
     }
 
-    @Test("an epoch is opened once; envelopes go to the newest epoch only; all or nothing", arguments: E2EEStoreKind.available)
+    @Test("an epoch is opened once; envelopes go to the newest epoch only; all or nothing", arguments: [E2EEStoreKind.sqlite])
     func epochs(kind: E2EEStoreKind) async throws {
         let path = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try await kind.make(in: path)
+        let store = try await kind.open(in: path).store
         let (alice, bob, carol) = (AccountID.random(), AccountID.random(), AccountID.random())
         let nonce = randomBytes(16)
         let id = try ConversationID(creator: alice, nonce: nonce)
@@ -52,11 +53,11 @@ struct E2EEStoreTests {
 
     @Test(
         "messages are numbered in arrival order with unique ids; chunks in order, none after the final; one seal after it",
-        arguments: E2EEStoreKind.available)
+        arguments: [E2EEStoreKind.sqlite])
     func messagesAndChunks(kind: E2EEStoreKind) async throws {
         let path = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try await kind.make(in: path)
+        let store = try await kind.open(in: path).store
         let alice = AccountID.random()
         let id = try ConversationID(bytes: randomBytes(16))
         let stream = MessageID.random()
@@ -84,11 +85,11 @@ struct E2EEStoreTests {
         #expect(try await store.chunks(of: stream, in: id, from: 1).map(\.bytes) == [[1]])
     }
 
-    @Test("sessions expire; sign-out is per account; the decoy secret survives a reopen", arguments: E2EEStoreKind.available)
+    @Test("sessions expire; sign-out is per account; the decoy secret survives a reopen", arguments: [E2EEStoreKind.sqlite])
     func sessionsAndSecret(kind: E2EEStoreKind) async throws {
         let path = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let store = try await kind.make(in: path)
+        let store = try await kind.open(in: path).store
         let secret = try await store.decoySecret()
         #expect(secret.count == 32)
         #expect(try await store.decoySecret() == secret)

@@ -11,7 +11,7 @@ import Testing
 
 /// Token streams under `/v1/e2ee`: chunks in order by the sender, the seal, and the reader's
 /// Server-Sent Events, resumed and live, against every store kind.
-@Suite("E2EE stream routes")
+@Suite("E2EE stream routes", .postgresServer)
 struct E2EEStreamRouteTests {
     /// Alice and Bob in a conversation, Carol outside it, and a stream message by Alice.
     struct Setting {
