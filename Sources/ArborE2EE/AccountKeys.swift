@@ -12,6 +12,19 @@ public struct AccountRecord: Sendable, Equatable {
     public let masterByRecovery: WrappedKey
     public let identity: WrappedKey
     public let identityPublicKeys: IdentityPublicKeys
+
+    public init(
+        account: AccountID, password: PasswordParameters, loginPublicKey: [UInt8], masterByPassword: WrappedKey,
+        masterByRecovery: WrappedKey, identity: WrappedKey, identityPublicKeys: IdentityPublicKeys
+    ) {
+        self.account = account
+        self.password = password
+        self.loginPublicKey = loginPublicKey
+        self.masterByPassword = masterByPassword
+        self.masterByRecovery = masterByRecovery
+        self.identity = identity
+        self.identityPublicKeys = identityPublicKeys
+    }
 }
 
 /// The client's side of an account: sign-up, sign-in on any device with the password alone,

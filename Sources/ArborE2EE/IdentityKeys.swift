@@ -56,6 +56,12 @@ public struct IdentityPublicKeys: Sendable, Equatable {
     public let receiving: [UInt8]
     public let signing: [UInt8]
     public let pqSigning: [UInt8]
+
+    public init(receiving: [UInt8], signing: [UInt8], pqSigning: [UInt8]) {
+        self.receiving = receiving
+        self.signing = signing
+        self.pqSigning = pqSigning
+    }
 }
 
 extension IdentityKeys {
