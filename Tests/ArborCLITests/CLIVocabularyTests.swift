@@ -47,6 +47,8 @@ struct CLIVocabularyTests {
         "etcd", "advertise", "peer-address",
         // Enrollment (docs/cluster.md, "Enrollment").
         "enroll", "parent", "bundle", "code", "trust", "expires-in",
+        // End-to-end encrypted conversations (arbor chat; --node and --name above).
+        "password-file", "new-password-file", "recovery-code-file", "with", "follow",
     ]
 
     /// Old names that must not be shown by any command (they are hidden aliases now).
