@@ -92,6 +92,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Moving a legacy plaintext chat store into end-to-end encryption, on the client
+        // (docs/e2ee.md §15).
+        .target(
+            name: "ArborMigration",
+            dependencies: ["ArborCore", "ArborE2EE", "ArborKeyStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "ArborOperations",
             dependencies: [
@@ -209,6 +216,11 @@ let package = Package(
             name: "ArborSealTests",
             dependencies: ["ArborSeal", "ArborTestSupport"],
             resources: [.copy("Vectors")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ArborMigrationTests",
+            dependencies: ["ArborMigration", "ArborE2EE", "ArborCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .testTarget(

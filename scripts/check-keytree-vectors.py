@@ -469,7 +469,11 @@ def verify_chain(chain, anchors, revocations, t):
 # --- safety number (§18) ----------------------------------------------------------------------
 
 def safety_number(pks, words):
-    digest = hashlib.sha512(domain("arbor/v1/safety-number") + pks).digest()
+    return render_safety_number(hashlib.sha512(domain("arbor/v1/safety-number") + pks).digest(), words)
+
+
+def render_safety_number(digest, words):
+    """The digits and words of §18 from a 64-byte digest (docs/e2ee.md §10 renders its own digest so)."""
     groups = ["%05d" % (int.from_bytes(digest[5 * i:5 * i + 5], "big") % 100000) for i in range(12)]
     bits = int.from_bytes(digest[:15], "big")  # the first 120 bits, MSB first
     indexes = [(bits >> (110 - 10 * i)) & 0x3FF for i in range(12)]

@@ -3,19 +3,25 @@ import ArborCore
 /// Reads a conversation's messages in the order the node delivers them and refuses what a
 /// dishonest node could do to them (docs/e2ee.md §13): a message from a non-member or with a
 /// changed sender or byte (`authentication failed`), a replay (`replayed`), a sender's messages out
-/// of order or a reply before what it answers (`reordered`). Withheld messages show as a gap in a
-/// sender's sequence. A refused message changes nothing, so reading goes on after it.
+/// of order or a message delivered after a reply to it (`reordered`). Withheld messages show as a
+/// gap: in a sender's sequence, or a reply to a message not delivered. A refused message changes
+/// nothing, so reading goes on after it.
 public struct ConversationReader: Sendable {
     public struct Read: Sendable {
         public let message: SealedMessage
         public let plaintext: [UInt8]
         /// How many of this sender's messages before this one were never delivered.
         public let missingBefore: UInt64
+        /// Whether it answers a message not delivered (yet): that message, if it comes later, is
+        /// refused as reordered.
+        public let answersMissing: Bool
     }
 
     public let conversation: ConversationID
     private var seen: Set<MessageID> = []
     private var lastSequence: [AccountID: UInt64] = [:]
+    /// Messages that a message already read answers, but that were not delivered before it.
+    private var answeredBeforeDelivery: Set<MessageID> = []
     /// The last message read, which a message written next names as `previous`.
     public private(set) var lastRead: MessageID = .none
 
@@ -53,13 +59,14 @@ public struct ConversationReader: Sendable {
             throw ArborError(
                 .reordered, "message \(header.id.hex) is number \(header.sequence) of its sender, delivered after number \(last)")
         }
-        guard header.previous == .none || seen.contains(header.previous) else {
-            throw ArborError(
-                .reordered, "message \(header.id.hex) answers message \(header.previous.hex), which was not delivered before it")
+        guard !answeredBeforeDelivery.contains(header.id) else {
+            throw ArborError(.reordered, "message \(header.id.hex) was delivered after a message that answers it")
         }
+        let answersMissing = header.previous != .none && !seen.contains(header.previous)
+        if answersMissing { answeredBeforeDelivery.insert(header.previous) }
         seen.insert(header.id)
         lastSequence[header.sender] = header.sequence
         lastRead = header.id
-        return Read(message: message, plaintext: plaintext, missingBefore: header.sequence - last - 1)
+        return Read(message: message, plaintext: plaintext, missingBefore: header.sequence - last - 1, answersMissing: answersMissing)
     }
 }

@@ -5,6 +5,9 @@ public enum MessageKind: UInt8, Sendable {
     case text = 1
     /// The start of a token stream (docs/e2ee.md §14): its plaintext is the stream key.
     case stream = 2
+    /// A message moved from a legacy plaintext store (docs/e2ee.md §15): its plaintext is an
+    /// `ImportedMessage`, signed by the account that imported it.
+    case imported = 3
 }
 
 /// The clear part of a message (docs/e2ee.md §13), 90 bytes: `0x01 ‖ kind ‖ conversation (16) ‖

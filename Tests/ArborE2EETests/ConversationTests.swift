@@ -152,12 +152,16 @@ struct ConversationTests {
         // Replayed.
         #expect(throws: ArborError(.replayed, "")) { try read(&honest, first) }
 
-        // A reply delivered before what it answers, and a sender's messages swapped.
+        // A reply delivered before what it answers: the reply shows the gap, and what it answers,
+        // delivered after it, is refused.
         var swapped = ConversationReader(conversation: fixture.conversation)
-        #expect(throws: ArborError(.reordered, "")) { try read(&swapped, reply) }
-        let laterFirst = try fixture.message("four", from: fixture.alice, sequence: 3)
-        _ = try read(&swapped, laterFirst)
+        #expect(try read(&swapped, reply).answersMissing)
         #expect(throws: ArborError(.reordered, "")) { try read(&swapped, first) }
+        // A sender's messages swapped.
+        var senderSwapped = ConversationReader(conversation: fixture.conversation)
+        let laterFirst = try fixture.message("four", from: fixture.alice, sequence: 3)
+        _ = try read(&senderSwapped, laterFirst)
+        #expect(throws: ArborError(.reordered, "")) { try read(&senderSwapped, first) }
 
         // Withheld messages show as a gap.
         var gapped = ConversationReader(conversation: fixture.conversation)
