@@ -2,6 +2,7 @@ import ArborCore
 import ArborE2EE
 import AsyncHTTPClient
 import NIOCore
+import NIOHTTP1
 
 /// The Swift SDK of Arbor's end-to-end encrypted applications (docs/e2ee.md): it talks to a node's
 /// `/v1/e2ee` routes and does every cryptographic step in the client, so the node stores and relays

@@ -1,5 +1,6 @@
 import ArborCore
 import ArborE2EE
+import NIOHTTP1
 
 /// A signed-in device: the account's keys in memory and the node's bearer token. Account calls
 /// (password, devices, sign-out), identity lookups, and conversations (`conversation(_:)`).

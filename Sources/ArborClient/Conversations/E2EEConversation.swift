@@ -1,5 +1,6 @@
 import ArborCore
 import ArborE2EE
+import NIOHTTP1
 
 /// One conversation as this account sees it (docs/e2ee.md §11–§14): the membership worked out
 /// from the signed envelopes, the epoch keys addressed to this account, and the history read in
@@ -110,13 +111,19 @@ public actor E2EEConversation {
             let read = try reader.read(
                 message, membership: membership, epochKeys: epochKeys, identities: identities.mapValues(\.publicKeys))
             let header = message.header
-            let isText = header.kind == .text
+            let imported = header.kind == .imported ? try ImportedMessage(plaintext: read.plaintext) : nil
+            let text: String? =
+                switch header.kind {
+                case .text: String(decoding: read.plaintext, as: UTF8.self)
+                case .imported: imported?.text
+                case .stream: nil
+                }
             return .read(
                 ReadMessage(
                     id: header.id, sender: header.sender, senderName: identities[header.sender]?.name ?? header.sender.hex,
                     epoch: header.epoch, kind: header.kind, sequence: header.sequence, missingBefore: read.missingBefore,
-                    text: isText ? String(decoding: read.plaintext, as: UTF8.self) : nil, sealed: message,
-                    streamKey: isText ? nil : read.plaintext))
+                    answersMissing: read.answersMissing, text: text, imported: imported, sealed: message,
+                    streamKey: header.kind == .stream ? read.plaintext : nil))
         } catch let error as ArborError {
             return .refused(error)
         } catch {

@@ -43,8 +43,15 @@ public struct ReadMessage: Sendable, CustomStringConvertible {
     public let sequence: UInt64
     /// How many of the sender's messages before this one the node never delivered.
     public let missingBefore: UInt64
-    /// The text of a text message; nil for a stream (read it with `E2EEConversation.readStream`).
+    /// Whether it answers a message the node had not delivered before it (a gap; that message,
+    /// if it comes later, is refused as reordered).
+    public let answersMissing: Bool
+    /// The text of a text or imported message; nil for a stream (read it with
+    /// `E2EEConversation.readStream`).
     public let text: String?
+    /// For a message moved from a legacy store (docs/e2ee.md §15): the author and time the legacy
+    /// store recorded, signed by the importer (`sender`), not by the author.
+    public let imported: ImportedMessage?
     let sealed: SealedMessage
     /// The opened plaintext of a stream message: its stream key. Never shown.
     let streamKey: [UInt8]?

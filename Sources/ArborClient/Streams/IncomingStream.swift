@@ -1,6 +1,8 @@
 import ArborCore
 import ArborE2EE
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 
 /// One piece of a token stream, opened: authentic to a holder of the stream's key. The stream is
 /// authentic to its sender once the sequence that gave it ends without an error (the seal).

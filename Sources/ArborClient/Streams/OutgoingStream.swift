@@ -1,5 +1,6 @@
 import ArborCore
 import ArborE2EE
+import NIOHTTP1
 
 /// The writing side of a token stream (docs/e2ee.md §14): each piece is sealed and sent to the
 /// node as soon as the caller has it, so readers see it at once; `finish` sends the final chunk

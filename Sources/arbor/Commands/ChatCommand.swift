@@ -2,6 +2,7 @@ import ArborClient
 import ArborCore
 import ArborE2EE
 import ArborKeyStore
+import ArborOperations
 import ArgumentParser
 import Foundation
 
@@ -13,7 +14,7 @@ struct ChatCommand: AsyncParsableCommand {
             Every key step happens here, in the client: the node stores and relays ciphertext it cannot open \
             (docs/e2ee.md). Start a node ('arbor serve --dev'), then:
 
-              arbor chat signup --name alice --password-file alice.pw      (prints the recovery code once)
+              arbor chat signup --name alice --password-file alice.pw
               arbor chat signup --name bob --password-file bob.pw
               arbor chat new --name alice --password-file alice.pw --with bob
               arbor chat send --name alice --password-file alice.pw CONVERSATION 'hello'
