@@ -6,7 +6,8 @@ import Testing
 struct ServerSentEventParserTests {
     static let stream = Array(
         (": waiting\n\nevent: chunk\nid: 0\ndata: {\"chunk\":\"AA\",\"final\":false}\n\n"
-            + "event: chunk\r\nid: 1\r\ndata: {\"chunk\":\"AB\",\r\ndata: \"final\":true}\r\n\r\n" + "event: seal\rdata: {\"seal\":\"AC\"}\r\r").utf8)
+            + "event: chunk\r\nid: 1\r\ndata: {\"chunk\":\"AB\",\r\ndata: \"final\":true}\r\n\r\n"
+            + "event: seal\rdata: {\"seal\":\"AC\"}\r\r").utf8)
 
     static let expected = [
         ServerSentEvent(event: "chunk", id: "0", data: "{\"chunk\":\"AA\",\"final\":false}"),

@@ -42,7 +42,7 @@ public struct ArborE2EEClient: Sendable {
 
     /// Signs in on this device with the password alone: the challenge, the password stretched
     /// with the account's parameters, the login proof, then the account record, opened here.
-    /// A wrong password and an unknown name fail alike (`not authorised`).
+    /// A wrong password and an unknown name fail alike (`wrong passphrase`).
     public func signIn(name: String, password: SecretBytes, device: String) async throws -> E2EESession {
         let challenge = try await transport.call(
             .POST, "/v1/e2ee/sessions/challenge", body: WireName(name: name), as: WireSignInChallenge.self)
@@ -108,6 +108,11 @@ public struct ArborE2EEClient: Sendable {
     ) async throws -> String {
         let signature = try LoginProof.sign(challenge: challenge.challenge.bytes, account: account, with: passwordKeys)
         let body = WireSignIn(account: account.hex, challenge: challenge.challenge, signature: WireBytes(signature), device: device)
-        return try await transport.call(.POST, "/v1/e2ee/sessions", body: body, as: WireSession.self).session
+        do {
+            return try await transport.call(.POST, "/v1/e2ee/sessions", body: body, as: WireSession.self).session
+        } catch let error as ArborError where error.code == .authenticationFailed {
+            // The node does not say which, by design (an unknown name gets a made-up salt).
+            throw ArborError(.wrongPassphrase, "the password is wrong, or the node has no account of that name")
+        }
     }
 }

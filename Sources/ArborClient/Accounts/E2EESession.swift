@@ -5,11 +5,11 @@ import NIOHTTP1
 /// A signed-in device: the account's keys in memory and the node's bearer token. Account calls
 /// (password, devices, sign-out), identity lookups, and conversations (`conversation(_:)`).
 public actor E2EESession: CustomStringConvertible {
-    let transport: NodeTransport
-    let token: String
+    nonisolated let transport: NodeTransport
+    nonisolated let token: String
     public nonisolated let name: String
     public nonisolated let account: AccountID
-    let keys: SessionKeys
+    nonisolated let keys: SessionKeys
     private var record: AccountRecord
     private var identities: [AccountID: AccountIdentity] = [:]
 

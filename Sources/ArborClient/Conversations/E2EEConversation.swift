@@ -227,7 +227,9 @@ public actor E2EEConversation {
         let header = try MessageHeader(
             kind: kind, conversation: id, epoch: epoch, sender: session.account, sequence: reader.nextSequence(for: session.account),
             previous: reader.lastRead)
-        return (try SealedMessage.seal(plaintext, header: header, epochKey: epochKeys[epoch]!, senderIdentity: session.keys.identity), header)
+        return (
+            try SealedMessage.seal(plaintext, header: header, epochKey: epochKeys[epoch]!, senderIdentity: session.keys.identity), header
+        )
     }
 
     private func envelope(_ key: EpochKey, epoch: UInt32, to recipient: AccountIdentity) throws -> KeyEnvelope {

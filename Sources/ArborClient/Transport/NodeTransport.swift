@@ -89,18 +89,29 @@ struct NodeTransport: Sendable {
         let envelope = try? JSONDecoder().decode(NodeErrorEnvelope.self, from: Data(body))
         let said = envelope.map { "\($0.error.message) (\($0.error.code))" } ?? "HTTP \(status.code)"
         let code: ArborError.Code =
-            switch status.code {
-            case 401: .notAuthorised
-            case 403: .notAuthorised
-            case 404: .notFound
-            case 409: .conflict
-            case 429: .limitExceeded
-            case 400, 413, 422: .invalidArgument
-            default: .ioFailure
+            if let name = envelope?.error.code, let known = knownCodes[name] {
+                known
+            } else {
+                switch status.code {
+                case 401, 403: .notAuthorised
+                case 404: .notFound
+                case 409: .conflict
+                case 413, 429: .limitExceeded
+                case 400, 422: .invalidArgument
+                default: .ioFailure
+                }
             }
         return ArborError(code, "the node refused \(method) \(path): \(said)")
     }
 }
+
+/// The node names a failed check by its `ArborError` code in snake case (a 400
+/// `verification_failed` family); the client keeps that code.
+let knownCodes: [String: ArborError.Code] = [
+    "authentication_failed": .authenticationFailed, "replayed": .replayed, "reordered": .reordered, "truncated": .truncated,
+    "malformed_input": .malformedInput, "invalid_argument": .invalidArgument, "no_matching_key": .noMatchingKey,
+    "invalid_signature": .invalidSignature, "not_authorised": .notAuthorised,
+]
 
 struct NodeErrorEnvelope: Decodable {
     struct Detail: Decodable {

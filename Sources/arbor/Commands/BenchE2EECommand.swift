@@ -51,9 +51,15 @@ struct BenchE2EECommand: AsyncParsableCommand {
         // Accounts.
         var record: AccountRecord?
         let signUp = try Self.best(runs: accountRuns) { record = try AccountKeys.signUp(password: password).record }
-        rows.append(Row(operation: "sign-up (600,000 rounds)", microsecondsPerOp: signUp * 1e6, rawMicrosecondsPerOp: nil, addedMicroseconds: nil, bytesAdded: nil))
+        rows.append(
+            Row(
+                operation: "sign-up (600,000 rounds)", microsecondsPerOp: signUp * 1e6, rawMicrosecondsPerOp: nil, addedMicroseconds: nil,
+                bytesAdded: nil))
         let signIn = try Self.best(runs: accountRuns) { _ = try AccountKeys.signIn(password: password, record: record!) }
-        rows.append(Row(operation: "sign-in (600,000 rounds)", microsecondsPerOp: signIn * 1e6, rawMicrosecondsPerOp: nil, addedMicroseconds: nil, bytesAdded: nil))
+        rows.append(
+            Row(
+                operation: "sign-in (600,000 rounds)", microsecondsPerOp: signIn * 1e6, rawMicrosecondsPerOp: nil, addedMicroseconds: nil,
+                bytesAdded: nil))
 
         // A conversation of two.
         let alice = try AccountKeys.signUp(password: password).keys
@@ -78,31 +84,41 @@ struct BenchE2EECommand: AsyncParsableCommand {
             let plaintext = [UInt8](repeating: 0x61, count: size)
             var sealed: [SealedMessage] = []
             var sequence: UInt64 = 0
-            let seal = try Self.best(runs: 5) {
-                sealed = []
-                for _ in 0..<messageRuns {
-                    sequence += 1
-                    let header = try MessageHeader(
-                        kind: .text, conversation: conversation, epoch: 0, sender: alice.account, sequence: sequence, previous: .none)
-                    sealed.append(try SealedMessage.seal(plaintext, header: header, epochKey: epochKey, senderIdentity: alice.identity))
-                }
-            } / Double(messageRuns)
-            let read = try Self.best(runs: 5) {
-                var reader = ConversationReader(conversation: conversation)
-                for message in sealed {
-                    _ = try reader.read(message, membership: membership, epochKeys: [0: bobsKey], identities: identities)
-                }
-            } / Double(messageRuns)
+            let seal =
+                try Self.best(runs: 5) {
+                    sealed = []
+                    for _ in 0..<messageRuns {
+                        sequence += 1
+                        let header = try MessageHeader(
+                            kind: .text, conversation: conversation, epoch: 0, sender: alice.account, sequence: sequence, previous: .none)
+                        sealed.append(try SealedMessage.seal(plaintext, header: header, epochKey: epochKey, senderIdentity: alice.identity))
+                    }
+                } / Double(messageRuns)
+            let read =
+                try Self.best(runs: 5) {
+                    var reader = ConversationReader(conversation: conversation)
+                    for message in sealed {
+                        _ = try reader.read(message, membership: membership, epochKeys: [0: bobsKey], identities: identities)
+                    }
+                } / Double(messageRuns)
             var boxes: [AES.GCM.SealedBox] = []
-            let rawSeal = try Self.best(runs: 5) {
-                boxes = try (0..<messageRuns).map { _ in try AES.GCM.seal(plaintext, using: rawKey) }
-            } / Double(messageRuns)
-            let rawOpen = try Self.best(runs: 5) {
-                for box in boxes { _ = try AES.GCM.open(box, using: rawKey) }
-            } / Double(messageRuns)
+            let rawSeal =
+                try Self.best(runs: 5) {
+                    boxes = try (0..<messageRuns).map { _ in try AES.GCM.seal(plaintext, using: rawKey) }
+                } / Double(messageRuns)
+            let rawOpen =
+                try Self.best(runs: 5) {
+                    for box in boxes { _ = try AES.GCM.open(box, using: rawKey) }
+                } / Double(messageRuns)
             let overhead = sealed[0].bytes.count - size
-            rows.append(Row(operation: "message \(size) B: encrypt + sign", microsecondsPerOp: seal * 1e6, rawMicrosecondsPerOp: rawSeal * 1e6, addedMicroseconds: (seal - rawSeal) * 1e6, bytesAdded: overhead))
-            rows.append(Row(operation: "message \(size) B: verify + decrypt", microsecondsPerOp: read * 1e6, rawMicrosecondsPerOp: rawOpen * 1e6, addedMicroseconds: (read - rawOpen) * 1e6, bytesAdded: nil))
+            rows.append(
+                Row(
+                    operation: "message \(size) B: encrypt + sign", microsecondsPerOp: seal * 1e6, rawMicrosecondsPerOp: rawSeal * 1e6,
+                    addedMicroseconds: (seal - rawSeal) * 1e6, bytesAdded: overhead))
+            rows.append(
+                Row(
+                    operation: "message \(size) B: verify + decrypt", microsecondsPerOp: read * 1e6, rawMicrosecondsPerOp: rawOpen * 1e6,
+                    addedMicroseconds: (read - rawOpen) * 1e6, bytesAdded: nil))
             latency["\(size)"] = (seal + read - rawSeal - rawOpen) * 1e3
         }
 
@@ -110,34 +126,46 @@ struct BenchE2EECommand: AsyncParsableCommand {
         let chunkRuns = max(1, Int((2000 * scale).rounded()))
         for size in [16, 4096] {
             let piece = [UInt8](repeating: 0x62, count: size)
-            let header = try MessageHeader(kind: .stream, conversation: conversation, epoch: 0, sender: alice.account, sequence: 1, previous: .none)
+            let header = try MessageHeader(
+                kind: .stream, conversation: conversation, epoch: 0, sender: alice.account, sequence: 1, previous: .none)
             let streamKey = StreamKey.random()
             let opening = try SealedMessage.seal(streamKey.plaintext, header: header, epochKey: epochKey, senderIdentity: alice.identity)
             var chunks: [[UInt8]] = []
-            let seal = try Self.best(runs: 5) {
-                var writer = try StreamWriter(message: opening, streamKey: streamKey)
-                chunks = try (0..<chunkRuns).map { index in try writer.seal(piece, isFinal: index == chunkRuns - 1) }
-            } / Double(chunkRuns)
-            let open = try Self.best(runs: 5) {
-                var reader = try StreamReader(message: opening, opened: streamKey.plaintext)
-                for (index, chunk) in chunks.enumerated() {
-                    _ = try reader.open(chunk, index: UInt64(index), isFinal: index == chunkRuns - 1)
-                }
-            } / Double(chunkRuns)
+            let seal =
+                try Self.best(runs: 5) {
+                    var writer = try StreamWriter(message: opening, streamKey: streamKey)
+                    chunks = try (0..<chunkRuns).map { index in try writer.seal(piece, isFinal: index == chunkRuns - 1) }
+                } / Double(chunkRuns)
+            let open =
+                try Self.best(runs: 5) {
+                    var reader = try StreamReader(message: opening, opened: streamKey.plaintext)
+                    for (index, chunk) in chunks.enumerated() {
+                        _ = try reader.open(chunk, index: UInt64(index), isFinal: index == chunkRuns - 1)
+                    }
+                } / Double(chunkRuns)
             var boxes: [AES.GCM.SealedBox] = []
-            let rawSeal = try Self.best(runs: 5) {
-                boxes = try (0..<chunkRuns).map { _ in try AES.GCM.seal(piece, using: rawKey) }
-            } / Double(chunkRuns)
-            let rawOpen = try Self.best(runs: 5) {
-                for box in boxes { _ = try AES.GCM.open(box, using: rawKey) }
-            } / Double(chunkRuns)
-            rows.append(Row(operation: "stream chunk \(size) B: seal", microsecondsPerOp: seal * 1e6, rawMicrosecondsPerOp: rawSeal * 1e6, addedMicroseconds: (seal - rawSeal) * 1e6, bytesAdded: chunks[0].count - size))
-            rows.append(Row(operation: "stream chunk \(size) B: open", microsecondsPerOp: open * 1e6, rawMicrosecondsPerOp: rawOpen * 1e6, addedMicroseconds: (open - rawOpen) * 1e6, bytesAdded: nil))
+            let rawSeal =
+                try Self.best(runs: 5) {
+                    boxes = try (0..<chunkRuns).map { _ in try AES.GCM.seal(piece, using: rawKey) }
+                } / Double(chunkRuns)
+            let rawOpen =
+                try Self.best(runs: 5) {
+                    for box in boxes { _ = try AES.GCM.open(box, using: rawKey) }
+                } / Double(chunkRuns)
+            rows.append(
+                Row(
+                    operation: "stream chunk \(size) B: seal", microsecondsPerOp: seal * 1e6, rawMicrosecondsPerOp: rawSeal * 1e6,
+                    addedMicroseconds: (seal - rawSeal) * 1e6, bytesAdded: chunks[0].count - size))
+            rows.append(
+                Row(
+                    operation: "stream chunk \(size) B: open", microsecondsPerOp: open * 1e6, rawMicrosecondsPerOp: rawOpen * 1e6,
+                    addedMicroseconds: (open - rawOpen) * 1e6, bytesAdded: nil))
         }
 
         let worst = latency.values.max() ?? 0
         let report = Report(
-            rounds: PasswordParameters.minimumRounds, rows: rows, addedLatencyPerMessageMilliseconds: latency, target: "< 5 ms added per message",
+            rounds: PasswordParameters.minimumRounds, rows: rows, addedLatencyPerMessageMilliseconds: latency,
+            target: "< 5 ms added per message",
             meetsTarget: worst < 5)
         try output.emit(report, human: Self.table(report))
     }
@@ -160,7 +188,9 @@ struct BenchE2EECommand: AsyncParsableCommand {
             return microseconds >= 10_000 ? String(format: "%.1f ms", microseconds / 1000) : String(format: "%.1f µs", microseconds)
         }
         func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(1, width - text.count)) + text }
-        var lines = ["operation".padding(toLength: 36, withPad: " ", startingAt: 0) + "    time/op     raw AES-GCM       added   bytes added"]
+        var lines = [
+            "operation".padding(toLength: 36, withPad: " ", startingAt: 0) + "    time/op     raw AES-GCM       added   bytes added"
+        ]
         for row in report.rows {
             lines.append(
                 row.operation.padding(toLength: 36, withPad: " ", startingAt: 0) + pad(time(row.microsecondsPerOp), 11)
@@ -169,7 +199,9 @@ struct BenchE2EECommand: AsyncParsableCommand {
         }
         let latencies = report.addedLatencyPerMessageMilliseconds.sorted { Int($0.key)! < Int($1.key)! }
             .map { "\($0.key) B " + String(format: "%.2f ms", $0.value) }.joined(separator: ", ")
-        lines.append("added latency per message (seal + read − raw): \(latencies); target \(report.target): \(report.meetsTarget ? "met" : "MISSED")")
+        lines.append(
+            "added latency per message (seal + read − raw): \(latencies); target \(report.target): \(report.meetsTarget ? "met" : "MISSED")"
+        )
         return lines.joined(separator: "\n")
     }
 }

@@ -31,13 +31,15 @@ struct ChatSignUpCommand: AsyncParsableCommand {
         let identity = IdentityOutput(await signUp.session.identity)
         try? await signUp.session.signOut()
         let groups = signUp.recoveryCode.groups
-        try output.emit(Result(identity: identity, recoveryCode: groups), human: """
-            account \(account.name) created (\(identity.account))
-            \(identity.safetyNumber.text)
+        try output.emit(
+            Result(identity: identity, recoveryCode: groups),
+            human: """
+                account \(account.name) created (\(identity.account))
+                \(identity.safetyNumber.text)
 
-            recovery code (shown this once; write it down and keep it apart from the password):
-                \(groups.joined(separator: "\n    "))
-            """)
+                recovery code (shown this once; write it down and keep it apart from the password):
+                    \(groups.joined(separator: "\n    "))
+                """)
     }
 }
 
@@ -52,7 +54,8 @@ struct ChatSignInCommand: AsyncParsableCommand {
 
     func run() async throws {
         let identity = try await account.withSession { IdentityOutput(await $0.identity) }
-        try output.emit(identity, human: "signed in as \(identity.name); the identity keys match the node's record\n\(identity.safetyNumber.text)")
+        try output.emit(
+            identity, human: "signed in as \(identity.name); the identity keys match the node's record\n\(identity.safetyNumber.text)")
     }
 }
 
@@ -146,6 +149,7 @@ struct ChatDevicesCommand: AsyncParsableCommand {
 
     func run() async throws {
         let devices = try await account.withSession { try await $0.devices() }
-        try output.emit(devices, human: devices.map { "\($0.device)  \($0.name)\($0.current ? "  (this command)" : "")" }.joined(separator: "\n"))
+        try output.emit(
+            devices, human: devices.map { "\($0.device)  \($0.name)\($0.current ? "  (this command)" : "")" }.joined(separator: "\n"))
     }
 }

@@ -43,7 +43,8 @@ struct ChatAccountOptions: ParsableArguments {
 
     @Option(
         name: .customLong("password-file"),
-        help: ArgumentHelp("Read the password from the first line of this file ('-' for standard input) instead of the terminal.",
+        help: ArgumentHelp(
+            "Read the password from the first line of this file ('-' for standard input) instead of the terminal.",
             valueName: "file"))
     var passwordFile: String?
 

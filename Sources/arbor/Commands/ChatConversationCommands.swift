@@ -77,7 +77,8 @@ struct ChatSendCommand: AsyncParsableCommand {
             let position = try await opened.send(text)
             return Result(conversation: opened.id.hex, position: position, epoch: await opened.writingEpoch)
         }
-        try output.emit(result, human: "sent: message \(result.position) of \(result.conversation), epoch \(result.epoch.map(String.init) ?? "-")")
+        try output.emit(
+            result, human: "sent: message \(result.position) of \(result.conversation), epoch \(result.epoch.map(String.init) ?? "-")")
     }
 }
 

@@ -52,7 +52,8 @@ struct ChatStreamCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stream",
         abstract: "Print a streamed reply piece by piece as each verifies; the last one by default.",
-        discussion: "It ends when the sender's seal verifies (the reply is then authentic to its sender), or with the error that stopped it."
+        discussion:
+            "It ends when the sender's seal verifies (the reply is then authentic to its sender), or with the error that stopped it."
     )
 
     @OptionGroup var account: ChatAccountOptions
@@ -127,7 +128,9 @@ struct ChatAssistantCommand: AsyncParsableCommand {
     func run() async throws {
         let result = try await account.withSession { session in
             let opened = try await session.conversation(try await resolveConversation(conversation, in: session))
-            let prompt = await opened.history.reversed().lazy.compactMap(\.message).first { $0.kind == .text && $0.sender != session.account }
+            let prompt = await opened.history.reversed().lazy.compactMap(\.message).first {
+                $0.kind == .text && $0.sender != session.account
+            }
             let stream = try await opened.startStream()
             for token in SimulatedAssistant.reply(to: prompt?.text, from: prompt?.senderName) {
                 try await stream.write(token)
