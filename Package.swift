@@ -193,7 +193,7 @@ let package = Package(
         .target(
             name: "ArborTestSupport",
             dependencies: [
-                "ArborCluster",
+                "ArborCluster", "ArborOperations", "ArborServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -237,7 +237,7 @@ let package = Package(
         .testTarget(
             name: "ArborServerTests",
             dependencies: [
-                "ArborServer",
+                "ArborServer", "ArborE2EE", "ArborTestSupport",
                 "ArborOperations",
                 "ArborCore",
                 "ArborSeal",

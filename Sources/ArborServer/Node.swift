@@ -33,13 +33,22 @@ public struct Node: Sendable {
     /// Where a new key for the running node goes (`POST /v1/sys/rekey`, a rekey through the
     /// cluster); nil when the node cannot be moved while it runs (tests, `serve init`).
     public let keyReplacement: NodeKeyReplacement?
+    /// Where the end-to-end encrypted applications' data lives (`/v1/e2ee`, docs/e2ee.md §16):
+    /// `SQLiteE2EEStore` beside the node database by default (`arbor serve`), or any other store;
+    /// nil: those routes answer 503.
+    public let e2eeStore: (any E2EEStore)?
+    /// The sign-in and recovery challenges handed out, until used or expired.
+    let e2eeChallenges = LoginChallenges()
+    /// Wakes the readers of a token stream when it grows.
+    let e2eeNotifier = StreamNotifier()
 
     public init(
         database: NodeDatabase, owner: NodeSecret, limits: NodeLimits = NodeLimits(), clock: NodeClock = .system,
         metrics: any MetricsFactory = MetricsSystem.factory, metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         audit: NodeAudit? = nil, identity: NodeSigningIdentity? = nil, cluster: (any ClusterViewSource)? = nil,
-        keyReplacement: NodeKeyReplacement? = nil
+        keyReplacement: NodeKeyReplacement? = nil, e2eeStore: (any E2EEStore)? = nil
     ) {
+        self.e2eeStore = e2eeStore
         self.cluster = cluster
         self.keyReplacement = keyReplacement
         self.identity = identity
@@ -72,6 +81,16 @@ public struct Node: Sendable {
             EnrollmentIssueRoutes(tokens: tokens, owner: owner, identity: identity, keyrings: keyrings, clock: clock, limits: limits),
             NodeRekeyRoutes(
                 tokens: tokens, owner: owner, identity: identity, replacement: keyReplacement, cluster: cluster, clock: clock),
+        ]
+    }
+
+    /// The end-to-end encrypted applications' routes, under `/v1/e2ee`: open to anyone (sign-up,
+    /// sign-in) or behind a device session, never behind a node token.
+    var e2eeRoutes: [any NodeRoutes] {
+        let gate = E2EEGate(node: self)
+        return [
+            E2EEAccountRoutes(gate: gate), E2EERecoveryRoutes(gate: gate), E2EEConversationRoutes(gate: gate),
+            E2EEStreamRoutes(gate: gate),
         ]
     }
 

@@ -83,6 +83,9 @@ public enum NodeApplication {
         let v1 = router.group("v1")
         let open = v1.group().add(middleware: OpenRouteRateLimit(rateLimits: node.rateLimits))
         for routes in node.openRoutes { routes.register(on: open) }
+        // End-to-end encryption: its own sessions (not node tokens), the open routes' rate limit.
+        let e2ee = v1.group("e2ee").add(middleware: OpenRouteRateLimit(rateLimits: node.rateLimits)).add(middleware: E2EEErrorMiddleware())
+        for routes in node.e2eeRoutes { routes.register(on: e2ee) }
         let authenticator = TokenAuthenticator(tokens: node.tokens, rateLimits: node.rateLimits)
         let authenticated = v1.group().add(middleware: authenticator)
         for routes in node.tokenRoutes { routes.register(on: authenticated) }

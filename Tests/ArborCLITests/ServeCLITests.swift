@@ -143,6 +143,10 @@ struct ServeCLITests {
 
         let node = try RunningNode(arbor, ["serve", "--data", "data", "--listen", "127.0.0.1:0"], expectToken: false)
         #expect(node.rootToken == nil, "a real node never prints its root token")
+        // End-to-end encryption's store: its own SQLite file beside the node database, 0600.
+        let e2ee = (try FileManager.default.attributesOfItem(atPath: arbor.path("data/e2ee.sqlite"))[.posixPermissions] as? NSNumber)?
+            .intValue
+        #expect(e2ee == 0o600)
         #expect(try await node.get("/v1/auth/token/lookup-self", token: token).status == 200)
         #expect(try await node.get("/v1/auth/token/lookup-self", token: "arb_wrong").status == 401)
         #expect(node.terminate().status == 0)

@@ -1,6 +1,7 @@
 import ArborCore
 import ArborOperations
 import ArborServer
+import ArborTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -23,15 +24,17 @@ final class TestNode: Sendable {
     let rootToken: String
 
     init(
-        limits: NodeLimits = NodeLimits(), cluster: (any ClusterViewSource)? = nil, keyReplacement: NodeKeyReplacement? = nil
+        limits: NodeLimits = NodeLimits(), cluster: (any ClusterViewSource)? = nil, keyReplacement: NodeKeyReplacement? = nil,
+        e2ee: E2EEStoreKind? = nil
     ) async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("arbor-server-test-\(UUID().uuidString)").path
         directory = try NodeDataDirectory.development(at: path, now: 1_800_000_000)
         database = try NodeDatabase(path: directory.databasePath, node: directory.keys)
         let time = self.time
+        let e2eeStore = try await e2ee?.make(in: directory.path)
         node = Node(
             database: database, owner: directory.secret, limits: limits, clock: NodeClock { time.withLock { $0 } }, metrics: metrics,
-            identity: try directory.signingIdentity, cluster: cluster, keyReplacement: keyReplacement)
+            identity: try directory.signingIdentity, cluster: cluster, keyReplacement: keyReplacement, e2eeStore: e2eeStore)
         rootToken = try await node.tokens.createRoot().reveal()
     }
 

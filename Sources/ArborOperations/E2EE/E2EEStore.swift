@@ -15,6 +15,9 @@ public protocol E2EEStore: Sendable {
     func account(named name: String) async throws -> StoredAccount?
     /// Replaces the password fields of the record (docs/e2ee.md §8); `not found` for no account.
     func changePassword(of account: AccountID, to change: PasswordChange) async throws
+    /// 32 random bytes made at the first call and the same ever after: the key of the made-up
+    /// answers for unknown names (`DecoyAccounts`), so they stay the same across restarts.
+    func decoySecret() async throws -> [UInt8]
 
     func createSession(_ session: DeviceSession) async throws
     /// The session whose token hashes to `tokenHash`, unless it expired before `now`.

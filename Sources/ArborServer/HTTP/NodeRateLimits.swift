@@ -32,6 +32,21 @@ public final class NodeRateLimits: Sendable {
             retryAfter: wait, "too many failed authentications from this address; retry after \(wait) seconds")
     }
 
+    /// For an E2EE sign-in or recovery: one failed attempt from the address and one from the
+    /// account, taken before the proof is checked (as `reserveAuthentication`), so that guesses
+    /// at one account from many addresses are limited too. `signInSucceeded` gives both back.
+    func reserveSignIn(account: String, client: String) throws {
+        try reserveAuthentication(client: client)
+        guard let failedAuthentications, let wait = failedAuthentications.take("e2ee-account:\(account)") else { return }
+        refusals("failed_sign_in").increment()
+        throw NodeError.rateLimited(retryAfter: wait, "too many failed sign-ins to this account; retry after \(wait) seconds")
+    }
+
+    func signInSucceeded(account: String, client: String) {
+        failedAuthentications?.giveBack("e2ee-account:\(account)")
+        authenticationSucceeded(client: client)
+    }
+
     /// The reserved attempt did not fail: it is returned to the address.
     func authenticationSucceeded(client: String) {
         failedAuthentications?.giveBack(client)

@@ -202,7 +202,8 @@ extension ServeCommand {
         }
         let node = Node(
             database: database, owner: directory.secret, limits: settings.limits, metricsRegistry: registry, audit: audit,
-            identity: try directory.signingIdentity, cluster: membership, keyReplacement: replacement)
+            identity: try directory.signingIdentity, cluster: membership, keyReplacement: replacement,
+            e2eeStore: try SQLiteE2EEStore(directory: directory.path))
         let chosen = settings.devRootToken.map { TokenSecret(SecretBytes(copying: Array($0.utf8))) }
         let rootToken = createsRootToken ? try await node.tokens.createRoot(chosen: chosen) : nil
         let scheme = tls == nil ? "http" : "https"
