@@ -7,7 +7,6 @@ import Testing
 @testable import ArborClient
 @testable import ArborE2EE
 
-
 /// Issue 12, point 7: after the whole flow (sign-ups, a second device, a conversation of three,
 /// an addition and a removal, a streamed reply, a password change and a recovery), the bytes the
 /// node stores (the SQLite file and its WAL) contain no plaintext, no password, no recovery word
