@@ -61,7 +61,16 @@ struct E2EEDumpTests {
         for text in texts { secrets.add(text: text) }
         secrets.add(text: newPassword)
         secrets.add(text: recoveredPassword)
-        for session in [alice.session, bob.session, carol.session, phone, recovered] { secrets.add(session.keys) }
+        let passwords = [alice.password, bob.password, carol.password, newPassword, recoveredPassword]
+        for (session, password) in zip([alice.session, bob.session, carol.session, phone, recovered], passwords) {
+            secrets.add(session.keys)
+            // What the password gives: the key-encryption key and the login key's seed.
+            let record = await session.accountRecord
+            let passwordKeys = try PasswordKeys(
+                password: SecretBytes(copying: Array(password.utf8)), parameters: record.password, account: record.account)
+            secrets.add(key: passwordKeys.keyEncryptionKey)
+            secrets.add(key: Array(passwordKeys.login.rawRepresentation))
+        }
         for view in [conversation, bobs, carols] {
             for (epoch, key) in await view.heldEpochKeys {
                 secrets.add(key: key.key)

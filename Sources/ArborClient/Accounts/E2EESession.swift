@@ -25,6 +25,9 @@ public actor E2EESession: CustomStringConvertible {
 
     public nonisolated var description: String { "E2EESession(\(name), redacted)" }
 
+    /// The record as this session last wrote or read it (for the SDK's tests).
+    var accountRecord: AccountRecord { record }
+
     /// This account's own identity, as the node stores it.
     public var identity: AccountIdentity { identities[account]! }
 
