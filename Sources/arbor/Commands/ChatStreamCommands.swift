@@ -96,7 +96,7 @@ struct ChatStreamCommand: AsyncParsableCommand {
             if output.json {
                 try output.emit(Result(message: stream.id.hex, sender: stream.senderName, pieces: pieces, verified: true), human: "")
             } else {
-                print("\n(verified: sealed by \(stream.senderName))")
+                writeNow("\n(verified: sealed by \(stream.senderName))\n")
             }
         }
     }
@@ -138,7 +138,7 @@ struct ChatAssistantCommand: AsyncParsableCommand {
                 try await Task.sleep(for: SimulatedAssistant.delay)
             }
             try await stream.finish()
-            if !output.json { print("") }
+            if !output.json { writeNow("\n") }
             return Result(conversation: opened.id.hex, message: stream.message.hex, chunks: await stream.chunkCount)
         }
         try output.emit(result, human: "(sent as stream \(result.message), \(counted(result.chunks, "chunk")), sealed)")
@@ -189,7 +189,7 @@ struct MessageOutput: Encodable {
             let row = MessageOutput(
                 position: entry.position, sender: nil, kind: "refused", text: nil, epoch: nil, missingBefore: nil,
                 refused: error.code.description, reason: error.message)
-            if live { print(row.textForHuman) }
+            if live { writeNow(row.textForHuman + "\n") }
             return row
         case .read(let message):
             var text = message.text
@@ -206,9 +206,9 @@ struct MessageOutput: Encodable {
                 } catch let error as ArborError {
                     refused = error
                 }
-                if live { print(refused == nil ? "  (sealed)" : "  (REFUSED: \(refused!.message))") }
+                if live { writeNow(refused.map { "  (REFUSED: \($0.message))\n" } ?? "  (sealed)\n") }
             } else if live {
-                print("[\(entry.position)] \(message.senderName): \(message.text ?? "")")
+                writeNow("[\(entry.position)] \(message.senderName): \(message.text ?? "")\n")
             }
             return MessageOutput(
                 position: entry.position, sender: message.senderName, kind: message.kind == .stream ? "stream" : "text", text: text,
