@@ -14,6 +14,7 @@ import PackageDescription
 //                    ranges, messages between nodes, and mutual TLS 1.3 between nodes (PeerTLS)
 //   ArborServer      the node (arbor serve): Hummingbird routes, SQLite stores (GRDB), tokens and
 //                    policies; HTTP statuses from error categories
+//   ArborPostgres    the E2EE store on PostgreSQL (postgres-nio), for nodes that share one database
 //   ArborClient      the Swift SDK of the end-to-end encrypted applications: a node's /v1/e2ee
 //                    routes over AsyncHTTPClient, every key step in the client (docs/e2ee.md)
 //   arbor            the command-line tool (CArborSystem: allocator settings from C)
@@ -53,6 +54,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // The E2EE store on PostgreSQL (ArborPostgres).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -150,7 +153,21 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.copy("OpenAPI/openapi.json")],
+            resources: [.copy("OpenAPI/openapi.json"), .copy("E2EE/App")],
+            swiftSettings: strictSettings
+        ),
+        // The E2EE store on PostgreSQL (issue 12): the same protocol and contract tests as SQLite's.
+        .target(
+            name: "ArborPostgres",
+            dependencies: [
+                "ArborCore",
+                "ArborE2EE",
+                "ArborOperations",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         // The Swift SDK of the end-to-end encrypted applications (docs/e2ee.md §16; `arbor chat`).
@@ -178,6 +195,7 @@ let package = Package(
                 "ArborE2EE",
                 "ArborKeyStore",
                 "ArborOperations",
+                "ArborPostgres",
                 "ArborSeal",
                 "ArborServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -237,10 +255,11 @@ let package = Package(
         .testTarget(
             name: "ArborServerTests",
             dependencies: [
-                "ArborServer", "ArborE2EE", "ArborTestSupport",
+                "ArborServer", "ArborE2EE", "ArborPostgres", "ArborTestSupport",
                 "ArborOperations",
                 "ArborCore",
                 "ArborSeal",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -280,7 +299,7 @@ let package = Package(
         .testTarget(
             name: "ArborCLITests",
             dependencies: [
-                "arbor", "ArborCluster", "ArborCore", "ArborKeyStore", "ArborServer", "ArborTestSupport",
+                "arbor", "ArborCluster", "ArborCore", "ArborKeyStore", "ArborPostgres", "ArborServer", "ArborTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings

@@ -3,8 +3,11 @@ import ArborCore
 /// Who is in each epoch of a conversation, as a client works it out from the envelopes the server
 /// returns (docs/e2ee.md §11), trusting none of them unchecked. An envelope (epoch e, recipient R,
 /// adder A) counts when A's hybrid signature verifies and A is the creator (epoch 0), a member of
-/// e (adding R), or a member of e − 1 (opening e). Envelopes that do not count are kept in
-/// `rejected` with the reason, for the client to show.
+/// e (adding R), or a member of e − 1 (opening e). Each epoch has one opener (the creator for epoch
+/// 0), who must hold a key of it: a second opener's envelopes, and an epoch whose opener gave
+/// itself no key, count for nothing, so a removed member cannot slip a key of its own to the
+/// others unseen. Envelopes that do not count are kept in `rejected` with the reason, for the
+/// client to show.
 public struct ConversationMembership: Sendable {
     public struct Rejection: Sendable {
         public let envelope: KeyEnvelope
@@ -16,6 +19,8 @@ public struct ConversationMembership: Sendable {
     public private(set) var members: [UInt32: Set<AccountID>] = [:]
     public private(set) var rejected: [Rejection] = []
     private var accepted: [UInt32: [AccountID: KeyEnvelope]] = [:]
+    /// Who opened each epoch.
+    public private(set) var openers: [UInt32: AccountID] = [:]
 
     /// `identities` are the public keys the client has for the accounts involved (from the node;
     /// their safety numbers are what people compare). `conflict` when the conversation id does not
@@ -53,6 +58,13 @@ public struct ConversationMembership: Sendable {
             rejected += pending.map {
                 Rejection(envelope: $0, reason: "account \($0.adder.hex) was not a member of epoch \($0.epoch) or \($0.epoch &- 1)")
             }
+            if let opener = openers[epoch], !isMember(opener, of: epoch) {
+                rejected += (accepted[epoch] ?? [:]).values.map {
+                    Rejection(envelope: $0, reason: "epoch \(epoch)'s opener, account \(opener.hex), holds no key of it")
+                }
+                accepted[epoch] = nil
+                members[epoch] = nil
+            }
         }
     }
 
@@ -80,17 +92,19 @@ public struct ConversationMembership: Sendable {
             return Problem(text: "the identity of account \(envelope.adder.hex) is unknown", isFinal: true)
         }
         let epoch = envelope.epoch
-        let entitled =
-            (epoch == 0 && envelope.adder == creator) || isMember(envelope.adder, of: epoch)
-            || (epoch > 0 && isMember(envelope.adder, of: epoch - 1))
-        guard entitled else { return Problem(text: "not entitled yet", isFinal: false) }
+        let opens = (epoch == 0 && envelope.adder == creator) || (epoch > 0 && isMember(envelope.adder, of: epoch - 1))
+        guard isMember(envelope.adder, of: epoch) || opens else { return Problem(text: "not entitled yet", isFinal: false) }
         guard envelope.isSigned(by: adderKeys) else {
             return Problem(text: "its signature does not verify under account \(envelope.adder.hex)'s identity", isFinal: true)
+        }
+        if !isMember(envelope.adder, of: epoch), let opener = openers[epoch], opener != envelope.adder {
+            return Problem(text: "epoch \(epoch) was opened by account \(opener.hex); a second opener is refused", isFinal: true)
         }
         return nil
     }
 
     private mutating func accept(_ envelope: KeyEnvelope) {
+        if !isMember(envelope.adder, of: envelope.epoch), openers[envelope.epoch] == nil { openers[envelope.epoch] = envelope.adder }
         accepted[envelope.epoch, default: [:]][envelope.recipient] = envelope
         members[envelope.epoch, default: []].insert(envelope.recipient)
     }

@@ -61,6 +61,18 @@ struct StreamChunkCipher {
     }
 }
 
+/// Checking a seal needs no key (docs/e2ee.md §14): the node checks it before storing it, with the
+/// stream message's header, the stored chunks and the sender's public keys.
+public enum StreamSeal {
+    public static func isValid(_ seal: [UInt8], message: SealedMessage, chunks: [[UInt8]], senderKeys: IdentityPublicKeys) -> Bool {
+        var transcript = SHA256()
+        for chunk in chunks { transcript.update(data: UInt32(chunk.count).bigEndianBytes + chunk) }
+        let signed = StreamChunkCipher.sealMessage(
+            header: message.header, chunkCount: UInt64(chunks.count), transcript: transcript.finalize())
+        return HybridSignature.isValid(seal, for: signed, by: senderKeys)
+    }
+}
+
 /// The sender's side of a token stream: each piece sealed as it is generated, then the seal.
 public struct StreamWriter: Sendable {
     private let cipher: StreamChunkCipher

@@ -37,10 +37,11 @@ public enum NodeApplication {
     /// and are asked to stop before it.
     public static func runUntilSignalled(
         _ application: some ApplicationProtocol, node: Node, services extra: [any Service] = [],
-        auditHeadInterval: Duration = .seconds(10), logger: Logger
+        dependencies: [any Service] = [], auditHeadInterval: Duration = .seconds(10), logger: Logger
     ) async throws {
-        // Services stop in reverse order: the head service, listed first, stops after the server.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // Services stop in reverse order: the head service, listed first, stops after the server;
+        // so do `dependencies` (a database pool), which requests under way still need.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = dependencies.map { .init(service: $0) }
         if let audit = node.audit {
             services.append(.init(service: AuditHeadService(audit: audit, clock: node.clock, interval: auditHeadInterval, logger: logger)))
         }
@@ -100,6 +101,8 @@ public enum NodeApplication {
         for node: Node
     ) -> AccessLogResponder<AuditResponder<ErrorEnvelopeResponder<RouterResponder<NodeRequestContext>>>> {
         let router = router(for: node)
+        // The browser client's files (docs/e2ee.md §18): a web page beside the API, not part of it.
+        AppRoutes(rateLimits: node.rateLimits).register(on: router.group("app"))
         return AccessLogResponder(
             wrapped: AuditResponder(wrapped: ErrorEnvelopeResponder(wrapped: router.buildResponder()), audit: node.audit, clock: node.clock)
         )

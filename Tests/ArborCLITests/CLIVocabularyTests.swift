@@ -45,6 +45,8 @@ struct CLIVocabularyTests {
         "no-rss",
         // The cluster (arbor serve --etcd, --peer-address, arbor cluster).
         "etcd", "advertise", "peer-address",
+        // End-to-end encrypted applications' data on PostgreSQL (arbor serve --e2ee-database).
+        "e2ee-database",
         // Enrollment (docs/cluster.md, "Enrollment").
         "enroll", "parent", "bundle", "code", "trust", "expires-in",
         // End-to-end encrypted conversations (arbor chat; --node and --name above).

@@ -1,4 +1,5 @@
 import ArborCore
+import ArborPostgres
 import ArborServer
 import Configuration
 import Foundation
@@ -106,6 +107,33 @@ struct ServeSettingsTests {
         let portZero = try await ServeSettings.resolve(
             flags: [.etcd: .string("http://127.0.0.1:2379"), .listen: .string("127.0.0.1:0")], configFile: nil, environment: [:])
         #expect(throws: ArborError(.invalidArgument, "")) { try ServeCommand.advertisedAddress(portZero, listening: portZero.listen) }
+    }
+
+    @Test("the E2EE database: a postgres:// URL from the file, the environment or a flag; another is refused without echoing it")
+    func e2eeDatabase() async throws {
+        let file = try ConfigFile(#"{"e2ee_database": "postgres://arbor@db.internal/apps"}"#)
+        defer { file.remove() }
+        let fromFile = try #require(try await ServeSettings.resolve(flags: [:], configFile: file.path, environment: [:]).e2eeDatabase)
+        #expect(fromFile.host == "db.internal" && fromFile.port == 5432 && fromFile.user == "arbor" && fromFile.database == "apps")
+        let fromEnvironment = try #require(
+            try await ServeSettings.resolve(
+                flags: [:], configFile: nil,
+                environment: ["ARBOR_E2EE_DATABASE": "postgresql://app:pa%2Fss@127.0.0.1:6432/e2ee?sslmode=require"]
+            ).e2eeDatabase)
+        #expect(fromEnvironment.port == 6432 && fromEnvironment.tlsMode == "require" && fromEnvironment.database == "e2ee")
+        #expect(!"\(fromEnvironment)".contains("pa/ss") && !"\(fromEnvironment)".contains("pa%2Fss"), "\(fromEnvironment)")
+        #expect(try await ServeSettings.resolve(flags: [:], configFile: nil, environment: [:]).e2eeDatabase == nil)
+
+        for url in [
+            "mysql://arbor:hunter2@db/apps", "postgres://db.internal/apps", "postgres://arbor:hunter2@db.internal/",
+            "postgres://arbor:hunter2@db.internal/apps?sslmode=verify-full",
+        ] {
+            let error = await #expect(throws: ArborError.self) {
+                try await ServeSettings.resolve(flags: [.e2eeDatabase: .string(url)], configFile: nil, environment: [:])
+            }
+            #expect(error?.code == .invalidArgument && error?.message.hasPrefix("--e2ee-database") == true, "\(String(describing: error))")
+            #expect(error?.message.contains("hunter2") == false)
+        }
     }
 
     @Test("an unknown key in the file is refused, naming the key and the file")

@@ -132,6 +132,31 @@ struct ConversationTests {
         #expect(String(decoding: read.plaintext, as: UTF8.self) == "after Carol left")
     }
 
+    @Test func anEpochHasOneOpenerWhoHoldsAKeyOfIt() throws {
+        var fixture = try Fixture()
+        fixture.envelopes.append(try fixture.envelope(fixture.key0, epoch: 0, to: fixture.carol, by: fixture.alice))
+        let key1 = EpochKey.random()
+        let byAlice = try [fixture.alice, fixture.bob].map { try fixture.envelope(key1, epoch: 1, to: $0, by: fixture.alice) }
+        // Carol, removed by Alice, slips Bob a key of her own for epoch 1, giving herself none:
+        // shown alone, that epoch counts for nothing.
+        let carolsKey = EpochKey.random()
+        let byCarol = try fixture.envelope(carolsKey, epoch: 1, to: fixture.bob, by: fixture.carol)
+        let hidden = try fixture.membership(fixture.envelopes + [byCarol])
+        #expect(hidden.members[1] == nil && hidden.rejected.count == 1)
+        // Giving herself a key too, she shows as a member of the epoch she opened.
+        let carolToSelf = try fixture.envelope(carolsKey, epoch: 1, to: fixture.carol, by: fixture.carol)
+        let visible = try fixture.membership(fixture.envelopes + [byCarol, carolToSelf])
+        #expect(visible.openers[1] == fixture.carol.account && visible.isMember(fixture.carol.account, of: 1))
+        // Beside Alice's opening, the second opener is refused.
+        let both = try fixture.membership(fixture.envelopes + byAlice + [byCarol, carolToSelf])
+        #expect(both.openers[1] == fixture.alice.account)
+        #expect(both.members[1] == [fixture.alice.account, fixture.bob.account])
+        #expect(both.rejected.count == 2)
+        // The creator gives itself a key of epoch 0 too.
+        let withoutCreator = try fixture.membership([fixture.envelopes[1]])
+        #expect(withoutCreator.members[0] == nil)
+    }
+
     @Test func theReaderRefusesWhatADishonestNodeDoes() throws {
         let fixture = try Fixture()
         let membership = try fixture.membership()

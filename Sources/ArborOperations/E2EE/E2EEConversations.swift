@@ -40,6 +40,16 @@ public struct E2EEConversations: Sendable {
         return (membership.conversation, membership.envelopes)
     }
 
+    /// Deletes a conversation and everything in it: its creator only (a migration's rollback, a
+    /// user deleting a chat). The other members' copies of what they read stay theirs.
+    public func delete(_ id: ConversationID, by caller: AccountID) async throws {
+        guard let conversation = try await store.conversation(id) else { throw ArborError(.notFound, "there is no conversation \(id)") }
+        guard conversation.creator == caller else {
+            throw ArborError(.notAuthorised, "only the creator of conversation \(id) deletes it")
+        }
+        _ = try await store.deleteConversation(id)
+    }
+
     /// Adds envelopes by `caller`, a member of the newest epoch: all of the newest epoch (adding
     /// participants), or all of the next one (opening it, once).
     public func addEnvelopes(_ envelopes: [[UInt8]], to id: ConversationID, by caller: AccountID) async throws {

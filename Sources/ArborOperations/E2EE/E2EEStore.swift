@@ -37,6 +37,9 @@ public protocol E2EEStore: Sendable {
     /// envelope yet; without, it is the newest. `conflict` otherwise, or when a recipient already
     /// has an envelope of that epoch. All or nothing.
     func addEnvelopes(_ envelopes: [StoredEnvelope], to conversation: ConversationID, opening: Bool) async throws
+    /// Deletes the conversation with its envelopes, messages, chunks and seals; false when there
+    /// was none.
+    func deleteConversation(_ conversation: ConversationID) async throws -> Bool
 
     /// Appends a message and returns its position (1, 2, … per conversation, in arrival order);
     /// `conflict` when its id exists in the conversation.

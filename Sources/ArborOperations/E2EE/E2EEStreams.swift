@@ -36,7 +36,16 @@ public struct E2EEStreams: Sendable {
         guard seal.count == HybridSignature.size else {
             throw ArborError(.invalidArgument, "a stream's seal is a hybrid signature of \(HybridSignature.size) bytes")
         }
-        try await requireSender(caller, of: message, in: id)
+        let stored = try await requireSender(caller, of: message, in: id)
+        let chunks = try await store.chunks(of: message, in: id, from: 0)
+        guard chunks.last?.isFinal == true else { throw ArborError(.conflict, "stream \(message) is sealed after its final chunk") }
+        guard let sender = try await store.account(caller),
+            StreamSeal.isValid(
+                seal, message: try SealedMessage(bytes: stored.bytes), chunks: chunks.map(\.bytes),
+                senderKeys: sender.record.identityPublicKeys)
+        else {
+            throw ArborError(.authenticationFailed, "the seal does not verify over stream \(message) under the sender's identity")
+        }
         try await store.sealStream(message, in: id, seal: seal)
         notifier.notify(StreamNotifier.Stream(conversation: id, message: message))
     }
@@ -65,9 +74,10 @@ public struct E2EEStreams: Sendable {
         return stored
     }
 
-    private func requireSender(_ caller: AccountID, of message: MessageID, in id: ConversationID) async throws {
-        guard try await streamMessage(message, in: id).sender == caller else {
-            throw ArborError(.notAuthorised, "only the sender of stream \(message) writes to it")
-        }
+    @discardableResult
+    private func requireSender(_ caller: AccountID, of message: MessageID, in id: ConversationID) async throws -> StoredMessage {
+        let stored = try await streamMessage(message, in: id)
+        guard stored.sender == caller else { throw ArborError(.notAuthorised, "only the sender of stream \(message) writes to it") }
+        return stored
     }
 }

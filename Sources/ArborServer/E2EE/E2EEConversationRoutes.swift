@@ -4,7 +4,8 @@ import Hummingbird
 
 /// Conversations, envelopes and messages (docs/e2ee.md §16), for signed-in devices:
 ///
-/// - `POST /v1/e2ee/conversations`, `GET /v1/e2ee/conversations`, `GET /v1/e2ee/conversations/{c}`.
+/// - `POST /v1/e2ee/conversations`, `GET /v1/e2ee/conversations`, `GET /v1/e2ee/conversations/{c}`,
+///   `DELETE /v1/e2ee/conversations/{c}` (its creator).
 /// - `POST /v1/e2ee/conversations/{c}/envelopes`: add to the newest epoch, or open the next.
 /// - `POST /v1/e2ee/conversations/{c}/messages`, `GET …/messages?after=&limit=`.
 struct E2EEConversationRoutes: NodeRoutes {
@@ -32,6 +33,12 @@ struct E2EEConversationRoutes: NodeRoutes {
             let (conversation, envelopes) = try await E2EEConversations(store: try gate.requireStore()).conversation(
                 id, for: caller.account)
             return ConversationBody(conversation, envelopes: envelopes)
+        }
+        group.delete("conversations/:conversation") { request, context -> Response in
+            let caller = try await gate.caller(request, context)
+            let id = try context.parameter("conversation", ConversationID.init(hex:))
+            try await E2EEConversations(store: try gate.requireStore()).delete(id, by: caller.account)
+            return Response(status: .noContent)
         }
         group.post("conversations/:conversation/envelopes") { request, context -> Response in
             let caller = try await gate.caller(request, context)

@@ -2,6 +2,7 @@ import ArborCluster
 import ArborCore
 import ArborKeyStore
 import ArborOperations
+import ArborPostgres
 import ArborServer
 import ArgumentParser
 import Configuration
@@ -86,6 +87,13 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "count"))
     var branches: Int?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Keep the end-to-end encrypted applications' data (ciphertext only) in this PostgreSQL database instead of the data directory's SQLite.",
+            valueName: "postgres://user@host:port/db"))
+    var e2eeDatabase: String?
+
     @OptionGroup(title: "Limits") var limits: ServeLimitOptions
 
     @OptionGroup(title: "Enrollment") var enrollment: ServeEnrollOptions
@@ -96,7 +104,7 @@ struct ServeCommand: AsyncParsableCommand {
         let strings: [(ServeSettings.Key, String?)] = [
             (.listen, listen), (.data, data), (.logLevel, logLevel), (.tlsCert, tlsCert), (.tlsKey, tlsKey),
             (.tlsMinVersion, tlsMinVersion), (.devRootToken, devRootToken), (.peerAddress, peerAddress), (.etcd, etcd),
-            (.advertise, advertise),
+            (.advertise, advertise), (.e2eeDatabase, e2eeDatabase),
         ]
         for case (let key, let value?) in strings { given[key] = .string(value) }
         let integers: [(ServeSettings.Key, Int?)] = [
@@ -200,10 +208,16 @@ extension ServeCommand {
                 keyrings: keyrings, logger: logger,
                 onRekey: { instruction in Self.carryOut(instruction, directory: directory, replacement: replacement, logger: logger) })
         }
+        // The end-to-end encrypted applications' data on PostgreSQL (--e2ee-database), else in the
+        // node's SQLite. The store is a service: it opens its pool and migrates at start, closes at stop.
+        let postgres = settings.e2eeDatabase.map { PostgresE2EEStore(configuration: $0.configuration, logger: logger) }
+        if let database = settings.e2eeDatabase {
+            logger.notice("node: E2EE data in PostgreSQL", metadata: ["database": "\(database)"])
+        }
         let node = Node(
             database: database, owner: directory.secret, limits: settings.limits, metricsRegistry: registry, audit: audit,
             identity: try directory.signingIdentity, cluster: membership, keyReplacement: replacement,
-            e2eeStore: try SQLiteE2EEStore(directory: directory.path))
+            e2eeStore: try postgres.map { $0 as any E2EEStore } ?? SQLiteE2EEStore(directory: directory.path))
         let chosen = settings.devRootToken.map { TokenSecret(SecretBytes(copying: Array($0.utf8))) }
         let rootToken = createsRootToken ? try await node.tokens.createRoot(chosen: chosen) : nil
         let scheme = tls == nil ? "http" : "https"
@@ -241,6 +255,7 @@ extension ServeCommand {
             } ?? []
         try await NodeApplication.runUntilSignalled(
             application, node: node, services: (membership.map { [$0 as any Service] } ?? []) + (ownership.map { [$0] } ?? []) + peers,
+            dependencies: postgres.map { [$0] } ?? [],
             logger: logger)
         return (boundPort.withLock { $0 }, boundPeerPort.withLock { $0 })
     }

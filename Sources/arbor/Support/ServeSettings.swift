@@ -1,4 +1,5 @@
 import ArborCore
+import ArborPostgres
 import ArborServer
 import Configuration
 import Foundation
@@ -28,6 +29,9 @@ struct ServeSettings {
     /// How many seed-tree branches the members share by rendezvous hashing (`--branches`; with
     /// `--etcd`; every member the same number); nil: the node takes no part.
     var branches: Int?
+    /// The PostgreSQL database of the end-to-end encrypted applications' data (`--e2ee-database`,
+    /// docs/server.md); nil: SQLite in the data directory.
+    var e2eeDatabase: PostgresDatabaseURL?
 
     /// Every setting: its key in the file (dots are nesting), whence its flag and variable names.
     enum Key: String, CaseIterable {
@@ -50,6 +54,7 @@ struct ServeSettings {
         case etcd
         case advertise
         case branches
+        case e2eeDatabase = "e2ee_database"
         /// A secret: flag or environment only.
         case devRootToken = "dev_root_token"
 
@@ -125,12 +130,20 @@ struct ServeSettings {
                 throw ArborError(.invalidArgument, "\(sources.origin(of: .advertise)) takes HOST:PORT with a port other nodes can reach")
             }
         }
+        let e2eeDatabase = try sources.string(.e2eeDatabase).map { text in
+            do {
+                return try PostgresDatabaseURL(text)
+            } catch let error as ArborError {
+                // The message explains the form; it never repeats the URL, which may hold a password.
+                throw ArborError(.invalidArgument, "\(sources.origin(of: .e2eeDatabase)): \(error.message)")
+            }
+        }
         return ServeSettings(
             listen: listenAddress, data: try sources.string(.data), logLevel: logLevel,
             tlsCertificate: try sources.string(.tlsCert), tlsKey: try sources.string(.tlsKey), tlsMinimumVersion: tlsMinimumVersion,
             limits: limits, devRootToken: try sources.string(.devRootToken),
             peerAddress: try sources.string(.peerAddress).map { try Self.listenAddress($0, origin: sources.origin(of: .peerAddress)) },
-            etcd: etcd, advertise: advertise, branches: branches)
+            etcd: etcd, advertise: advertise, branches: branches, e2eeDatabase: e2eeDatabase)
     }
 
     /// The address, or a refusal that names where it came from (flag, variable or file).

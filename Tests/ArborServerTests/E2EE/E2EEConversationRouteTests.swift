@@ -216,3 +216,26 @@ struct E2EEConversationRouteTests {
         }
     }
 }
+
+extension E2EEConversationRouteTests {
+    @Test("a conversation is deleted by its creator only, with everything in it", arguments: E2EEStoreKind.available)
+    func delete(kind: E2EEStoreKind) async throws {
+        let (node, alice, bob, _) = try await Self.people(kind)
+        try await node.test { client in
+            let s = try await Self.sessions(client, alice, bob)
+            let conversation = try E2EETestConversation(creator: alice)
+            let envelopes = [try conversation.envelope(for: alice), try conversation.envelope(for: bob)]
+            let path = "conversations/\(conversation.id.hex)"
+            #expect(
+                try await client.e2ee(.post, "conversations", session: s[0], json: conversation.createJSON(envelopes: envelopes)).status
+                    == .created)
+            let byMember = try await client.e2ee(.delete, path, session: s[1])
+            #expect(byMember.status == .forbidden)
+            #expect(try await client.e2ee(.delete, path).status == .unauthorized)
+            #expect(try await client.e2ee(.delete, path, session: s[0]).status == .noContent)
+            #expect(try await client.e2ee(.get, path, session: s[0]).status == .notFound)
+            #expect(try await client.e2ee(.get, "conversations", session: s[1]).json()["conversations"] as? [String] == [])
+            #expect(try await client.e2ee(.delete, path, session: s[0]).status == .notFound)
+        }
+    }
+}

@@ -133,6 +133,12 @@ struct E2EEStreamRouteTests {
             #expect(
                 try await client.e2ee(.put, base + "/seal", session: s[0], json: json(["seal": Base64URL.encode(seal.dropLast())])).status
                     == .unprocessableContent)
+            // A seal that does not verify over the stored chunks (one byte changed) is refused.
+            var forged = seal
+            forged[10] ^= 0x01
+            let refused = try await client.e2ee(.put, base + "/seal", session: s[0], json: json(["seal": Base64URL.encode(forged)]))
+            #expect(refused.status == .badRequest)
+            #expect(try refused.errorCode() == "authentication_failed")
             #expect(
                 try await client.e2ee(.put, base + "/seal", session: s[0], json: json(["seal": Base64URL.encode(seal)])).status
                     == .noContent)

@@ -142,6 +142,16 @@ public final class SQLiteE2EEStore: E2EEStore {
         }
     }
 
+    public func deleteConversation(_ id: ConversationID) async throws -> Bool {
+        try await pool.write { db in
+            for table in ["envelopes", "messages", "chunks", "stream_seals"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE conversation = ?", arguments: [Data(id.bytes)])
+            }
+            try db.execute(sql: "DELETE FROM conversations WHERE id = ?", arguments: [Data(id.bytes)])
+            return db.changesCount == 1
+        }
+    }
+
     public func conversation(_ id: ConversationID) async throws -> StoredConversation? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM conversations WHERE id = ?", arguments: [Data(id.bytes)]).map { row in
