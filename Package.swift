@@ -15,6 +15,8 @@ import PackageDescription
 //   ArborServer      the node (arbor serve): Hummingbird routes, SQLite stores (GRDB), tokens and
 //                    policies; HTTP statuses from error categories
 //   ArborPostgres    the E2EE store on PostgreSQL (postgres-nio), for nodes that share one database
+//   ArborClient      the Swift SDK of the end-to-end encrypted applications: a node's /v1/e2ee
+//                    routes over AsyncHTTPClient, every key step in the client (docs/e2ee.md)
 //   arbor            the command-line tool (CArborSystem: allocator settings from C)
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -30,6 +32,7 @@ let package = Package(
         .library(name: "ArborSeal", targets: ["ArborSeal"]),
         .library(name: "ArborOperations", targets: ["ArborOperations"]),
         .library(name: "ArborE2EE", targets: ["ArborE2EE"]),
+        .library(name: "ArborClient", targets: ["ArborClient"]),
         .executable(name: "arbor", targets: ["arbor"]),
     ],
     dependencies: [
@@ -167,15 +170,29 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The Swift SDK of the end-to-end encrypted applications (docs/e2ee.md §16; `arbor chat`).
+        .target(
+            name: "ArborClient",
+            dependencies: [
+                "ArborCore", "ArborE2EE",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // glibc's allocator thresholds for the streaming commands (malloc.h is not in Swift's Glibc).
         .target(name: "CArborSystem"),
         .executableTarget(
             name: "arbor",
             dependencies: [
                 "CArborSystem",
+                "ArborClient",
                 "ArborCluster",
                 "ArborCore",
                 "ArborCustody",
+                "ArborE2EE",
                 "ArborKeyStore",
                 "ArborOperations",
                 "ArborPostgres",
@@ -261,6 +278,19 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The SDK against a real node in this process (its SQLite store reached behind its back for
+        // the tamper and dump tests).
+        .testTarget(
+            name: "ArborClientTests",
+            dependencies: [
+                "ArborClient", "ArborE2EE", "ArborCore", "ArborOperations", "ArborServer", "ArborTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

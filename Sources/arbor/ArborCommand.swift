@@ -31,6 +31,7 @@ struct ArborCommand: AsyncParsableCommand {
             SharesCommand.self, HSSCommand.self, AuditCommand.self, BenchCommand.self, ServeCommand.self,
             ClusterCommand.self,
             EnrollCommand.self,
+            ChatCommand.self,
         ]
     )
 

@@ -49,6 +49,8 @@ struct CLIVocabularyTests {
         "e2ee-database",
         // Enrollment (docs/cluster.md, "Enrollment").
         "enroll", "parent", "bundle", "code", "trust", "expires-in",
+        // End-to-end encrypted conversations (arbor chat; --node and --name above).
+        "password-file", "new-password-file", "recovery-code-file", "with", "follow",
     ]
 
     /// Old names that must not be shown by any command (they are hidden aliases now).
