@@ -26,10 +26,13 @@ protocol E2EEBackDoor: Sendable {
 }
 
 extension E2EEStoreKind {
-    /// The back door into the store `make(in: directory)` made.
-    func backDoor(in directory: String) throws -> any E2EEBackDoor {
+    /// The back door into the store `open(in: directory)` made.
+    func backDoor(in directory: String, store: RunningE2EEStore) throws -> any E2EEBackDoor {
         switch self {
-        case .sqlite: SQLiteBackDoor(path: directory + "/" + SQLiteE2EEStore.fileName)
+        case .sqlite: return SQLiteBackDoor(path: directory + "/" + SQLiteE2EEStore.fileName)
+        case .postgres:
+            guard let (server, database) = store.postgres else { throw ArborError(.invalidArgument, "not a PostgreSQL store") }
+            return PostgresBackDoor(server: server, database: database)
         }
     }
 }

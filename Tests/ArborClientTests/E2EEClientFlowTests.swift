@@ -8,7 +8,7 @@ import Testing
 
 /// The SDK against a real node over HTTP: accounts, devices, conversations with two and three
 /// accounts, streams read while they are written and after a dropped connection.
-@Suite("ArborClient through a real node", .serialized)
+@Suite("ArborClient through a real node", .serialized, .postgresServer)
 struct E2EEClientFlowTests {
     @Test("sign-up, a second device, the safety number, a wrong password, sign-out", arguments: E2EEStoreKind.available)
     func accountsAndDevices(kind: E2EEStoreKind) async throws {

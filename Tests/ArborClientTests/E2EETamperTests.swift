@@ -9,7 +9,7 @@ import Testing
 /// Issue 12, point 4: a dishonest node (or whoever gets at its database) changes what it stores,
 /// directly in the database while the node runs; the client's read catches each change with the
 /// refusal docs/e2ee.md §13 names, and reads on after it.
-@Suite("tampering in the node's database is caught by the client", .serialized)
+@Suite("tampering in the node's database is caught by the client", .serialized, .postgresServer)
 struct E2EETamperTests {
     /// A node, Alice and Bob in a conversation, and Alice's messages.
     struct Scene {

@@ -15,12 +15,16 @@ final class E2EETestNode: Sendable {
     let directory: String
     let url: String
     let backDoor: any E2EEBackDoor
+    /// Kept for the node's life: releasing it stops the store (PostgreSQL's pool).
+    private let store: RunningE2EEStore
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
     private init(
-        kind: E2EEStoreKind, directory: String, url: String, backDoor: any E2EEBackDoor, group: ServiceGroup, task: Task<Void, any Error>
+        kind: E2EEStoreKind, directory: String, url: String, backDoor: any E2EEBackDoor, store: RunningE2EEStore, group: ServiceGroup,
+        task: Task<Void, any Error>
     ) {
+        self.store = store
         self.kind = kind
         self.directory = directory
         self.url = url
@@ -33,8 +37,8 @@ final class E2EETestNode: Sendable {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("arbor-client-test-\(UUID().uuidString)").path
         let directory = try NodeDataDirectory.development(at: path, now: Int64(Date().timeIntervalSince1970))
         let database = try NodeDatabase(path: directory.databasePath, node: directory.keys)
-        let store = try await kind.make(in: path)
-        let node = Node(database: database, owner: directory.secret, identity: try directory.signingIdentity, e2eeStore: store)
+        let store = try await kind.open(in: path)
+        let node = Node(database: database, owner: directory.secret, identity: try directory.signingIdentity, e2eeStore: store.store)
         let logger = Logger(label: "arbor.client-test") { JSONLogHandler(label: $0, level: .critical) { _ in } }
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let application = try NodeApplication.make(node: node, port: 0, logger: logger) { _, port in
@@ -49,8 +53,8 @@ final class E2EETestNode: Sendable {
             throw ArborError(.ioFailure, "the test node did not start")
         }
         return E2EETestNode(
-            kind: kind, directory: path, url: "http://127.0.0.1:\(port)", backDoor: try kind.backDoor(in: path), group: group,
-            task: task)
+            kind: kind, directory: path, url: "http://127.0.0.1:\(port)", backDoor: try kind.backDoor(in: path, store: store),
+            store: store, group: group, task: task)
     }
 
     func stop() async throws {

@@ -20,7 +20,7 @@ public enum E2EEStoreKind: String, CaseIterable, Sendable, CustomStringConvertib
     public func open(in directory: String) async throws -> RunningE2EEStore {
         switch self {
         case .sqlite:
-            return RunningE2EEStore(store: try SQLiteE2EEStore(directory: directory), task: nil, dump: nil)
+            return RunningE2EEStore(store: try SQLiteE2EEStore(directory: directory), task: nil, postgres: nil)
         case .postgres:
             guard let server = PostgresServer.shared(for: "E2EE routes on PostgreSQL") else {
                 throw PostgresServerError("no PostgreSQL server for this suite")
@@ -28,7 +28,7 @@ public enum E2EEStoreKind: String, CaseIterable, Sendable, CustomStringConvertib
             let logger = Logger(label: "arbor.test.e2ee-postgres") { _ in SwiftLogNoOpLogHandler() }
             let database = try server.createDatabase()
             let store = try PostgresE2EEStore(url: server.url(database: database), logger: logger)
-            return RunningE2EEStore(store: store, task: Task { try await store.run() }, dump: { try server.dump(database) })
+            return RunningE2EEStore(store: store, task: Task { try await store.run() }, postgres: (server, database))
         }
     }
 
@@ -39,14 +39,17 @@ public enum E2EEStoreKind: String, CaseIterable, Sendable, CustomStringConvertib
 public final class RunningE2EEStore: Sendable {
     public let store: any E2EEStore
     let task: Task<Void, any Error>?
-    /// A dump of the database (PostgreSQL's `pg_dump`); nil for SQLite, whose files are the dump.
-    public let dump: (@Sendable () throws -> [UInt8])?
+    /// PostgreSQL's server and database, for tests that reach behind the node; nil for SQLite.
+    public let postgres: (server: PostgresServer, database: String)?
 
-    init(store: any E2EEStore, task: Task<Void, any Error>?, dump: (@Sendable () throws -> [UInt8])?) {
+    init(store: any E2EEStore, task: Task<Void, any Error>?, postgres: (server: PostgresServer, database: String)?) {
         self.store = store
         self.task = task
-        self.dump = dump
+        self.postgres = postgres
     }
+
+    /// A dump of the database (PostgreSQL's `pg_dump`); nil for SQLite, whose files are the dump.
+    public func dump() throws -> [UInt8]? { try postgres.map { try $0.server.dump($0.database) } }
 
     deinit { task?.cancel() }
 }
