@@ -23,6 +23,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import pexpect
@@ -79,10 +80,27 @@ class DevNode:
         self.process = pexpect.spawn("bash", ["-c", command], cwd=cwd, env=env, encoding="utf-8", timeout=120)
         self.process.expect(r"Root token: (\S+)")
         self.token = self.process.match.group(1)
+        # The node logs every request to its terminal: read it all the time, or the terminal's
+        # buffer fills and the node blocks on its next log line.
+        self.ended = threading.Event()
+        self.reader = threading.Thread(target=self.drain, daemon=True)
+        self.reader.start()
+
+    def drain(self):
+        while True:
+            try:
+                self.process.read_nonblocking(65536, timeout=1)
+            except pexpect.TIMEOUT:
+                continue
+            except pexpect.EOF:
+                break
+        self.ended.set()
 
     def stop(self):
         self.process.kill(signal.SIGINT)
-        self.process.expect(pexpect.EOF, timeout=60)
+        if not self.ended.wait(timeout=60):
+            raise SystemExit("README: arbor serve --dev did not stop within 60 s of Ctrl-C")
+        self.reader.join()
         self.process.close()
         if self.process.exitstatus != 0:
             raise SystemExit(f"README: arbor serve --dev exited {self.process.exitstatus} after Ctrl-C")

@@ -31,6 +31,7 @@ struct ChatCLITests {
         for name in ["alice", "bob", "carol"] {
             let signUp = try chat(node, name, ["signup", "--json"])
             #expect(signUp.status == 0, "\(signUp.stderr)")
+            #expect(signUp.stderr.contains("Losing both the password and the recovery code loses this account's messages"))
             let result = try #require(try arbor.json(signUp) as? [String: Any])
             codes[name] = try #require(result["recoveryCode"] as? [String])
         }

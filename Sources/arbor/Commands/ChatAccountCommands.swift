@@ -25,8 +25,13 @@ struct ChatSignUpCommand: AsyncParsableCommand {
         let recoveryCode: [String]
     }
 
+    static let lossWarning =
+        "Losing both the password and the recovery code loses this account's messages for good: nobody, not the node's operator either, can open them."
+
     func run() async throws {
         let password = try account.password(confirm: true)
+        // Said before the account is made, on stderr so that --json output stays clean.
+        FileHandle.standardError.write(Data((Self.lossWarning + "\n").utf8))
         let signUp = try await account.client().signUp(name: account.name, password: password, device: account.device)
         let identity = IdentityOutput(await signUp.session.identity)
         try? await signUp.session.signOut()
