@@ -23,6 +23,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--arbor", default=os.path.join(ROOT, ".build", "debug", "arbor"))
     options = parser.parse_args()
+    options.arbor = os.path.abspath(options.arbor)
     step = os.environ["ARBOR_STEP_DIR"]
     with open(os.path.join(step, "browser.json")) as f:
         described = json.load(f)

@@ -655,7 +655,7 @@ def main():
             raise SystemExit(f"browser-tests: {tool} is missing (apt-get install -y chromium chromium-driver)")
     work = tempfile.mkdtemp(prefix="arbor-browser.")
     report = Report()
-    node, base = start_node(options.arbor, work)
+    node, base = start_node(os.path.abspath(options.arbor), work)
     driver = None
     try:
         print(f"browser-tests: node at {base}, files in {work}")
