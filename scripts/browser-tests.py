@@ -21,7 +21,9 @@ Chromium (selenium + Debian's chromium-driver) and checks, printing each check:
 and prints measurements (sign-up and sign-in at 600,000 PBKDF2 rounds, message encrypt and
 decrypt, stream chunk open, against the raw AES-GCM in the same browser).
 
-Usage: scripts/browser-tests.py [--arbor .build/debug/arbor] [--swift-step 'COMMAND']
+Usage: scripts/browser-tests.py [--arbor .build/debug/arbor] [--postgres] [--swift-step 'COMMAND']
+--postgres runs the node on a throwaway PostgreSQL (arbor serve --e2ee-database; scripts/throwaway_postgres.py)
+and checks that a pg_dump after the flows holds none of their plaintexts.
 --swift-step (or ARBOR_SWIFT_STEP) plugs in the Swift side (the SDK's test command): it runs with
 ARBOR_NODE (the node's URL) and ARBOR_STEP_DIR set, after the browser's conversation; it finds in
 $ARBOR_STEP_DIR/browser.json {node, conversation, writer: {name, password}, reader: {name,
@@ -79,10 +81,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_node(arbor, work):
+def start_node(arbor, work, database=None):
     port = free_port()
     log = open(os.path.join(work, "node.log"), "wb")
-    process = subprocess.Popen([arbor, "serve", "--dev", "--listen", f"127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT,
+    extra = ["--e2ee-database", database] if database else []
+    process = subprocess.Popen([arbor, "serve", "--dev", "--listen", f"127.0.0.1:{port}", *extra], stdout=log, stderr=subprocess.STDOUT,
                                cwd=work, env={**os.environ, "ARBOR_KEYRINGS": os.path.join(work, "keyrings")})
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -645,6 +648,8 @@ def main():
     parser.add_argument("--arbor", default=os.path.join(ROOT, ".build", "debug", "arbor"))
     parser.add_argument("--swift-step", default=os.environ.get("ARBOR_SWIFT_STEP"))
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (screenshot, node log)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="the node keeps its E2EE data in a throwaway PostgreSQL (arbor serve --e2ee-database) instead of SQLite")
     options = parser.parse_args()
     try:
         import selenium  # noqa: F401
@@ -655,10 +660,15 @@ def main():
             raise SystemExit(f"browser-tests: {tool} is missing (apt-get install -y chromium chromium-driver)")
     work = tempfile.mkdtemp(prefix="arbor-browser.")
     report = Report()
-    node, base = start_node(os.path.abspath(options.arbor), work)
+    postgres = None
+    if options.postgres:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from throwaway_postgres import ThrowawayPostgres
+        postgres = ThrowawayPostgres()
+    node, base = start_node(os.path.abspath(options.arbor), work, postgres.url if postgres else None)
     driver = None
     try:
-        print(f"browser-tests: node at {base}, files in {work}")
+        print(f"browser-tests: node at {base} ({'PostgreSQL' if postgres else 'SQLite'}), files in {work}")
         page(report, base)
         driver = browser(work, "vectors")
         driver.get(base + "/app/chat.html")
@@ -676,6 +686,14 @@ def main():
             report.check("flows: the node has the /v1/e2ee routes", False, "POST /v1/e2ee/sessions/challenge is 404")
         else:
             report.skip("flows (sign-up, sign-in, conversation, stream, screenshot)", "this node has no /v1/e2ee routes yet (docs/e2ee.md §16)")
+        if postgres:
+            # What a stolen copy of the database holds: the flows' ciphertext, none of their plaintext.
+            dumped = postgres.dump()
+            report.check("postgres: the node kept the flows' accounts and messages there (names in the dump)",
+                         f"alice-{os.getpid()}".encode() in dumped and b"e2ee_messages" in dumped, len(dumped))
+            for text in (b"hello bob", b"hello alice", b"correct horse battery staple", b"I am the assistant"):
+                report.check(f"postgres: pg_dump after the flows holds no {text.decode()!r}", text not in dumped and
+                             text.hex().encode() not in dumped, len(dumped))
     finally:
         if driver:
             driver.quit()
@@ -684,6 +702,8 @@ def main():
             node.wait(timeout=10)
         except subprocess.TimeoutExpired:
             node.kill()
+        if postgres:
+            postgres.stop()
         if not options.keep and report.failed == 0:
             shutil.rmtree(work, ignore_errors=True)
     print(f"browser-tests: {report.passed} passed, {report.failed} failed, {report.skipped} skipped")
