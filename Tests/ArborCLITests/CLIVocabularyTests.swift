@@ -50,7 +50,7 @@ struct CLIVocabularyTests {
         // Enrollment (docs/cluster.md, "Enrollment").
         "enroll", "parent", "bundle", "code", "trust", "expires-in",
         // End-to-end encrypted conversations (arbor chat; --node and --name above).
-        "password-file", "new-password-file", "recovery-code-file", "with", "follow",
+        "password-file", "new-password-file", "recovery-code-file", "with", "follow", "chunks", "interval", "size",
     ]
 
     /// Old names that must not be shown by any command (they are hidden aliases now).

@@ -5,6 +5,6 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure Arbor's operations against the raw primitive, in the same process (build with -c release).",
         discussion: "Results and the exact commands are recorded in docs/performance.md.",
-        subcommands: [BenchCustodyCommand.self, BenchSealCommand.self, BenchE2EECommand.self]
+        subcommands: [BenchCustodyCommand.self, BenchSealCommand.self, BenchE2EECommand.self, BenchE2EERelayCommand.self]
     )
 }
