@@ -163,6 +163,10 @@ public actor E2EEConversation {
         try await refresh()
         let epoch = try newestHeldEpoch()
         let removed = try await session.identity(named: name)
+        guard removed.account != session.account else {
+            throw ArborError(
+                .invalidArgument, "a member does not remove itself: the epoch it opened would hold no key of its own; ask another member")
+        }
         guard let current = membership?.members[epoch], current.contains(removed.account) else {
             throw ArborError(.notFound, "\(name) is not a member of this conversation's epoch \(epoch)")
         }
@@ -173,6 +177,13 @@ public actor E2EEConversation {
         }
         try await postEnvelopes(envelopes)
         try await refresh()
+        // The epoch is the one this account opened, without the removed member: a node that
+        // listed someone else's opening first would otherwise have it write under that key.
+        guard membership?.openers[epoch + 1] == session.account, membership?.isMember(removed.account, of: epoch + 1) == false else {
+            throw ArborError(
+                .conflict,
+                "epoch \(epoch + 1) was opened by another account than this one, or still holds \(name): the node did not carry out the removal")
+        }
     }
 
     /// Starts a token stream (docs/e2ee.md §14): the opening message carrying a fresh stream key

@@ -64,7 +64,13 @@ public struct E2EEConversations: Sendable {
         let opening: Bool
         switch epoch {
         case newest: opening = false
-        case newest &+ 1 where newest < UInt32.max: opening = true
+        case newest &+ 1 where newest < UInt32.max:
+            // The opener holds a key of what it opens, as clients require (docs/e2ee.md §11); an
+            // epoch without one would count for nothing and block every later removal.
+            guard parsed.contains(where: { $0.recipient == caller }) else {
+                throw ArborError(.invalidArgument, "an epoch is opened with an envelope for its opener; leaving is done by another member")
+            }
+            opening = true
         default:
             throw ArborError(
                 .conflict,

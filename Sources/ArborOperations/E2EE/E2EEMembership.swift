@@ -34,4 +34,15 @@ struct E2EEMembership {
             throw ArborError(.notAuthorised, "account \(account) holds no key of epoch \(epoch) of conversation \(conversation.id)")
         }
     }
+
+    /// Writing happens in the newest epoch only (`conflict` otherwise: the writer reads the
+    /// conversation again and writes there), so a removed member writes nothing more.
+    func requireNewest(_ epoch: UInt32) throws {
+        guard epoch == newestEpoch else {
+            throw ArborError(
+                .conflict,
+                "epoch \(epoch) of conversation \(conversation.id) is not the newest (\(newestEpoch.map(String.init) ?? "none")): read the conversation again and write in the newest epoch"
+            )
+        }
+    }
 }

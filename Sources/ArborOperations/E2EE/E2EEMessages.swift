@@ -1,8 +1,9 @@
 import ArborCore
 import ArborE2EE
 
-/// Messages (docs/e2ee.md §13, §16): the node appends what a member sends in an epoch it holds,
-/// under its own name and signed by it, and numbers messages in arrival order.
+/// Messages (docs/e2ee.md §13, §16): the node appends what a member of the newest epoch sends in
+/// that epoch, under its own name and signed by it, and numbers messages in arrival order. A
+/// removed member, who still holds the older epochs' keys, writes nothing more.
 public struct E2EEMessages: Sendable {
     public static let maximumPage = 500
 
@@ -22,6 +23,7 @@ public struct E2EEMessages: Sendable {
         }
         let membership = try await E2EEMembership.load(id, from: store)
         try membership.requireMember(caller, epoch: header.epoch)
+        try membership.requireNewest(header.epoch)
         guard let account = try await store.account(caller), message.isSigned(by: account.record.identityPublicKeys) else {
             throw ArborError(.authenticationFailed, "the message is not signed by the caller's identity")
         }

@@ -78,6 +78,9 @@ public struct E2EEStreams: Sendable {
     private func requireSender(_ caller: AccountID, of message: MessageID, in id: ConversationID) async throws -> StoredMessage {
         let stored = try await streamMessage(message, in: id)
         guard stored.sender == caller else { throw ArborError(.notAuthorised, "only the sender of stream \(message) writes to it") }
+        // A sender removed since the stream began writes nothing more.
+        let membership = try await E2EEMembership.load(id, from: store)
+        if let newest = membership.newestEpoch { try membership.requireMember(caller, epoch: newest) }
         return stored
     }
 }

@@ -134,7 +134,19 @@ struct E2EEConversationRouteTests {
             let opening = [
                 try conversation.envelope(for: alice, epoch: 1, key: next), try conversation.envelope(for: carol, epoch: 1, key: next),
             ]
+            // Opening an epoch without a key for oneself (leaving) is refused: that epoch would count
+            // for nothing in the clients and block every later removal.
+            let leaving = [try conversation.envelope(for: carol, epoch: 1, key: next)]
+            #expect(try await client.e2ee(.post, path, session: s[0], json: json(["envelopes": leaving])).status == .unprocessableContent)
             #expect(try await client.e2ee(.post, path, session: s[0], json: json(["envelopes": opening])).status == .noContent)
+            // Bob, removed, still holds epoch 0's key: the node takes nothing more from him, and
+            // Alice writes in the newest epoch only.
+            let fromBob = try conversation.message(from: bob, text: "still here", sequence: 1)
+            #expect(try await client.post(fromBob, to: conversation.id, session: s[1]).status == .conflict)
+            let stale = try conversation.message(from: alice, text: "old epoch", sequence: 1)
+            #expect(try await client.post(stale, to: conversation.id, session: s[0]).status == .conflict)
+            let current = try conversation.message(from: alice, text: "new epoch", epoch: 1, key: next, sequence: 1)
+            #expect(try await client.post(current, to: conversation.id, session: s[0]).status == .created)
             let racing = [try conversation.envelope(for: bob, epoch: 1, key: EpochKey.random(), by: bob)]
             #expect(try await client.e2ee(.post, path, session: s[1], json: json(["envelopes": racing])).status == .forbidden)
             let reopened = [try conversation.envelope(for: bob, epoch: 1, key: EpochKey.random())]

@@ -199,14 +199,14 @@ export class ArborClient {
             envelope.adderKeys = adder.keys;
             parsed.push(envelope);
         }
-        const { members, invalid } = e2ee.membership(json.creator, parsed);
+        const { members, openers, invalid } = e2ee.membership(json.creator, parsed);
         const epochKeys = new Map();
         for (const envelope of parsed) {
             if (invalid.includes(envelope) || toHex(envelope.recipient) !== this.account || epochKeys.has(envelope.epoch)) continue;
             epochKeys.set(envelope.epoch, await e2ee.openEnvelope(envelope, this.keys.identity, envelope.adderKeys));
         }
         if (epochKeys.size === 0) throw new E2EEError("no matching key", "no valid key envelope of this conversation is addressed to me");
-        const keys = { members, invalid: invalid.length, epochKeys, epoch: Math.max(...epochKeys.keys()) };
+        const keys = { members, openers, invalid: invalid.length, epochKeys, epoch: Math.max(...epochKeys.keys()) };
         // A conversation loaded again (a new epoch) keeps its reading position and order checks.
         const previous = this.conversations.get(id);
         if (previous) return Object.assign(previous, keys);
@@ -238,6 +238,9 @@ export class ArborClient {
     /** Removes someone (§11): opens the next epoch with a new key for every other member of the newest one, in one request. */
     async removeParticipant(state, name) {
         const removed = (await this.profile({ name })).account;
+        if (removed === this.account) {
+            throw new E2EEError("invalid argument", "a member does not remove itself: the epoch it opened would hold no key of its own");
+        }
         const remaining = [...state.members.get(state.epoch)].filter((a) => a !== removed);
         const epoch = state.epoch + 1;
         const epochKeyBytes = e2ee.randomBytes(32);
@@ -252,7 +255,13 @@ export class ArborClient {
         } finally {
             epochKeyBytes.fill(0);
         }
-        return this.conversation(state.id);
+        const after = await this.conversation(state.id);
+        // The epoch is the one I opened, without the removed member (a node listing someone
+        // else's opening first would otherwise have me write under that key).
+        if (after.openers.get(epoch) !== this.account || after.members.get(epoch)?.has(removed)) {
+            throw new E2EEError("conflict", `epoch ${epoch} was opened by another account, or still holds ${name}: the node did not carry out the removal`);
+        }
+        return after;
     }
 
     async myEnvelope(state, epoch) {

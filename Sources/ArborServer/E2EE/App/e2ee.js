@@ -740,6 +740,8 @@ export async function openMessage(message, epochKey, senderPublic) {
     }
     const aad = concat(label("arbor/v1/e2ee/message"), message.header);
     if (message.kind === KIND_STREAM) {
+        // A stream message carries a 32-byte key (§14), as the Swift reader requires.
+        if (message.ciphertext.length !== 32 + 16) throw new E2EEError("malformed input", "a stream message carries a 32-byte key");
         const key = await messageKey(epochKey, message.conversation, message.epoch, ["unwrapKey"]);
         try {
             return { streamKey: await subtle.unwrapKey("raw", message.ciphertext, key, { name: "AES-GCM", iv: message.nonce, additionalData: aad }, "HKDF", false, ["deriveKey"]) };
