@@ -291,7 +291,7 @@ let package = Package(
         .testTarget(
             name: "ArborClientTests",
             dependencies: [
-                "ArborClient", "ArborE2EE", "ArborCore", "ArborOperations", "ArborServer", "ArborTestSupport",
+                "ArborClient", "ArborE2EE", "ArborCore", "ArborMigration", "ArborOperations", "ArborServer", "ArborTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
