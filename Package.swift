@@ -171,10 +171,12 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // The Swift SDK of the end-to-end encrypted applications (docs/e2ee.md §16; `arbor chat`).
+        // It depends on ArborMigration (not the other way round) so that the migration stays free of
+        // network code: NodeMigrationDestination, the node behind MigrationDestination, lives here.
         .target(
             name: "ArborClient",
             dependencies: [
-                "ArborCore", "ArborE2EE",
+                "ArborCore", "ArborE2EE", "ArborMigration",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -194,6 +196,7 @@ let package = Package(
                 "ArborCustody",
                 "ArborE2EE",
                 "ArborKeyStore",
+                "ArborMigration",
                 "ArborOperations",
                 "ArborPostgres",
                 "ArborSeal",
@@ -288,7 +291,7 @@ let package = Package(
         .testTarget(
             name: "ArborClientTests",
             dependencies: [
-                "ArborClient", "ArborE2EE", "ArborCore", "ArborOperations", "ArborServer", "ArborTestSupport",
+                "ArborClient", "ArborE2EE", "ArborCore", "ArborMigration", "ArborOperations", "ArborServer", "ArborTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -51,6 +51,8 @@ struct CLIVocabularyTests {
         "enroll", "parent", "bundle", "code", "trust", "expires-in",
         // End-to-end encrypted conversations (arbor chat; --node and --name above).
         "password-file", "new-password-file", "recovery-code-file", "with", "follow", "chunks", "interval", "size",
+        // Migration of a legacy plaintext store (arbor chat migrate; --batch above).
+        "legacy", "user", "state", "max-batches", "signup", "verify", "confirm", "rollback", "yes",
     ]
 
     /// Old names that must not be shown by any command (they are hidden aliases now).

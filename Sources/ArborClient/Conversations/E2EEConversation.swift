@@ -143,6 +143,31 @@ public actor E2EEConversation {
         return position
     }
 
+    /// Sends a message moved from a legacy store (docs/e2ee.md §15) as kind imported, under `id`
+    /// (derived from the legacy ids, so a second run writes the same id). False when the node
+    /// already holds a message with that id (`409`): an earlier run stored it.
+    public func sendImported(_ message: ImportedMessage, id messageID: MessageID) async throws -> Bool {
+        try await refresh()
+        if history.contains(where: { $0.message?.id == messageID }) { return false }
+        let (sealed, _) = try seal(message.plaintext, kind: .imported, id: messageID)
+        do {
+            _ = try await post(sealed)
+        } catch let error as ArborError where error.code == .conflict {
+            return false
+        }
+        return true
+    }
+
+    /// The imported messages read so far (call `refresh()` first), by id; refused ones are left
+    /// out, as the history shows them refused.
+    public var importedMessages: [MessageID: ImportedMessage] {
+        var found: [MessageID: ImportedMessage] = [:]
+        for message in history.lazy.compactMap(\.message) where message.kind == .imported {
+            if let imported = message.imported { found[message.id] = imported }
+        }
+        return found
+    }
+
     /// Adds the account named `name`: the current epoch's key sealed to them, so they read this
     /// epoch (also what was written before they joined) and nothing of earlier ones.
     public func add(_ name: String) async throws {
@@ -233,11 +258,12 @@ public actor E2EEConversation {
         return epoch
     }
 
-    private func seal(_ plaintext: [UInt8], kind: MessageKind) throws -> (SealedMessage, MessageHeader) {
+    private func seal(_ plaintext: [UInt8], kind: MessageKind, id messageID: MessageID = .random()) throws -> (SealedMessage, MessageHeader)
+    {
         let epoch = try newestHeldEpoch()
         let header = try MessageHeader(
-            kind: kind, conversation: id, epoch: epoch, sender: session.account, sequence: reader.nextSequence(for: session.account),
-            previous: reader.lastRead)
+            kind: kind, conversation: id, epoch: epoch, id: messageID, sender: session.account,
+            sequence: reader.nextSequence(for: session.account), previous: reader.lastRead)
         return (
             try SealedMessage.seal(plaintext, header: header, epochKey: epochKeys[epoch]!, senderIdentity: session.keys.identity), header
         )

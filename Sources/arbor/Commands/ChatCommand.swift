@@ -28,7 +28,7 @@ struct ChatCommand: AsyncParsableCommand {
         subcommands: [
             ChatSignUpCommand.self, ChatSignInCommand.self, ChatWhoisCommand.self, ChatNewCommand.self, ChatListCommand.self,
             ChatSendCommand.self, ChatReadCommand.self, ChatStreamCommand.self, ChatAddCommand.self, ChatRemoveCommand.self,
-            ChatAssistantCommand.self, ChatPasswordCommand.self, ChatRecoverCommand.self, ChatDevicesCommand.self,
+            ChatAssistantCommand.self, ChatPasswordCommand.self, ChatRecoverCommand.self, ChatDevicesCommand.self, ChatMigrateCommand.self,
         ]
     )
 }

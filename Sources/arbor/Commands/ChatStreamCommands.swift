@@ -172,9 +172,17 @@ struct MessageOutput: Encodable {
     let missingBefore: UInt64?
     let refused: String?
     let reason: String?
+    /// For a message moved from a legacy store: the author and time (Unix seconds) it recorded,
+    /// vouched for by the importer (`sender`), not signed by the author.
+    var legacyAuthor: String? = nil
+    var legacySentAt: Int64? = nil
 
     var textForHuman: String {
         if let refused { return "[\(position)] REFUSED (\(refused)): \(reason ?? "")" }
+        if let legacyAuthor, let legacySentAt {
+            let when = Date(timeIntervalSince1970: TimeInterval(legacySentAt)).formatted(.iso8601)
+            return "[\(position)] \(legacyAuthor) (imported by \(sender ?? "?"), \(when)): \(text ?? "")"
+        }
         var line = "[\(position)] \(sender ?? "?")\(kind == "stream" ? " (streamed)" : ""): \(text ?? "")"
         if let missingBefore, missingBefore > 0 {
             line = "    (\(counted(missingBefore, "earlier message")) from \(sender ?? "?") never delivered)\n" + line
@@ -210,10 +218,16 @@ struct MessageOutput: Encodable {
             } else if live {
                 writeNow("[\(entry.position)] \(message.senderName): \(message.text ?? "")\n")
             }
+            let kind =
+                switch message.kind {
+                case .stream: "stream"
+                case .imported: "imported"
+                case .text: "text"
+                }
             return MessageOutput(
-                position: entry.position, sender: message.senderName, kind: message.kind == .stream ? "stream" : "text", text: text,
-                epoch: message.epoch, missingBefore: message.missingBefore, refused: refused.map { $0.code.description },
-                reason: refused?.message)
+                position: entry.position, sender: message.senderName, kind: kind, text: text, epoch: message.epoch,
+                missingBefore: message.missingBefore, refused: refused.map { $0.code.description }, reason: refused?.message,
+                legacyAuthor: message.imported?.author, legacySentAt: message.imported?.sentAt)
         }
     }
 }

@@ -25,6 +25,8 @@ enum LegacySpellings {
         ["hss", "install"]: ["--public-key": "--public-key-out"],
         ["shares", "split"]: ["--passphrase-file": "--slip39-passphrase-file"],
         ["shares", "combine"]: ["--passphrase-file": "--slip39-passphrase-file"],
+        // Elsewhere --from is the old --key; here it names the store a migration reads.
+        ["chat", "migrate"]: ["--from": "--legacy"],
     ]
 
     /// The arguments (without the program name) with old names replaced; `--name=value` too.
