@@ -207,7 +207,8 @@ public actor E2EEConversation {
         guard membership?.openers[epoch + 1] == session.account, membership?.isMember(removed.account, of: epoch + 1) == false else {
             throw ArborError(
                 .conflict,
-                "epoch \(epoch + 1) was opened by another account than this one, or still holds \(name): the node did not carry out the removal")
+                "epoch \(epoch + 1) was opened by another account than this one, or still holds \(name): the node did not carry out the removal"
+            )
         }
     }
 
