@@ -38,6 +38,9 @@ final class E2EETestNode: Sendable {
         let directory = try NodeDataDirectory.development(at: path, now: Int64(Date().timeIntervalSince1970))
         let database = try NodeDatabase(path: directory.databasePath, node: directory.keys)
         let store = try await kind.open(in: path)
+        // Once the store answers, its schema is in place (PostgreSQL migrates as it starts), so a
+        // test that reads the database's bytes first sees the schema's own words.
+        _ = try await store.store.account(named: "readiness-probe")
         let node = Node(database: database, owner: directory.secret, identity: try directory.signingIdentity, e2eeStore: store.store)
         let logger = Logger(label: "arbor.client-test") { JSONLogHandler(label: $0, level: .critical) { _ in } }
         let (ports, continuation) = AsyncStream<Int>.makeStream()
