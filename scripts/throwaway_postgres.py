@@ -21,8 +21,7 @@ def binaries():
 def _command(tool, arguments):
     path = os.path.join(binaries(), tool)
     if os.getuid() == 0:
-        # --pdeathsig: a fast shutdown if this script dies first, so a killed run leaves no server.
-        return ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--pdeathsig=INT", "--", path, *arguments]
+        return ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--", path, *arguments]
     return [path, *arguments]
 
 

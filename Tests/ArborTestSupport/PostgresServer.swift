@@ -161,15 +161,13 @@ public final class PostgresServer: Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// A tool of the PostgreSQL binaries, as the postgres user when this process is root, and sent
-    /// SIGINT (a fast shutdown) if this process dies first: a test run that is killed leaves no
-    /// server behind.
+    /// A tool of the PostgreSQL binaries, as the postgres user when this process is root.
     private static func command(_ tool: String, _ arguments: [String]) -> (URL, [String]) {
         let path = binaries + "/" + tool
         guard getuid() == 0 else { return (URL(fileURLWithPath: path), arguments) }
         return (
             URL(fileURLWithPath: "/usr/bin/setpriv"),
-            ["--reuid=postgres", "--regid=postgres", "--init-groups", "--pdeathsig=INT", "--", path] + arguments
+            ["--reuid=postgres", "--regid=postgres", "--init-groups", "--", path] + arguments
         )
     }
 
